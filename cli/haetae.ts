@@ -1,0 +1,172 @@
+#!/usr/bin/env node
+import { Command, Option, InvalidArgumentError } from 'commander';
+import { loadConfig, type LoadedConfig } from '../pipeline/config/load';
+import { HaetaeError, messageOf } from '../pipeline/errors/catalog';
+import { ALL_ROLES, runRoles, type Role } from '../pipeline/roles/run';
+import { createEsClient } from '../connectors/elasticsearch/client';
+import { createNotificationQueue } from '../connectors/bullmq/queue';
+import { formatTable, searchEvents } from './commands/search';
+import { reportText, validateRules } from './commands/rules-validate';
+import { listFailed, retryFailed } from './commands/notify';
+
+/** Exit codes: 0 success, 1 the command ran and found a problem, 2 usage or configuration error. */
+const EXIT_PROBLEM = 1;
+const EXIT_USAGE = 2;
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
+  return n;
+}
+
+function config(cmd: Command): LoadedConfig {
+  const opts = cmd.optsWithGlobals<{ config?: string }>();
+  return loadConfig({ file: opts.config });
+}
+
+export function buildProgram(): Command {
+  const program = new Command('haetae')
+    .description('haetae — syslog and SNMP traps into Kafka, Sigma-style rules, Elasticsearch, alerts through a job queue.')
+    .version('0.1.0')
+    .option('-c, --config <file>', 'config file (default: $HAETAE_CONFIG, else ./haetae.yaml if present, else built-in defaults)')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', `
+Examples:
+  haetae run all                          receiver + worker + notifier in one process
+  haetae search 'message:hello*' --since 5m
+  haetae rules validate rules/
+  haetae notify failed
+
+Environment overrides: HAETAE_KAFKA_BROKERS, HAETAE_ELASTICSEARCH_URL, HAETAE_REDIS_URL,
+HAETAE_WEBHOOK_URL, HAETAE_WEBHOOK_SECRET, HAETAE_LOG_LEVEL (see docs/configuration.md).`);
+
+  program
+    .command('run')
+    .description('run pipeline roles until interrupted (SIGINT/SIGTERM drain in-flight batches first)')
+    .addArgument(new Command().createArgument('[role]', 'receiver | worker | notifier | all').choices(['receiver', 'worker', 'notifier', 'all']).default('all'))
+    .option('--no-http', 'do not serve /metrics, /healthz and /readyz')
+    .addHelpText('after', `
+Roles:
+  receiver   syslog listeners (UDP/TCP, port 5514 by default) → Kafka topic haetae.raw
+  worker     Kafka consumer group: parse, normalize, detect → Elasticsearch; alerts → job queue
+  notifier   job queue → webhook (HMAC-signed), with retries and a failed list
+  all        all three in one process (the default; what npm start runs)`)
+    .action(async (role: string, opts: { http: boolean }, cmd: Command) => {
+      const loaded = config(cmd);
+      const roles: Role[] = role === 'all' ? [...ALL_ROLES] : [role as Role];
+      const running = await runRoles(loaded, roles, { http: opts.http });
+      if (running.receiver) {
+        for (const l of running.receiver.listeners) {
+          process.stdout.write(`haetae: listening for syslog on ${l.spec.transport}://${l.address.address}:${l.address.port}\n`);
+        }
+      }
+      if (running.httpPort !== undefined) process.stdout.write(`haetae: metrics on http://${loaded.config.http.host}:${running.httpPort}/metrics\n`);
+      let stopping = false;
+      const stop = (signal: string): void => {
+        if (stopping) {
+          running.logger.warn(`Second ${signal}: exiting now.`);
+          process.exit(130);
+        }
+        stopping = true;
+        running.stop().then(() => process.exit(0), (err: unknown) => {
+          running.logger.error(`Shutdown failed: ${messageOf(err)}`);
+          process.exit(1);
+        });
+      };
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
+    });
+
+  program
+    .command('search')
+    .description('search indexed events with a Lucene query, newest first')
+    .argument('<query>', "Lucene query_string, e.g. 'message:hello*' or 'host.hostname:fw1 AND log.syslog.severity.code:<4'; a bare word searches message")
+    .option('--since <when>', 'only events after this: a duration back from now (30s, 15m, 2h, 7d) or a date', '15m')
+    .option('--until <when>', 'only events before this (same forms as --since)')
+    .option('-n, --limit <n>', 'how many events at most', positiveInt, 50)
+    .option('--json', 'one JSON document per line (the stored event) instead of a table')
+    .option('--index <name>', 'data stream or index to search (default: the configured events data stream)')
+    .action(async (query: string, opts: { since: string; until?: string; limit: number; json?: boolean; index?: string }, cmd: Command) => {
+      const { config: cfg } = config(cmd);
+      const es = createEsClient(cfg.elasticsearch);
+      try {
+        const { total, hits } = await searchEvents(es, { query, since: opts.since, until: opts.until, limit: opts.limit, index: opts.index ?? cfg.elasticsearch.eventsDataStream });
+        if (opts.json) {
+          for (const h of hits) process.stdout.write(`${JSON.stringify({ _id: h.id, ...h.source })}\n`);
+        } else {
+          if (hits.length > 0) process.stdout.write(`${formatTable(hits, process.stdout.columns ?? 160)}\n`);
+          process.stderr.write(`${hits.length} of ${total} matching event${total === 1 ? '' : 's'} since ${opts.since}${total > hits.length ? ` (use --limit to see more)` : ''}\n`);
+        }
+      } finally {
+        await es.close();
+      }
+    });
+
+  const rules = program.command('rules').description('work with detection rules');
+  rules
+    .command('validate')
+    .description('check rule files: YAML, the rule schema, selections, modifiers and conditions; problems print as file:line:col')
+    .argument('[paths...]', 'rule files or directories', ['rules'])
+    .option('--json', 'print problems as JSON')
+    .action((paths: string[], opts: { json?: boolean }) => {
+      const set = validateRules(paths, process.cwd());
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ valid: set.problems.length === 0, rules: set.rules.map((r) => ({ id: r.id, title: r.title, file: r.file })), problems: set.problems })}\n`);
+      } else {
+        process.stdout.write(`${reportText(set, process.cwd())}\n`);
+      }
+      if (set.problems.length > 0) process.exitCode = EXIT_PROBLEM;
+    });
+
+  const notify = program.command('notify').description('inspect and retry notification jobs');
+  notify
+    .command('failed')
+    .description('list notification jobs that failed for good (after all retries, or a permanent error)')
+    .option('-n, --limit <n>', 'how many at most', positiveInt, 50)
+    .option('--json', 'one JSON object per line')
+    .action(async (opts: { limit: number; json?: boolean }, cmd: Command) => {
+      const { config: cfg } = config(cmd);
+      const queue = createNotificationQueue({ redisUrl: cfg.redis.url, ...cfg.notifier });
+      try {
+        const { total, jobs } = await listFailed(queue, opts.limit);
+        for (const j of jobs) {
+          process.stdout.write(opts.json ? `${JSON.stringify(j)}\n` : `${j.id}  ${j.failedAt ?? '-'}  rule=${j.rule}  attempts=${j.attempts}  ${j.reason}\n`);
+        }
+        if (!opts.json) process.stderr.write(`${total} failed notification job${total === 1 ? '' : 's'}\n`);
+      } finally {
+        await queue.close();
+      }
+    });
+  notify
+    .command('retry')
+    .description('send failed notification jobs again')
+    .argument('[ids...]', 'job ids (from `haetae notify failed`)')
+    .option('--all', 'retry every failed job')
+    .action(async (ids: string[], opts: { all?: boolean }, cmd: Command) => {
+      if (!opts.all && ids.length === 0) throw new HaetaeError('HAETAE_USAGE', ['give job ids or --all']);
+      const { config: cfg } = config(cmd);
+      const queue = createNotificationQueue({ redisUrl: cfg.redis.url, ...cfg.notifier });
+      try {
+        const retried = await retryFailed(queue, opts.all ? 'all' : ids);
+        process.stdout.write(`retrying ${retried.length} job${retried.length === 1 ? '' : 's'}\n`);
+      } finally {
+        await queue.close();
+      }
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof HaetaeError) {
+      process.stderr.write(`haetae: ${err.message} [${err.code}]\n`);
+      process.exit(err.kind === 'config' || err.kind === 'usage' ? EXIT_USAGE : EXIT_PROBLEM);
+    }
+    process.stderr.write(`haetae: ${messageOf(err)}\n`);
+    process.exit(EXIT_PROBLEM);
+  }
+}
+
+if (require.main === module) void main(process.argv);

@@ -1,0 +1,37 @@
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import type { NotificationJob } from '../../schemas/generated/types';
+
+export interface QueueSettings {
+  redisUrl: string;
+  queue: string;
+  attempts: number;
+  backoffMs: number;
+  keepCompletedHours: number;
+}
+
+/**
+ * `maxRetriesPerRequest: null` makes ioredis wait for Redis to come back instead of failing
+ * commands, which is what BullMQ requires for workers and what we want while Redis restarts.
+ */
+export function redisConnection(url: string): ConnectionOptions {
+  return { url, maxRetriesPerRequest: null, enableOfflineQueue: true };
+}
+
+export function createNotificationQueue(s: QueueSettings): Queue<NotificationJob> {
+  return new Queue<NotificationJob>(s.queue, { connection: redisConnection(s.redisUrl) });
+}
+
+/**
+ * Job options. Completed jobs are kept for `keepCompletedHours` because BullMQ deduplicates
+ * on job id only while the job exists: a replayed alert inside that time is not sent twice.
+ * Failed jobs are kept until someone looks at them (`haetae notify failed`).
+ */
+export function jobOptions(s: QueueSettings, jobId: string): JobsOptions {
+  return {
+    jobId,
+    attempts: s.attempts,
+    backoff: { type: 'exponential', delay: s.backoffMs },
+    removeOnComplete: { age: s.keepCompletedHours * 3600 },
+    removeOnFail: false,
+  };
+}

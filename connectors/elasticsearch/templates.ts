@@ -1,0 +1,121 @@
+import type { Client } from '@elastic/elasticsearch';
+import type { estypes } from '@elastic/elasticsearch';
+
+type Properties = Record<string, estypes.MappingProperty>;
+
+const keyword = (ignoreAbove = 1024): estypes.MappingProperty => ({ type: 'keyword', ignore_above: ignoreAbove });
+const obj = (properties: Properties): estypes.MappingProperty => ({ properties });
+
+/**
+ * ECS mappings for the fields haetae writes. Only field types present in every Elasticsearch
+ * distribution are used (no match_only_text, constant_keyword or wildcard, which the integ-test
+ * distribution lacks), so the same template works on the local stack and on a default install.
+ * Strings not listed here become keywords through the dynamic template.
+ */
+export function eventMappings(): estypes.MappingTypeMapping {
+  return {
+    dynamic_templates: [
+      { strings_as_keyword: { match_mapping_type: 'string', mapping: { type: 'keyword', ignore_above: 1024 } } },
+    ],
+    properties: {
+      '@timestamp': { type: 'date' },
+      message: { type: 'text' },
+      tags: keyword(),
+      ecs: obj({ version: keyword() }),
+      event: obj({
+        original: { type: 'keyword', index: false, doc_values: false },
+        created: { type: 'date' },
+        ingested: { type: 'date' },
+        kind: keyword(),
+        dataset: keyword(),
+        module: keyword(),
+        severity: { type: 'long' },
+      }),
+      log: obj({
+        syslog: obj({
+          priority: { type: 'long' },
+          facility: obj({ code: { type: 'long' }, name: keyword() }),
+          severity: obj({ code: { type: 'long' }, name: keyword() }),
+          version: keyword(),
+          hostname: keyword(),
+          appname: keyword(),
+          procid: keyword(),
+          msgid: keyword(),
+          // SD-IDs and param names are sender-chosen: mapping them as dynamic objects would let
+          // one chatty device explode the field count; 'flattened' indexes them as keywords of one field.
+          structured_data: { type: 'flattened' },
+        }),
+      }),
+      host: obj({ hostname: keyword(), name: keyword() }),
+      process: obj({ name: keyword(), pid: { type: 'long' } }),
+      source: obj({ ip: { type: 'ip' }, port: { type: 'long' }, address: keyword() }),
+      network: obj({ transport: keyword(), protocol: keyword() }),
+      observer: obj({ hostname: keyword(), type: keyword() }),
+      related: obj({ hosts: keyword(), ip: { type: 'ip' } }),
+      haetae: obj({
+        raw: obj({ topic: keyword(), partition: { type: 'long' }, offset: keyword() }),
+        syslog: obj({ format: keyword(), framing: keyword(), transport: keyword(), timestamp_text: keyword() }),
+        parse: obj({ error: obj({ code: keyword(), reason: { type: 'text' } }), warnings: keyword() }),
+        original_base64: { type: 'binary' },
+        truncated: obj({ original_length: { type: 'long' } }),
+        rules: keyword(),
+      }),
+    },
+  };
+}
+
+export function alertMappings(): estypes.MappingTypeMapping {
+  return {
+    dynamic: 'strict',
+    properties: {
+      '@timestamp': { type: 'date' },
+      message: { type: 'text' },
+      alert: obj({
+        id: keyword(),
+        status: keyword(),
+        severity: keyword(),
+        created: { type: 'date' },
+        group_key: keyword(),
+        assignee: keyword(),
+        acknowledged_at: { type: 'date' },
+        resolved_at: { type: 'date' },
+      }),
+      rule: obj({ id: keyword(), title: { type: 'text', fields: { keyword: keyword() } }, description: { type: 'text' }, level: keyword(), tags: keyword(), file: keyword() }),
+      events: obj({ ids: keyword(), count: { type: 'long' }, index: keyword() }),
+      host: obj({ hostname: keyword() }),
+      source: obj({ ip: { type: 'ip' } }),
+    },
+  };
+}
+
+/**
+ * Installs (or updates) the events index template — a data stream — and creates the alerts index.
+ * Priority 500 wins over the built-in `logs-*-*` template (priority 100) of the default
+ * distribution, which would otherwise apply its own mappings (and LogsDB mode in 9.x).
+ */
+export async function ensureIndexTemplates(client: Client, names: { eventsDataStream: string; alertsIndex: string }): Promise<void> {
+  await client.indices.putIndexTemplate({
+    name: 'haetae-events',
+    index_patterns: [names.eventsDataStream],
+    data_stream: {},
+    priority: 500,
+    template: {
+      settings: { number_of_replicas: 0, 'index.mapping.total_fields.limit': 2000 },
+      mappings: eventMappings(),
+    },
+    _meta: { managed_by: 'haetae', description: 'haetae normalized events (ECS)' },
+  });
+  const exists = await client.indices.exists({ index: names.alertsIndex });
+  if (!exists) {
+    try {
+      await client.indices.create({
+        index: names.alertsIndex,
+        settings: { number_of_replicas: 0 },
+        mappings: alertMappings(),
+      });
+    } catch (err) {
+      // Two workers starting together both see "missing"; the loser's error is harmless.
+      if (!String((err as { message?: string }).message).includes('resource_already_exists_exception')) throw err;
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { HaetaeError, messageOf } from '../errors/catalog';
+import { compileValidators, describeErrors, type HaetaeConfig } from '../../schemas/validators';
+import { applyEnvOverrides } from './env';
+
+/** The validated, defaulted, frozen configuration plus where it came from. */
+export interface LoadedConfig {
+  config: DeepReadonly<HaetaeConfig> & ResolvedDefaults;
+  /** The file read, or null when running on defaults alone. */
+  file: string | null;
+  /** Directory relative paths in the config (rules) are resolved against. */
+  baseDir: string;
+}
+
+type DeepReadonly<T> = T extends (infer U)[] ? ReadonlyArray<DeepReadonly<U>> : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+
+/**
+ * The schema fills every default, so these sections are always present after loading; the
+ * generated type cannot know that, hence this refinement.
+ */
+type ResolvedDefaults = {
+  readonly [K in Exclude<keyof HaetaeConfig, 'notifier'>]-?: DeepReadonly<Required<NonNullable<HaetaeConfig[K]>>>;
+} & {
+  readonly notifier: DeepReadonly<Required<Omit<NonNullable<HaetaeConfig['notifier']>, 'webhook'>>> & {
+    readonly webhook?: DeepReadonly<NonNullable<NonNullable<HaetaeConfig['notifier']>['webhook']>>;
+  };
+};
+
+export interface LoadOptions {
+  /** --config value; falls back to HAETAE_CONFIG, then ./haetae.yaml when it exists. */
+  file?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+/** Reads, overrides, validates and freezes the config. Throws one HaetaeError naming the key. */
+export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
+  const env = opts.env ?? process.env;
+  const cwd = opts.cwd ?? process.cwd();
+  const explicit = opts.file ?? env.HAETAE_CONFIG;
+  const defaultFile = path.join(cwd, 'haetae.yaml');
+  const file = explicit ? path.resolve(cwd, explicit) : fs.existsSync(defaultFile) ? defaultFile : null;
+
+  const raw: Record<string, unknown> = file ? readYaml(file) : {};
+  applyEnvOverrides(raw, env);
+  const validators = compileValidators();
+  if (!validators.config(raw)) {
+    const [first, ...rest] = describeErrors(validators.config.errors);
+    const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : '';
+    throw new HaetaeError('HAETAE_CONFIG_INVALID', [file ?? '(defaults)', `${first}${more}`], { errors: [first, ...rest] });
+  }
+  const config = raw as unknown as LoadedConfig['config'];
+  resolveSecretFile(raw);
+  return { config: deepFreeze(config), file, baseDir: file ? path.dirname(file) : cwd };
+}
+
+function readYaml(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new HaetaeError('HAETAE_CONFIG_READ', [file, messageOf(err)]);
+  }
+  const doc = YAML.parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const at = e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}: ` : '';
+    throw new HaetaeError('HAETAE_CONFIG_YAML', [file, `${at}${e.message.split('\n')[0]}`]);
+  }
+  const value: unknown = doc.toJS();
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new HaetaeError('HAETAE_CONFIG_INVALID', [file, '(top level): must be a mapping of sections (kafka, elasticsearch, ...)']);
+  }
+  return value as Record<string, unknown>;
+}
+
+function resolveSecretFile(raw: Record<string, unknown>): void {
+  const webhook = (raw.notifier as { webhook?: { secret?: string; secretFile?: string } } | undefined)?.webhook;
+  if (!webhook?.secretFile || webhook.secret) return;
+  try {
+    webhook.secret = fs.readFileSync(webhook.secretFile, 'utf8').trim();
+  } catch (err) {
+    throw new HaetaeError('HAETAE_SECRET_FILE', [webhook.secretFile, messageOf(err)]);
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

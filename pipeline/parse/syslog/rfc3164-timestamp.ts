@@ -1,0 +1,137 @@
+/**
+ * The timestamp slot of a BSD syslog header. Real senders put one of:
+ *   `Mmm dd hh:mm:ss`        RFC 3164 §4.1.2; a single-digit day is space-padded ("Feb  5"), and
+ *                            some devices write it unpadded ("Feb 5")
+ *   `Mmm dd yyyy hh:mm:ss`   Cisco ASA and IOS with a year
+ *   either with `.fff`       Cisco "msec" timestamps
+ *   either with a trailing ':' (Cisco/ASA "…10:00:00: %ASA-…"); the ':' is consumed, not kept in the text
+ *   `YYYY-MM-DDThh:mm:ss[.frac][Z|±hh:mm]`   rsyslog's RFC 3339 "high precision" legacy format
+ * Timestamps without a zone are read as UTC: BSD syslog carries no zone, and per-source time zones
+ * are a later issue.
+ */
+import { byteAt, COLON, decodeUtf8, DOT, isDigit, readDigits, SP } from './bytes';
+import { fractionToMillis, utcDate, type DateFields } from './calendar';
+import { looksLikeRfc3339, parseRfc3339 } from './rfc3339';
+
+export interface Rfc3164Timestamp {
+  /** Undefined when the slot had a timestamp's shape but named no real time ('bad_timestamp'). */
+  date: Date | undefined;
+  text: string;
+  /** Index after the timestamp (and its trailing ':' if any); the byte there is SP or the end. */
+  end: number;
+}
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+const ONE_DAY_MS = 86_400_000;
+const ISO_OPTIONS = { maxFractionDigits: 9, offsetRequired: false };
+
+/** Reads the timestamp at `start`, or returns undefined when nothing there has a timestamp's shape. */
+export function readRfc3164Timestamp(bytes: Buffer, start: number, receivedAt: Date): Rfc3164Timestamp | undefined {
+  if (looksLikeRfc3339(bytes, start)) return readIsoTimestamp(bytes, start);
+  return readBsdTimestamp(bytes, start, receivedAt);
+}
+
+function readIsoTimestamp(bytes: Buffer, start: number): Rfc3164Timestamp {
+  const sp = bytes.indexOf(SP, start);
+  const end = sp < 0 ? bytes.length : sp;
+  return {
+    date: parseRfc3339(bytes, start, end, ISO_OPTIONS),
+    text: decodeUtf8(bytes, start, end).text,
+    end,
+  };
+}
+
+interface BsdFields {
+  month: number;
+  day: number;
+  /** -1 when the timestamp has no year. */
+  year: number;
+  hour: number;
+  minute: number;
+  second: number;
+  millisecond: number;
+  /** Index after the seconds or fraction. */
+  end: number;
+}
+
+function readBsdTimestamp(bytes: Buffer, start: number, receivedAt: Date): Rfc3164Timestamp | undefined {
+  const fields = readBsdFields(bytes, start);
+  if (fields === undefined) return undefined;
+  let end = fields.end;
+  // Cisco IOS and ASA end the timestamp with ':'; it belongs to the header, not to the text.
+  if (byteAt(bytes, end) === COLON && (byteAt(bytes, end + 1) === SP || byteAt(bytes, end + 1) < 0)) end++;
+  const after = byteAt(bytes, end);
+  if (after >= 0 && after !== SP) return undefined;
+  return {
+    date: fields.year >= 0 ? utcDate({ ...fields, year: fields.year }) : inferYear(fields, receivedAt),
+    text: bytes.toString('latin1', start, fields.end),
+    end,
+  };
+}
+
+/** Matches the BSD layouts by shape only; range checks happen when the Date is built. */
+function readBsdFields(bytes: Buffer, start: number): BsdFields | undefined {
+  const month = readMonth(bytes, start);
+  if (month === 0 || byteAt(bytes, start + 3) !== SP) return undefined;
+  const day = readDay(bytes, start + 4);
+  if (day === undefined) return undefined;
+  let i = day.next;
+  let year = -1;
+  if (readDigits(bytes, i, 4) >= 0 && byteAt(bytes, i + 4) === SP) {
+    year = readDigits(bytes, i, 4);
+    i += 5;
+  }
+  const hour = readDigits(bytes, i, 2);
+  const minute = readDigits(bytes, i + 3, 2);
+  const second = readDigits(bytes, i + 6, 2);
+  if (hour < 0 || minute < 0 || second < 0) return undefined;
+  if (byteAt(bytes, i + 2) !== COLON || byteAt(bytes, i + 5) !== COLON) return undefined;
+  i += 8;
+  let millisecond = 0;
+  if (byteAt(bytes, i) === DOT && isDigit(byteAt(bytes, i + 1))) {
+    const fracStart = i + 1;
+    i = fracStart;
+    while (isDigit(byteAt(bytes, i)) && i - fracStart < 9) i++;
+    millisecond = fractionToMillis(bytes, fracStart, i);
+  }
+  return { month, day: day.value, year, hour, minute, second, millisecond, end: i };
+}
+
+/** 1..12 for an English month abbreviation at `start` (any case: some devices shout "JAN"), else 0. */
+function readMonth(bytes: Buffer, start: number): number {
+  // OR-ing 0x20 lower-cases ASCII letters; non-letters cannot match the table anyway.
+  const name = String.fromCharCode(
+    byteAt(bytes, start) | 0x20,
+    byteAt(bytes, start + 1) | 0x20,
+    byteAt(bytes, start + 2) | 0x20,
+  );
+  return MONTHS.indexOf(name) + 1;
+}
+
+/** The day as " d", "dd" or an unpadded "d", each followed by SP; `next` is the index after that SP. */
+function readDay(bytes: Buffer, start: number): { value: number; next: number } | undefined {
+  const a = byteAt(bytes, start);
+  const b = byteAt(bytes, start + 1);
+  if (a === SP && isDigit(b) && byteAt(bytes, start + 2) === SP) return { value: b - 0x30, next: start + 3 };
+  if (isDigit(a) && isDigit(b) && byteAt(bytes, start + 2) === SP) {
+    return { value: (a - 0x30) * 10 + (b - 0x30), next: start + 3 };
+  }
+  if (isDigit(a) && b === SP) return { value: a - 0x30, next: start + 2 };
+  return undefined;
+}
+
+/**
+ * BSD timestamps have no year. Take the most recent year (of receivedAt's year + 1, that year, and
+ * the one before) that puts the time no more than a day after receivedAt: a December message
+ * received in January gets the previous year, a sender whose clock is a little ahead at New Year
+ * gets the next one, and a day of slack absorbs clock skew and zone differences.
+ */
+function inferYear(fields: Omit<DateFields, 'year'>, receivedAt: Date): Date | undefined {
+  const latest = receivedAt.getTime() + ONE_DAY_MS;
+  const year = receivedAt.getUTCFullYear();
+  for (const candidate of [year + 1, year, year - 1]) {
+    const date = utcDate({ ...fields, year: candidate });
+    if (date !== undefined && date.getTime() <= latest) return date;
+  }
+  return undefined;
+}

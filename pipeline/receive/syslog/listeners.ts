@@ -1,0 +1,123 @@
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { isIP } from 'node:net';
+import type { Frame } from './frame';
+import { SyslogStreamFramer, datagramFrame } from './framer';
+
+export interface ListenerSpec {
+  transport: 'udp' | 'tcp';
+  host: string;
+  port: number;
+}
+
+export interface PeerInfo {
+  transport: 'udp' | 'tcp';
+  source: { address: string; port: number };
+  listener: { address: string; port: number };
+}
+
+/** What listeners hand frames to, and how they learn to slow down. */
+export interface FrameSink {
+  /** Returns false when the frame was dropped (UDP under overload); the listener counts it. */
+  accept(frame: Frame, peer: PeerInfo): boolean;
+  /** True while the sink holds too much: TCP listeners stop reading until `onDrain`. */
+  readonly saturated: boolean;
+  onDrain(listener: () => void): void;
+}
+
+export interface ListenerEvents {
+  onError(spec: ListenerSpec, err: Error): void;
+  onConnection?(spec: ListenerSpec, peer: string, open: boolean): void;
+}
+
+export interface BoundListener {
+  spec: ListenerSpec;
+  /** The real address and port (port 0 in the spec asks the OS for one). */
+  address: { address: string; port: number };
+  close(): Promise<void>;
+}
+
+export interface ListenerLimits {
+  maxMessageBytes: number;
+  udpReceiveBufferBytes: number;
+}
+
+export async function bindListener(spec: ListenerSpec, sink: FrameSink, limits: ListenerLimits, events: ListenerEvents): Promise<BoundListener> {
+  return spec.transport === 'udp' ? bindUdp(spec, sink, limits, events) : bindTcp(spec, sink, limits, events);
+}
+
+function bindUdp(spec: ListenerSpec, sink: FrameSink, limits: ListenerLimits, events: ListenerEvents): Promise<BoundListener> {
+  const type = isIP(spec.host) === 6 ? 'udp6' : 'udp4';
+  const socket = dgram.createSocket({ type, reuseAddr: false, recvBufferSize: limits.udpReceiveBufferBytes });
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(spec.port, spec.host, () => {
+      socket.off('error', reject);
+      socket.on('error', (err) => events.onError(spec, err));
+      const local = socket.address();
+      const listener = { address: local.address, port: local.port };
+      socket.on('message', (msg, rinfo) => {
+        sink.accept(datagramFrame(msg, limits.maxMessageBytes), { transport: 'udp', source: { address: rinfo.address, port: rinfo.port }, listener });
+      });
+      resolve({ spec, address: listener, close: () => new Promise((r) => socket.close(() => r())) });
+    });
+  });
+}
+
+function bindTcp(spec: ListenerSpec, sink: FrameSink, limits: ListenerLimits, events: ListenerEvents): Promise<BoundListener> {
+  const sockets = new Set<net.Socket>();
+  const paused = new Set<net.Socket>();
+  // One drain listener for the whole server: resume every connection we paused.
+  sink.onDrain(() => {
+    for (const s of paused) s.resume();
+    paused.clear();
+  });
+  const server = net.createServer({ noDelay: true, keepAlive: true }, (socket) => {
+    sockets.add(socket);
+    const local = server.address() as net.AddressInfo;
+    const peer: PeerInfo = {
+      transport: 'tcp',
+      source: { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 },
+      listener: { address: local.address, port: local.port },
+    };
+    const label = `${peer.source.address}:${peer.source.port}`;
+    events.onConnection?.(spec, label, true);
+    const framer = new SyslogStreamFramer({ maxFrameBytes: limits.maxMessageBytes });
+    socket.on('data', (chunk: Buffer) => {
+      for (const frame of framer.push(chunk)) sink.accept(frame, peer);
+      // Backpressure: stop reading; the kernel's buffers fill and TCP slows the sender down.
+      if (sink.saturated) {
+        socket.pause();
+        paused.add(socket);
+      }
+    });
+    socket.on('end', () => {
+      for (const frame of framer.end()) sink.accept(frame, peer);
+    });
+    socket.on('error', (err) => events.onError(spec, err));
+    socket.on('close', () => {
+      sockets.delete(socket);
+      paused.delete(socket);
+      events.onConnection?.(spec, label, false);
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port: spec.port, host: spec.host }, () => {
+      server.off('error', reject);
+      server.on('error', (err) => events.onError(spec, err));
+      const a = server.address() as net.AddressInfo;
+      resolve({
+        spec,
+        address: { address: a.address, port: a.port },
+        close: () =>
+          new Promise((r) => {
+            server.close(() => r());
+            // Half-close: senders see EOF and we still read what they had in flight.
+            for (const s of sockets) s.end();
+            setTimeout(() => { for (const s of sockets) s.destroy(); }, 2_000).unref();
+          }),
+      });
+    });
+  });
+}

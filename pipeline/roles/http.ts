@@ -1,0 +1,45 @@
+import http from 'node:http';
+import type { Metrics } from '../telemetry/metrics';
+
+export interface HealthSource {
+  name: string;
+  readonly isReady: boolean;
+}
+
+/**
+ * /metrics (Prometheus text), /healthz (the process is alive) and /readyz (every role started
+ * here is connected and working: 503 with the names of those that are not).
+ */
+export async function startHttp(host: string, port: number, metrics: Metrics, roles: () => HealthSource[]): Promise<{ port: number; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const url = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET') {
+      res.writeHead(405, { allow: 'GET' }).end();
+      return;
+    }
+    if (url === '/metrics') {
+      metrics.registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+        (err: Error) => res.writeHead(500).end(err.message),
+      );
+      return;
+    }
+    if (url === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
+    if (url === '/readyz') {
+      const state = roles().map((r) => ({ role: r.name, ready: r.isReady }));
+      const ok = state.every((s) => s.ready);
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ready' : 'not ready', roles: state }));
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /healthz or /readyz\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => { server.off('error', reject); resolve(); });
+  });
+  const bound = (server.address() as { port: number }).port;
+  return { port: bound, close: () => new Promise((r) => server.close(() => r())) };
+}

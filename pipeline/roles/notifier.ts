@@ -1,0 +1,78 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { LoadedConfig } from '../config/load';
+import type { Logger } from '../telemetry/logger';
+import type { Metrics } from '../telemetry/metrics';
+import type { NotificationJob } from '../../schemas/generated/types';
+import { redisConnection } from '../../connectors/bullmq/queue';
+import { postWebhook, WebhookDeliveryError } from '../../connectors/channels/webhook';
+import { messageOf } from '../errors/catalog';
+
+export interface RunningNotifier {
+  readonly isReady: boolean;
+  ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The notifier role: a BullMQ worker that delivers each notification job to its channel.
+ * Retryable failures are thrown back to BullMQ, which retries with exponential backoff; a
+ * permanent failure (e.g. HTTP 400) goes straight to the failed list, where `haetae notify
+ * failed` shows it and `haetae notify retry` sends it again.
+ */
+export function startNotifier(loaded: LoadedConfig, logger: Logger, metrics: Metrics): RunningNotifier {
+  const cfg = loaded.config;
+  const log = logger.child({ role: 'notifier' });
+  const webhook = cfg.notifier.webhook;
+  if (webhook?.url && !webhook.secret) {
+    log.warn('notifier.webhook has no secret: deliveries are not signed (set HAETAE_WEBHOOK_SECRET).');
+  }
+
+  const process = async (job: Job<NotificationJob>): Promise<{ status: number }> => {
+    const { channel, alert } = job.data;
+    if (channel !== 'webhook') throw new UnrecoverableError(`unknown channel '${channel}'`);
+    if (!webhook?.url) throw new UnrecoverableError('channel webhook is not configured (notifier.webhook.url)');
+    try {
+      const status = await postWebhook({ url: webhook.url, secret: webhook.secret, timeoutMs: webhook.timeoutMs ?? 10_000 }, job.id!, {
+        delivery: job.id,
+        attempt: job.attemptsMade + 1,
+        alert,
+      });
+      metrics.sent.inc({ stage: 'notify' });
+      log.info({ job: job.id, alert: alert.alert.id, rule: alert.rule.id, status }, `Delivered alert '${alert.rule.title}' to the webhook.`);
+      return { status };
+    } catch (err) {
+      const code = err instanceof WebhookDeliveryError ? err.code : 'unknown';
+      metrics.errors.inc({ stage: 'notify', error_type: code });
+      if (err instanceof WebhookDeliveryError && !err.retryable) throw new UnrecoverableError(err.message);
+      throw err;
+    }
+  };
+
+  const worker = new Worker<NotificationJob>(cfg.notifier.queue, process, {
+    connection: redisConnection(cfg.redis.url),
+    concurrency: cfg.notifier.concurrency,
+    autorun: true,
+  });
+  worker.on('failed', (job, err) => {
+    if (!job) return;
+    const final = err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+    if (final) {
+      log.error({ job: job.id, attempts: job.attemptsMade }, `Notification ${job.id} failed for good and is in the failed list: ${err.message}`);
+    } else {
+      log.warn({ job: job.id, attempt: job.attemptsMade }, `Notification ${job.id} failed (${err.message}); BullMQ retries it with backoff.`);
+    }
+  });
+  worker.on('error', (err) => log.warn(`Notifier lost Redis at ${cfg.redis.url} (${messageOf(err)}); reconnecting.`));
+  let isReady = false;
+  const ready = worker.waitUntilReady().then(() => {
+    isReady = true;
+    log.info({ queue: cfg.notifier.queue, concurrency: cfg.notifier.concurrency }, 'Notifier is processing the queue.');
+  });
+  return {
+    ready: ready.then(() => undefined),
+    get isReady() { return isReady; },
+    async stop() {
+      await worker.close();
+    },
+  };
+}

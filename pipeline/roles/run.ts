@@ -1,0 +1,87 @@
+import type { Kafka } from 'kafkajs';
+import type { Client } from '@elastic/elasticsearch';
+import type { Queue } from 'bullmq';
+import type { LoadedConfig } from '../config/load';
+import { compileValidators } from '../../schemas/validators';
+import { createLogger, redactUrl, type Logger } from '../telemetry/logger';
+import { Metrics } from '../telemetry/metrics';
+import { createKafka } from '../../connectors/kafka/client';
+import { createEsClient } from '../../connectors/elasticsearch/client';
+import { createNotificationQueue } from '../../connectors/bullmq/queue';
+import type { NotificationJob } from '../../schemas/generated/types';
+import { startReceiver, type RunningReceiver } from './receiver';
+import { startWorker, type RunningWorker } from './worker';
+import { startNotifier, type RunningNotifier } from './notifier';
+import { startHttp, type HealthSource } from './http';
+import { messageOf } from '../errors/catalog';
+
+export type Role = 'receiver' | 'worker' | 'notifier';
+export const ALL_ROLES: readonly Role[] = ['receiver', 'worker', 'notifier'];
+
+export interface Running {
+  logger: Logger;
+  metrics: Metrics;
+  receiver?: RunningReceiver;
+  worker?: RunningWorker;
+  notifier?: RunningNotifier;
+  httpPort?: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the requested roles in this process. Each role is independent: `all` is just the three
+ * together, which is how a laptop runs haetae and how `npm start` runs it.
+ */
+export async function runRoles(loaded: LoadedConfig, roles: readonly Role[], opts: { http?: boolean; logger?: Logger } = {}): Promise<Running> {
+  const cfg = loaded.config;
+  const logger = opts.logger ?? createLogger(cfg.log.level);
+  const metrics = new Metrics({ defaultMetrics: true });
+  const validators = compileValidators();
+  logger.info(
+    { roles, config: loaded.file ?? '(defaults)', kafka: cfg.kafka.brokers, elasticsearch: redactUrl(cfg.elasticsearch.url), redis: redactUrl(cfg.redis.url) },
+    `Starting haetae: ${roles.join(', ')}.`,
+  );
+
+  let kafka: Kafka | undefined;
+  let es: Client | undefined;
+  let queue: Queue<NotificationJob> | undefined;
+  const running: Running = { logger, metrics, stop: async () => undefined };
+  const health: HealthSource[] = [];
+
+  if (roles.includes('receiver') || roles.includes('worker')) kafka = createKafka(cfg.kafka, logger);
+  if (roles.includes('worker')) {
+    es = createEsClient(cfg.elasticsearch);
+    queue = createNotificationQueue({ redisUrl: cfg.redis.url, ...cfg.notifier });
+    queue.on('error', (err) => logger.warn(`Notification queue lost Redis at ${redactUrl(cfg.redis.url)} (${messageOf(err)}); reconnecting.`));
+  }
+  if (roles.includes('notifier')) {
+    running.notifier = startNotifier(loaded, logger, metrics);
+    health.push({ name: 'notifier', get isReady() { return running.notifier!.isReady; } });
+  }
+  if (roles.includes('worker')) {
+    running.worker = startWorker({ loaded, validators, kafka: kafka!, es: es!, queue: queue!, logger, metrics });
+    health.push({ name: 'worker', get isReady() { return running.worker!.isReady; } });
+  }
+  let httpServer: { port: number; close(): Promise<void> } | undefined;
+  if (opts.http !== false) {
+    httpServer = await startHttp(cfg.http.host, cfg.http.port, metrics, () => health);
+    running.httpPort = httpServer.port;
+    logger.info(`Metrics and health on http://${cfg.http.host}:${httpServer.port}/metrics, /healthz, /readyz.`);
+  }
+  if (roles.includes('receiver')) {
+    running.receiver = await startReceiver(loaded, kafka!, logger, metrics);
+    health.push({ name: 'receiver', isReady: true });
+  }
+
+  running.stop = async () => {
+    logger.info('Shutting down: closing listeners, draining in-flight batches.');
+    await running.receiver?.stop();
+    await running.worker?.stop();
+    await running.notifier?.stop();
+    await queue?.close();
+    await es?.close();
+    await httpServer?.close();
+    logger.info('Stopped.');
+  };
+  return running;
+}

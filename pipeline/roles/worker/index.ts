@@ -1,0 +1,178 @@
+import type { Kafka, Consumer, Producer } from 'kafkajs';
+import type { Client } from '@elastic/elasticsearch';
+import type { Queue } from 'bullmq';
+import type { LoadedConfig } from '../../config/load';
+import type { Validators } from '../../../schemas/validators';
+import type { Logger } from '../../telemetry/logger';
+import type { Metrics } from '../../telemetry/metrics';
+import type { NotificationJob } from '../../../schemas/generated/types';
+import { ensureTopics } from '../../../connectors/kafka/client';
+import { writeBulk } from '../../../connectors/elasticsearch/bulk';
+import { ensureIndexTemplates, } from '../../../connectors/elasticsearch/templates';
+import { jobOptions } from '../../../connectors/bullmq/queue';
+import { retryUntilSuccess } from '../../delivery/retry';
+import { messageOf } from '../../errors/catalog';
+import { loadRules, formatProblem, type CompiledRule } from '../../detect/load';
+import { processBatch, type RawRecord, type WorkerContext } from './process-batch';
+import { activeFailpoint } from './failpoint';
+import path from 'node:path';
+
+export interface WorkerDeps {
+  loaded: LoadedConfig;
+  validators: Validators;
+  kafka: Kafka;
+  es: Client;
+  queue: Queue<NotificationJob>;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export interface RunningWorker {
+  /** Resolves once the consumer has joined the group. */
+  ready: Promise<void>;
+  stop(): Promise<void>;
+  readonly isReady: boolean;
+}
+
+/**
+ * The worker role: consumes the raw topic in a consumer group and commits a partition's offset
+ * only after the records up to it are in Elasticsearch (or the dead-letter topic) and their
+ * notification jobs are enqueued. A crash anywhere before the commit replays the batch, which
+ * the deterministic document, alert and job ids make harmless.
+ */
+export function startWorker(deps: WorkerDeps): RunningWorker {
+  const { loaded, validators, kafka, es, queue, logger, metrics } = deps;
+  const cfg = loaded.config;
+  const log = logger.child({ role: 'worker' });
+  const abort = new AbortController();
+  let consumer: Consumer | null = null;
+  let dlqProducer: Producer | null = null;
+  let isReady = false;
+
+  const rules = loadRuleSet(loaded, validators, log, metrics);
+  const channels = cfg.notifier.webhook?.url ? ['webhook'] : [];
+  if (channels.length === 0) {
+    log.warn('No notification channel is configured (notifier.webhook.url / HAETAE_WEBHOOK_URL): alerts are indexed but not sent.');
+  }
+  const failpoint = activeFailpoint(process.env);
+
+  const ctx: WorkerContext = {
+    validateEnvelope: validators.envelope,
+    rules: () => rules,
+    eventsDataStream: cfg.elasticsearch.eventsDataStream,
+    alertsIndex: cfg.elasticsearch.alertsIndex,
+    channels,
+    metrics,
+    logger: log,
+    ...(failpoint ? { failpoint } : {}),
+    sinks: {
+      writeDocuments: (items) => writeBulk(es, items, { url: cfg.elasticsearch.url, logger: log, metrics, signal: abort.signal }),
+      enqueueNotifications: async (jobs) => {
+        await retryUntilSuccess(
+          () => queue.addBulk(jobs.map((j) => ({ name: j.data.channel, data: j.data, opts: jobOptions(notifierSettings(loaded), j.id) }))),
+          {
+            what: 'enqueue notifications',
+            signal: abort.signal,
+            onRetry: (attempt, err, delayMs) => {
+              metrics.retries.inc({ service: 'redis' });
+              log.warn({ attempt, delayMs, jobs: jobs.length }, `Redis at ${cfg.redis.url} did not take ${jobs.length} notification jobs (${messageOf(err)}); retrying.`);
+            },
+          },
+        );
+      },
+      deadLetter: async (records) => {
+        await retryUntilSuccess(
+          () => dlqProducer!.send({ topic: cfg.kafka.dlqTopic, acks: -1, messages: records.map((r) => ({ key: r.origin.key ?? null, value: JSON.stringify(r) })) }),
+          {
+            what: 'dead-letter produce',
+            signal: abort.signal,
+            onRetry: (attempt, err, delayMs) => {
+              metrics.retries.inc({ service: 'kafka' });
+              log.warn({ attempt, delayMs }, `Kafka did not take ${records.length} dead-letter records (${messageOf(err)}); retrying.`);
+            },
+          },
+        );
+        for (const r of records) log.warn({ stage: r.stage, code: r.code, origin: r.origin }, `Dead-lettered a record: ${r.reason}`);
+      },
+    },
+  };
+
+  const ready = (async () => {
+    await retryUntilSuccess(
+      async () => {
+        const admin = kafka.admin();
+        await admin.connect();
+        try {
+          await ensureTopics(admin, [
+            { topic: cfg.kafka.rawTopic, numPartitions: cfg.kafka.rawPartitions },
+            { topic: cfg.kafka.dlqTopic, numPartitions: 1 },
+          ]);
+        } finally {
+          await admin.disconnect();
+        }
+      },
+      { what: 'Kafka topic setup', signal: abort.signal, onRetry: (a, err, d) => log.warn({ attempt: a, delayMs: d }, `Kafka at ${cfg.kafka.brokers.join(',')} is unavailable (${messageOf(err)}); retrying.`) },
+    );
+    await retryUntilSuccess(() => ensureIndexTemplates(es, cfg.elasticsearch), {
+      what: 'Elasticsearch template setup',
+      signal: abort.signal,
+      onRetry: (a, err, d) => log.warn({ attempt: a, delayMs: d }, `Elasticsearch at ${cfg.elasticsearch.url} is unavailable (${messageOf(err)}); retrying.`),
+    });
+    dlqProducer = kafka.producer({ allowAutoTopicCreation: false });
+    await dlqProducer.connect();
+    consumer = kafka.consumer({ groupId: cfg.kafka.consumerGroup, allowAutoTopicCreation: false, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+    await consumer.connect();
+    await consumer.subscribe({ topic: cfg.kafka.rawTopic, fromBeginning: true });
+    const joined = new Promise<void>((resolve) => consumer!.on(consumer!.events.GROUP_JOIN, () => resolve()));
+    consumer.on(consumer.events.CRASH, (e) => {
+      log.error({ restart: e.payload.restart }, `Kafka consumer crashed: ${messageOf(e.payload.error)}${e.payload.restart ? '; kafkajs restarts it' : ''}`);
+    });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+        const max = cfg.worker.maxBatchMessages;
+        for (let start = 0; start < batch.messages.length; start += max) {
+          if (!isRunning() || isStale()) return;
+          const chunk = batch.messages.slice(start, start + max);
+          const records: RawRecord[] = chunk.map((m) => ({ topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value }));
+          const summary = await processBatch(records, ctx);
+          const next = (BigInt(chunk[chunk.length - 1]!.offset) + 1n).toString();
+          await consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+          log.debug({ partition: batch.partition, offset: next, ...summary }, 'Committed a batch.');
+          await heartbeat();
+        }
+      },
+    });
+    await joined;
+    isReady = true;
+    log.info({ group: cfg.kafka.consumerGroup, topic: cfg.kafka.rawTopic, rules: rules.length }, 'Worker joined the consumer group.');
+  })();
+
+  return {
+    ready,
+    get isReady() { return isReady; },
+    async stop() {
+      abort.abort();
+      await ready.catch(() => undefined);
+      await consumer?.disconnect().catch((err: unknown) => log.warn(`Consumer disconnect: ${messageOf(err)}`));
+      await dlqProducer?.disconnect().catch(() => undefined);
+    },
+  };
+}
+
+function notifierSettings(loaded: LoadedConfig) {
+  const n = loaded.config.notifier;
+  return { redisUrl: loaded.config.redis.url, queue: n.queue, attempts: n.attempts, backoffMs: n.backoffMs, keepCompletedHours: n.keepCompletedHours };
+}
+
+function loadRuleSet(loaded: LoadedConfig, validators: Validators, log: Logger, metrics: Metrics): CompiledRule[] {
+  const paths = loaded.config.worker.rulesPath.map((p) => path.resolve(loaded.baseDir, p));
+  const set = loadRules(paths, validators.rule);
+  for (const p of set.problems) {
+    metrics.errors.inc({ stage: 'rules', error_type: p.code });
+    log.error({ code: p.code, file: p.file, line: p.line, column: p.column }, `Rule rejected: ${formatProblem(p)}`);
+  }
+  log.info({ files: set.files.length, rules: set.rules.length, rejected: set.problems.length }, `Loaded ${set.rules.length} rules from ${set.files.length} files.`);
+  return set.rules;
+}

@@ -1,0 +1,139 @@
+import type { ValidateFunction } from 'ajv';
+import type { Alert, DeadLetter, HaetaeEvent, NotificationJob, RawEnvelope } from '../../../schemas/generated/types';
+import type { BulkItem, ItemResult } from '../../../connectors/elasticsearch/bulk';
+import { decodeRecord } from '../../decode/decode';
+import { parseSyslog } from '../../parse/syslog';
+import { normalizeSyslog } from '../../normalize/syslog';
+import { matchRules } from '../../detect/match';
+import type { CompiledRule } from '../../detect/load';
+import { buildAlert } from '../../alert/build';
+import { buildNotificationJob } from '../../notify/job';
+import { eventDocumentId } from '../../index/document-id';
+import type { Metrics } from '../../telemetry/metrics';
+import type { Logger } from '../../telemetry/logger';
+import { messageOf } from '../../errors/catalog';
+
+export interface RawRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+}
+
+/** Where a batch's results go. Injected, so the batch logic is tested without services. */
+export interface WorkerSinks {
+  writeDocuments(items: readonly BulkItem[]): Promise<ItemResult[]>;
+  enqueueNotifications(jobs: ReadonlyArray<{ id: string; data: NotificationJob }>): Promise<void>;
+  deadLetter(records: readonly DeadLetter[]): Promise<void>;
+}
+
+export interface WorkerContext {
+  validateEnvelope: ValidateFunction<RawEnvelope>;
+  rules: () => readonly CompiledRule[];
+  eventsDataStream: string;
+  alertsIndex: string;
+  channels: readonly string[];
+  sinks: WorkerSinks;
+  metrics: Metrics;
+  logger: Logger;
+  now?: () => Date;
+  /** Test hook (failpoint): called between stages so tests can kill the process at a known point. */
+  failpoint?: (name: 'after-index' | 'after-enqueue') => void;
+}
+
+export interface BatchSummary {
+  events: number;
+  alerts: number;
+  deadLettered: number;
+  parseFailures: number;
+}
+
+/**
+ * One batch of raw records through decode → parse → normalize → detect → index → alert → notify.
+ * It resolves only when every record is either stored in Elasticsearch or written to the
+ * dead-letter topic, and every alert's notification job is enqueued: only then may the caller
+ * commit the batch's offsets. Sinks retry outages themselves, so a rejection here means shutdown.
+ */
+export async function processBatch(records: readonly RawRecord[], ctx: WorkerContext): Promise<BatchSummary> {
+  const now = ctx.now?.() ?? new Date();
+  const dead: DeadLetter[] = [];
+  const items: BulkItem[] = [];
+  const eventFor = new Map<number, { record: RawRecord; envelope: RawEnvelope }>();
+  const alerts: Alert[] = [];
+  let parseFailures = 0;
+
+  for (const record of records) {
+    ctx.metrics.received.inc({ stage: 'worker', transport: 'kafka' });
+    const decoded = decodeRecord(record.value, ctx.validateEnvelope);
+    if (!decoded.ok) {
+      dead.push(deadLetter('decode', decoded.code, decoded.reason, record, now));
+      continue;
+    }
+    const parsed = parseSyslog(decoded.payload, { receivedAt: new Date(decoded.envelope.receivedAt) });
+    if (!parsed.ok) {
+      parseFailures++;
+      ctx.metrics.errors.inc({ stage: 'parse', error_type: parsed.code });
+    }
+    const id = eventDocumentId(record.topic, record.partition, record.offset);
+    const event = normalizeSyslog(decoded.envelope, decoded.payload, parsed, { topic: record.topic, partition: record.partition, offset: record.offset }, now);
+    const hits = matchRules(ctx.rules(), event, (rule, err) => {
+      ctx.metrics.errors.inc({ stage: 'detect', error_type: 'rule_runtime_error' });
+      ctx.logger.error({ rule: rule.id, file: rule.file }, `Rule '${rule.id}' failed on an event and was treated as not matching: ${messageOf(err)}`);
+    });
+    if (hits.length > 0) {
+      event.haetae.rules = hits.map((r) => r.id);
+      for (const rule of hits) alerts.push(buildAlert(rule, event, id, ctx.eventsDataStream, now));
+    }
+    eventFor.set(items.length, { record, envelope: decoded.envelope });
+    items.push({ index: ctx.eventsDataStream, id, document: event });
+  }
+
+  const eventCount = items.length;
+  for (const alert of alerts) items.push({ index: ctx.alertsIndex, id: alert.alert.id, document: alert });
+
+  const results = items.length > 0 ? await ctx.sinks.writeDocuments(items) : [];
+  const deliveredAlerts: Alert[] = [];
+  results.forEach((result, i) => {
+    if (result.outcome !== 'rejected') {
+      if (i >= eventCount) deliveredAlerts.push(alerts[i - eventCount]!);
+      return;
+    }
+    const reason = `${result.type}: ${result.reason}`;
+    ctx.metrics.errors.inc({ stage: i < eventCount ? 'index' : 'alert', error_type: result.type });
+    if (i < eventCount) {
+      const { record } = eventFor.get(i)!;
+      dead.push({ ...deadLetter('index', 'HAETAE_ES_REJECTED', reason, record, now), document: items[i]!.document as Record<string, unknown> });
+    } else {
+      // An alert document is ours, not the sender's: a rejection is a bug worth an ERROR line.
+      ctx.logger.error({ alert: alerts[i - eventCount]!.alert.id }, `Elasticsearch rejected an alert document: ${reason}`);
+      const source = eventFor.get(0)?.record;
+      if (source) dead.push({ ...deadLetter('alert', 'HAETAE_ES_REJECTED', reason, source, now), document: items[i]!.document as Record<string, unknown> });
+    }
+  });
+  ctx.metrics.sent.inc({ stage: 'index' }, results.filter((r, i) => i < eventCount && r.outcome !== 'rejected').length);
+  ctx.failpoint?.('after-index');
+
+  const jobs = deliveredAlerts.flatMap((alert) => ctx.channels.map((channel) => buildNotificationJob(alert, channel)));
+  if (jobs.length > 0) await ctx.sinks.enqueueNotifications(jobs);
+  ctx.metrics.sent.inc({ stage: 'alert' }, deliveredAlerts.length);
+  ctx.failpoint?.('after-enqueue');
+
+  if (dead.length > 0) {
+    await ctx.sinks.deadLetter(dead);
+    for (const d of dead) ctx.metrics.deadLettered.inc({ stage: d.stage, error_type: d.code });
+  }
+  return { events: eventCount, alerts: deliveredAlerts.length, deadLettered: dead.length, parseFailures };
+}
+
+function deadLetter(stage: DeadLetter['stage'], code: string, reason: string, record: RawRecord, now: Date): DeadLetter {
+  return {
+    v: 1,
+    stage,
+    code,
+    reason,
+    failedAt: now.toISOString(),
+    origin: { topic: record.topic, partition: record.partition, offset: record.offset, key: record.key ? record.key.toString('utf8') : null },
+    raw: record.value ? record.value.toString('base64') : '',
+  };
+}

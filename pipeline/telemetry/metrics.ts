@@ -1,0 +1,44 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Fixed metric names for every stage. Each stage reports what it received, what it sent on, what
+ * it dropped (only where a drop is documented and counted) and its errors by type. Names never
+ * change once released: dashboards and alerts depend on them.
+ */
+export class Metrics {
+  readonly registry: Registry;
+  /** Messages or records a stage accepted. */
+  readonly received: Counter<'stage' | 'transport'>;
+  /** Records a stage handed on successfully (produced, indexed, delivered). */
+  readonly sent: Counter<'stage'>;
+  /** Records lost on purpose (UDP overload), counted so loss is never silent. */
+  readonly dropped: Counter<'stage' | 'reason'>;
+  /** Errors by stage and stable error code. */
+  readonly errors: Counter<'stage' | 'error_type'>;
+  /** Records written to the dead-letter topic. */
+  readonly deadLettered: Counter<'stage' | 'error_type'>;
+  /** Messages a receiver holds that Kafka has not acknowledged yet. */
+  readonly pending: Gauge<'stage'>;
+  /** Retries of an outside service (Kafka, Elasticsearch, Redis, webhook). */
+  readonly retries: Counter<'service'>;
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    this.registry = new Registry();
+    const registers = [this.registry];
+    this.received = new Counter({ name: 'haetae_received_total', help: 'Messages or records a stage accepted.', labelNames: ['stage', 'transport'], registers });
+    this.sent = new Counter({ name: 'haetae_sent_total', help: 'Records a stage handed on successfully.', labelNames: ['stage'], registers });
+    this.dropped = new Counter({ name: 'haetae_dropped_total', help: 'Records dropped on purpose (documented policy), by reason.', labelNames: ['stage', 'reason'], registers });
+    this.errors = new Counter({ name: 'haetae_errors_total', help: 'Errors by stage and error code.', labelNames: ['stage', 'error_type'], registers });
+    this.deadLettered = new Counter({ name: 'haetae_dead_lettered_total', help: 'Records written to the dead-letter topic.', labelNames: ['stage', 'error_type'], registers });
+    this.pending = new Gauge({ name: 'haetae_pending', help: 'Records held in memory awaiting acknowledgement.', labelNames: ['stage'], registers });
+    this.retries = new Counter({ name: 'haetae_retries_total', help: 'Retries of an outside service.', labelNames: ['service'], registers });
+    if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'haetae_process_' });
+  }
+
+  /** Current value of one labelled counter, for tests and the CLI. */
+  async value(name: string, labels: Record<string, string>): Promise<number> {
+    const metric = await this.registry.getSingleMetric(name)?.get();
+    const hit = metric?.values.find((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val));
+    return hit?.value ?? 0;
+  }
+}

@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../../pipeline/config/load';
+import { HaetaeError } from '../../../pipeline/errors/catalog';
+
+function tmpConfig(text: string): { dir: string; file: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'haetae-config-'));
+  const file = path.join(dir, 'haetae.yaml');
+  fs.writeFileSync(file, text);
+  return { dir, file };
+}
+
+function errorOf(fn: () => unknown): HaetaeError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof HaetaeError) return err;
+    throw err;
+  }
+  throw new Error('expected a HaetaeError');
+}
+
+describe('configuration', () => {
+  it('runs on complete defaults when there is no config file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'haetae-empty-'));
+    const { config, file } = loadConfig({ cwd: dir, env: {} });
+    expect(file).toBeNull();
+    expect(config.kafka.brokers).toEqual(['127.0.0.1:9092']);
+    expect(config.kafka.rawTopic).toBe('haetae.raw');
+    expect(config.receiver.listeners).toEqual([
+      { transport: 'udp', host: '0.0.0.0', port: 5514 },
+      { transport: 'tcp', host: '0.0.0.0', port: 5514 },
+    ]);
+    expect(config.receiver.maxMessageBytes).toBe(65536);
+    expect(config.elasticsearch.eventsDataStream).toBe('logs-haetae.syslog-default');
+  });
+
+  it('returns a frozen config', () => {
+    const { config } = loadConfig({ cwd: os.tmpdir(), env: {}, file: tmpConfig('kafka:\n  clientId: x\n').file });
+    expect(Object.isFrozen(config.kafka)).toBe(true);
+    expect(() => { (config.kafka.brokers as string[]).push('x:1'); }).toThrow();
+  });
+
+  it('lets environment variables override connection settings', () => {
+    const { file } = tmpConfig('elasticsearch:\n  url: http://es.example:9200\n');
+    const { config } = loadConfig({ file, env: { HAETAE_ELASTICSEARCH_URL: 'http://127.0.0.2:9200', HAETAE_KAFKA_BROKERS: 'k1:9092, k2:9092', HAETAE_WEBHOOK_SECRET: 's3cret-s3cret-s3cret' } });
+    expect(config.elasticsearch.url).toBe('http://127.0.0.2:9200');
+    expect(config.kafka.brokers).toEqual(['k1:9092', 'k2:9092']);
+    expect(config.notifier.webhook?.secret).toBe('s3cret-s3cret-s3cret');
+  });
+
+  it('names an unknown key in one line', () => {
+    const { file } = tmpConfig('kafka:\n  bootstrap: x\n');
+    const err = errorOf(() => loadConfig({ file, env: {} }));
+    expect(err.code).toBe('HAETAE_CONFIG_INVALID');
+    expect(err.message).toBe(`config ${file}: /kafka: unknown key 'bootstrap'`);
+  });
+
+  it('names a key with a wrong type or value', () => {
+    const { file } = tmpConfig('receiver:\n  maxMessageBytes: lots\n');
+    expect(errorOf(() => loadConfig({ file, env: {} })).message).toBe(`config ${file}: /receiver/maxMessageBytes: must be integer`);
+    const bad = tmpConfig('log:\n  level: loud\n');
+    expect(errorOf(() => loadConfig({ file: bad.file, env: {} })).message).toContain('/log/level: must be equal to one of the allowed values (fatal, error, warn, info, debug, trace, silent)');
+  });
+
+  it('reports YAML syntax errors with line and column', () => {
+    const { file } = tmpConfig('kafka:\n  brokers: [a:1\n');
+    const err = errorOf(() => loadConfig({ file, env: {} }));
+    expect(err.code).toBe('HAETAE_CONFIG_YAML');
+    expect(err.message).toMatch(new RegExp(`^config file ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not valid YAML: line \\d+, column \\d+: `));
+  });
+
+  it('says which environment variable is wrong', () => {
+    const err = errorOf(() => loadConfig({ cwd: os.tmpdir(), env: { HAETAE_KAFKA_BROKERS: 'not a broker' } }));
+    expect(err.message).toContain("/kafka/brokers/0: must match pattern");
+  });
+
+  it('reports a missing config file', () => {
+    const err = errorOf(() => loadConfig({ file: '/nonexistent/haetae.yaml', env: {} }));
+    expect(err.code).toBe('HAETAE_CONFIG_READ');
+    expect(err.message).toContain('/nonexistent/haetae.yaml');
+  });
+
+  it('reads the webhook secret from a file', () => {
+    const { dir } = tmpConfig('');
+    fs.writeFileSync(path.join(dir, 'secret'), 'from-a-file-0123456789\n');
+    const { file } = tmpConfig(`notifier:\n  webhook:\n    url: http://127.0.0.1:1/hook\n    secretFile: ${path.join(dir, 'secret')}\n`);
+    expect(loadConfig({ file, env: {} }).config.notifier.webhook?.secret).toBe('from-a-file-0123456789');
+  });
+
+  it('accepts the shipped haetae.yaml', () => {
+    const shipped = path.join(__dirname, '..', '..', '..', 'haetae.yaml');
+    expect(() => loadConfig({ file: shipped, env: {} })).not.toThrow();
+  });
+});
