@@ -90,6 +90,13 @@ service_up() {
   clear_stale_pid "$svc"
   pid=$(our_pid "$svc") || pid=
 
+  # The data dir belongs to the instance we started; a second one on another port would share it.
+  if [[ -n $pid ]] && started_elsewhere "$svc"; then
+    say "$svc" "this stack dir ($STACK_DIR) already runs $svc for $(our_address "$svc") (pid $pid). Run 'npm run stack -- down $svc' before changing $(service_env_var "$svc"), or use another HAETAE_STACK_DIR." >&2
+    record "$svc" FAILED "ours runs at $(our_address "$svc")"
+    return 1
+  fi
+
   if service_healthy "$svc"; then
     if [[ -n $pid ]]; then
       say "$svc" "already running at $addr (pid $pid)"
@@ -124,7 +131,10 @@ service_up() {
       record "$svc" FAILED "port $port taken"
       return 1
     fi
-    if ! "${svc}_prepare"; then
+    # In its own job so that `set -e` stays in force inside it (bash ignores it in functions
+    # called from an `if`); launch recomputes the paths prepare settled on.
+    "${svc}_prepare" &
+    if ! wait "$!"; then
       record "$svc" FAILED "preparation failed"
       return 1
     fi
@@ -233,6 +243,9 @@ cmd_status() {
       state=down
       all_up=1
       detail=${pid:+"pid $pid running but not healthy"}
+    fi
+    if [[ -n $pid ]] && started_elsewhere "$svc"; then
+      detail="pid $pid serves $(our_address "$svc") (started with other settings)"
     fi
     printf '%-14s %-6s %-28s %s\n' "$svc" "$state" "$(service_address "$svc")" "$detail" | sed 's/ *$//'
   done

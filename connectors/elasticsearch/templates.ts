@@ -95,7 +95,8 @@ export function alertMappings(): estypes.MappingTypeMapping {
  */
 export async function ensureIndexTemplates(client: Client, names: { eventsDataStream: string; alertsIndex: string }): Promise<void> {
   await client.indices.putIndexTemplate({
-    name: 'haetae-events',
+    // One template per data stream name, so two configurations on one cluster do not fight over it.
+    name: `haetae-${names.eventsDataStream}`,
     index_patterns: [names.eventsDataStream],
     data_stream: {},
     priority: 500,

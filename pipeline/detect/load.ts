@@ -4,7 +4,7 @@ import YAML, { LineCounter, isMap, isScalar, type Document, type Node } from 'ya
 import type { ValidateFunction } from 'ajv';
 import type { Rule } from '../../schemas/generated/types';
 import { describeErrors } from '../../schemas/validators';
-import type { ErrorCode } from '../errors/catalog';
+import { HaetaeError, type ErrorCode } from '../errors/catalog';
 import { ConditionSyntaxError, parseCondition, referencedNames } from './condition';
 import { SelectionError, compileCondition, compileSelection, type Predicate } from './compile';
 
@@ -55,7 +55,10 @@ export function findRuleFiles(paths: readonly string[]): string[] {
       out.push(p);
     }
   };
-  for (const p of paths) visit(p);
+  for (const p of paths) {
+    if (!fs.existsSync(p)) throw new HaetaeError('HAETAE_RULES_PATH', [p]);
+    visit(p);
+  }
   return out;
 }
 

@@ -53,7 +53,7 @@ now_ms() {
 # "12.3 s" since a now_ms timestamp.
 elapsed_since() {
   local ms=$(($(now_ms) - $1))
-  printf '%d.%d s\n' $((ms / 1000)) $((ms % 1000 / 100))
+  printf '%d.%02d s\n' $((ms / 1000)) $((ms % 1000 / 10))
 }
 
 is_root() { [[ $EUID -eq 0 ]]; }
@@ -138,6 +138,21 @@ find_java_home() {
   die "no Java 17 or 21 found under /usr/lib/jvm; set HAETAE_JAVA_HOME to a JDK/JRE 17+ home"
 }
 
+# with_lock LOCKFILE COMMAND...: run COMMAND (in a subshell) holding LOCKFILE. Fetches take it:
+# several stack dirs, or a test run's `up` next to a developer's, may share one cache.
+with_lock() {
+  local lock=$1
+  shift
+  mkdir -p "$(dirname "$lock")"
+  (
+    flock -w 900 8 || {
+      printf 'stack: timed out after 15 min waiting for %s\n' "$lock" >&2
+      exit 1
+    }
+    "$@"
+  ) 8>"$lock"
+}
+
 # Maven resolves both the Kafka jars and the Elasticsearch zip. Its local repository (~/.m2) is
 # not safe for two concurrent Maven runs that download the same plugin, so they take turns.
 run_maven() {
@@ -163,14 +178,29 @@ log_file() { printf '%s/%s.log\n' "$LOG_DIR" "$1"; }
 
 group_alive() { kill -0 -- "-$1" 2>/dev/null; }
 
-# Prints the pid (= process group id) of the service we started, if it is still alive.
+# Prints the pid (= process group id) of the service we started, if it is still alive. The pid
+# file holds "PID ADDRESS".
 our_pid() {
-  local file pid
+  local file pid rest
   file=$(pid_file "$1")
   [[ -f $file ]] || return 1
-  pid=$(<"$file")
+  read -r pid rest <"$file" || true
   [[ $pid =~ ^[0-9]+$ ]] && group_alive "$pid" || return 1
   printf '%s\n' "$pid"
+}
+
+# The address the service we started was configured for.
+our_address() {
+  local pid address
+  read -r pid address <"$(pid_file "$1")" || true
+  printf '%s\n' "$address"
+}
+
+# True when the instance we started was configured for another address than the current one.
+started_elsewhere() {
+  local recorded
+  recorded=$(our_address "$1")
+  [[ -n $recorded && $recorded != "$(service_address "$1")" ]]
 }
 
 clear_stale_pid() {
@@ -191,7 +221,7 @@ launch() {
   [[ -f $log ]] && mv -f "$log" "$log.1"
   # fd 9 is the stack lock held by this `up`; a server that inherited it would hold it forever.
   setsid nohup "$@" >"$log" 2>&1 </dev/null 9>&- &
-  printf '%s\n' "$!" >"$(pid_file "$svc")"
+  printf '%s %s\n' "$!" "$(service_address "$svc")" >"$(pid_file "$svc")"
   LAUNCHED_PID=$!
 }
 
@@ -245,7 +275,11 @@ wait_healthy() {
   local svc=$1 pid=$2 limit=$3 start next_report=10 elapsed
   start=$(now_ms)
   while true; do
-    service_healthy "$svc" && return 0
+    # A healthy answer only counts while our process lives: if it died (say, on a port taken
+    # meanwhile), the answer came from someone else.
+    if service_healthy "$svc" && { [[ -z $pid ]] || group_alive "$pid"; }; then
+      return 0
+    fi
     elapsed=$((($(now_ms) - start) / 1000))
     if [[ -n $pid ]] && ! group_alive "$pid"; then
       say "$svc" "process $pid exited during startup" >&2

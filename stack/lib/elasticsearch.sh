@@ -91,10 +91,15 @@ es_runtime_dir() {
 }
 
 es_fetch() {
+  [[ -f $1/.complete ]] && return 0
+  need_command unzip unzip
+  with_lock "$(dirname "$1")/.elasticsearch-fetch.lock" es_fetch_locked "$1"
+}
+
+es_fetch_locked() {
   local home=$1 base zip extract
   base=$(dirname "$home")
   [[ -f $home/.complete ]] && return 0
-  need_command unzip unzip
   if [[ $base != "$CACHE_DIR" ]]; then
     say elasticsearch "$CACHE_DIR is not reachable by $ES_USER (a parent directory is private), so the distribution goes to $home"
   fi
@@ -120,7 +125,7 @@ es_fetch() {
   }
   : >"$extract/elasticsearch-$ES_VERSION/.complete"
   rm -rf "$home"
-  mv "$extract/elasticsearch-$ES_VERSION" "$home"
+  mv "$extract/elasticsearch-$ES_VERSION" "$home" || return 1
   rm -rf "$extract"
   # The zip stays in ~/.m2; a second copy here would only take space.
   rm -f "$zip"
@@ -152,22 +157,23 @@ EOF
   fi
 }
 
-ES_HOME_DIR=
-ES_RUNTIME_DIR=
+es_home_dir() { printf '%s/elasticsearch-%s\n' "$(es_home_base)" "$ES_VERSION"; }
+
 elasticsearch_prepare() {
-  local base
+  local home
   find_java_home
   es_ensure_user
-  base=$(es_home_base)
-  ES_HOME_DIR=$base/elasticsearch-$ES_VERSION
-  es_fetch "$ES_HOME_DIR" || return 1
-  ES_RUNTIME_DIR=$(es_runtime_dir)
-  es_configure "$ES_RUNTIME_DIR" "$ES_HOME_DIR"
+  home=$(es_home_dir)
+  es_fetch "$home" || return 1
+  es_configure "$(es_runtime_dir)" "$home"
 }
 
 elasticsearch_launch() {
-  local rt=$ES_RUNTIME_DIR
+  local rt home
   local -a run_as=()
+  find_java_home
+  rt=$(es_runtime_dir)
+  home=$(es_home_dir)
   is_root && run_as=(runuser -u "$ES_USER" --)
   # Elasticsearch warns below 65535 open files and can run out of them with many shards. This
   # only raises the limit of this background job, which is Elasticsearch's own.
@@ -177,5 +183,5 @@ elasticsearch_launch() {
     ES_PATH_CONF="$rt/config" \
     ES_TMPDIR="$rt/tmp" \
     ES_JAVA_OPTS="-Xms${HAETAE_ELASTICSEARCH_HEAP:-1g} -Xmx${HAETAE_ELASTICSEARCH_HEAP:-1g}" \
-    "$ES_HOME_DIR/bin/elasticsearch"
+    "$home/bin/elasticsearch"
 }

@@ -35,6 +35,11 @@ kafka_cannot_start() {
 
 kafka_fetch() {
   [[ -f $KAFKA_LIBS/.complete ]] && return 0
+  with_lock "$CACHE_DIR/.kafka-fetch.lock" kafka_fetch_locked
+}
+
+kafka_fetch_locked() {
+  [[ -f $KAFKA_LIBS/.complete ]] && return 0
   say kafka "fetching Kafka $KAFKA_VERSION jars from Maven Central (first run only, about 46 MB)"
   mkdir -p "$KAFKA_HOME_DIR"
   # Kafka ships as a tarball outside Maven; its jars are on Maven Central, and kafka_2.13 pulls
@@ -70,7 +75,7 @@ EOF
   }
   : >"$KAFKA_LIBS.tmp/.complete"
   rm -rf "$KAFKA_LIBS"
-  mv "$KAFKA_LIBS.tmp" "$KAFKA_LIBS"
+  mv "$KAFKA_LIBS.tmp" "$KAFKA_LIBS" || return 1
 }
 
 kafka_configure() {
@@ -137,6 +142,7 @@ kafka_prepare() {
 }
 
 kafka_launch() {
+  find_java_home
   launch kafka "$JAVA_HOME_FOUND/bin/java" "-Xmx${HAETAE_KAFKA_HEAP:-512m}" -Djava.awt.headless=true \
     -cp "$KAFKA_LIBS/*" -Dlog4j.configuration="file:$KAFKA_DIR/log4j.properties" \
     kafka.Kafka "$KAFKA_DIR/server.properties"

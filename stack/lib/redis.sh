@@ -15,12 +15,29 @@ redis_url_part() {
     password) printf '%s\n' "${BASH_REMATCH[5]}" ;;
     host) printf '%s\n' "${BASH_REMATCH[6]}" ;;
     port) printf '%s\n' "${BASH_REMATCH[8]:-6379}" ;;
+    db) printf '%s\n' "${BASH_REMATCH[10]:-0}" ;;
   esac
+}
+
+# redis-cli arguments for the configured URL. Not `redis-cli -u`: redis-cli 7.0 turns
+# redis://:password@host into AUTH with an empty user name, which Redis rejects.
+redis_cli_args() {
+  local host user password
+  host=$(redis_url_part host) || return 1
+  host=${host#[}
+  REDIS_CLI_ARGS=(-h "${host%]}" -p "$(redis_url_part port)" -n "$(redis_url_part db)" --no-auth-warning)
+  user=$(redis_url_part user)
+  password=$(redis_url_part password)
+  [[ -n $user ]] && REDIS_CLI_ARGS+=(--user "$user")
+  [[ -n $password ]] && REDIS_CLI_ARGS+=(--pass "$password")
+  [[ $(redis_url_part scheme) == rediss ]] && REDIS_CLI_ARGS+=(--tls)
+  return 0
 }
 
 redis_healthy() {
   local answer
-  answer=$(timeout 3 redis-cli -u "$REDIS_URL" --no-auth-warning ping 2>/dev/null) || return 1
+  redis_cli_args || return 1
+  answer=$(timeout 3 redis-cli "${REDIS_CLI_ARGS[@]}" ping 2>/dev/null) || return 1
   [[ $answer == PONG ]]
 }
 
@@ -40,7 +57,8 @@ redis_cannot_start() {
 # BullMQ loses jobs silently when Redis evicts keys; say so when a reused Redis would.
 redis_check_reused() {
   local policy
-  policy=$(timeout 3 redis-cli -u "$REDIS_URL" --no-auth-warning config get maxmemory-policy 2>/dev/null | sed -n 2p) || true
+  redis_cli_args || return 0
+  policy=$(timeout 3 redis-cli "${REDIS_CLI_ARGS[@]}" config get maxmemory-policy 2>/dev/null | sed -n 2p) || true
   if [[ -n $policy && $policy != noeviction ]]; then
     say redis "WARNING: maxmemory-policy is '$policy'; BullMQ needs 'noeviction' or queued jobs can vanish"
   fi

@@ -46,11 +46,11 @@ export function readDigits(bytes: Buffer, start: number, count: number): number 
   return value;
 }
 
-/** Names a byte for an error reason: `'x' (0x78)` when printable, `0x00` otherwise, or the end. */
+/** Names a byte for an error reason: `'x' (0x78)` when printable or SP, `0x00` otherwise, or the end. */
 export function describeByte(b: number): string {
   if (b < 0) return 'the end of the message';
   const hex = `0x${b.toString(16).padStart(2, '0')}`;
-  return isPrintableAscii(b) ? `'${String.fromCharCode(b)}' (${hex})` : hex;
+  return b >= 0x20 && b <= 0x7e ? `'${String.fromCharCode(b)}' (${hex})` : hex;
 }
 
 export interface DecodedText {

@@ -17,6 +17,8 @@ export interface Rfc3164Timestamp {
   /** Undefined when the slot had a timestamp's shape but named no real time ('bad_timestamp'). */
   date: Date | undefined;
   text: string;
+  /** True when `text` needed U+FFFD replacements (only possible for the RFC 3339 form). */
+  invalidUtf8: boolean;
   /** Index after the timestamp (and its trailing ':' if any); the byte there is SP or the end. */
   end: number;
 }
@@ -34,11 +36,8 @@ export function readRfc3164Timestamp(bytes: Buffer, start: number, receivedAt: D
 function readIsoTimestamp(bytes: Buffer, start: number): Rfc3164Timestamp {
   const sp = bytes.indexOf(SP, start);
   const end = sp < 0 ? bytes.length : sp;
-  return {
-    date: parseRfc3339(bytes, start, end, ISO_OPTIONS),
-    text: decodeUtf8(bytes, start, end).text,
-    end,
-  };
+  const text = decodeUtf8(bytes, start, end);
+  return { date: parseRfc3339(bytes, start, end, ISO_OPTIONS), text: text.text, invalidUtf8: !text.valid, end };
 }
 
 interface BsdFields {
@@ -64,7 +63,9 @@ function readBsdTimestamp(bytes: Buffer, start: number, receivedAt: Date): Rfc31
   if (after >= 0 && after !== SP) return undefined;
   return {
     date: fields.year >= 0 ? utcDate({ ...fields, year: fields.year }) : inferYear(fields, receivedAt),
+    // The shape check admitted only ASCII letters, digits, SP, ':' and '.', so latin1 is exact.
     text: bytes.toString('latin1', start, fields.end),
+    invalidUtf8: false,
     end,
   };
 }

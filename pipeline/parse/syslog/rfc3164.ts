@@ -40,6 +40,7 @@ export function parseRfc3164(bytes: Buffer, opts: ParseOptions): ParseOutcome {
   msg.timestampText = timestamp.text;
   if (timestamp.date === undefined) warnings.push('bad_timestamp');
   else msg.timestamp = timestamp.date;
+  if (timestamp.invalidUtf8) warnings.push('invalid_utf8');
 
   let pos = byteAt(bytes, timestamp.end) === SP ? timestamp.end + 1 : timestamp.end;
   const hostnameEnd = findHostname(bytes, pos);

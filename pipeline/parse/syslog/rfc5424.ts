@@ -111,10 +111,12 @@ function readTimestamp(bytes: Buffer, start: number, msg: SyslogMessage): number
     return fail('bad_header', `TIMESTAMP: empty field at byte ${start} (a missing value is written '-')`);
   }
   if (end === start + 1 && byteAt(bytes, start) === DASH) return end + 1;
-  msg.timestampText = decodeUtf8(bytes, start, end).text;
+  const text = decodeUtf8(bytes, start, end);
+  msg.timestampText = text.text;
   const timestamp = parseRfc3339(bytes, start, end, TIMESTAMP_OPTIONS);
   if (timestamp === undefined) addWarning(msg.warnings, 'bad_timestamp');
   else msg.timestamp = timestamp;
+  if (!text.valid) addWarning(msg.warnings, 'invalid_utf8');
   return end + 1;
 }
 

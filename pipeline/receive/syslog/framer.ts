@@ -191,7 +191,8 @@ export class SyslogStreamFramer {
       bytes = Buffer.from(chunk.subarray(start, Math.min(end, start + this.#maxFrameBytes)));
     } else {
       this.#append(chunk, start, end);
-      // The accumulator becomes the frame (no copy out); the next split frame gets a new one.
+      // The accumulator becomes the frame (no copy out); the next split frame gets a new one. Its
+      // doubling growth means the view pins at most twice the frame's length (or 1 KiB).
       bytes = this.#acc.subarray(0, this.#kept);
       this.#acc = EMPTY;
     }

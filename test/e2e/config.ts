@@ -1,0 +1,27 @@
+import { TEST_DATA_STREAM, services, uniqueName } from '../support/services';
+import { ROOT, writeConfig } from '../support/haetae-process';
+import path from 'node:path';
+
+export const WEBHOOK_SECRET = 'e2e-webhook-secret-0123456789';
+
+/** A config whose topics, group, alerts index and queue belong to this test alone. */
+export function e2eConfig(webhookUrl: string): { file: string; rawTopic: string; alertsIndex: string; queue: string } {
+  const id = uniqueName('');
+  const rawTopic = `haetae.test.${id}.raw`;
+  const alertsIndex = `haetae-alerts-test-${id}`;
+  const queue = `haetae-test-${id}`;
+  const file = writeConfig({
+    kafka: { brokers: services.kafkaBrokers, rawTopic, dlqTopic: `haetae.test.${id}.dlq`, consumerGroup: `haetae-test-${id}`, rawPartitions: 3 },
+    elasticsearch: { url: services.elasticsearchUrl, eventsDataStream: TEST_DATA_STREAM, alertsIndex },
+    redis: { url: services.redisUrl },
+    receiver: {
+      listeners: [{ transport: 'udp', host: '127.0.0.1', port: 0 }, { transport: 'tcp', host: '127.0.0.1', port: 0 }],
+      batchMaxDelayMs: 5,
+    },
+    worker: { rulesPath: [path.join(ROOT, 'rules')] },
+    notifier: { queue, backoffMs: 100, webhook: { url: webhookUrl, secret: WEBHOOK_SECRET } },
+    http: { host: '127.0.0.1', port: 0 },
+    log: { level: 'info' },
+  });
+  return { file, rawTopic, alertsIndex, queue };
+}

@@ -1,0 +1,99 @@
+import { Queue } from 'bullmq';
+import { createNotificationQueue, jobOptions } from '../../../connectors/bullmq/queue';
+import { startNotifier } from '../../../pipeline/roles/notifier';
+import { loadConfig } from '../../../pipeline/config/load';
+import { buildNotificationJob } from '../../../pipeline/notify/job';
+import { listFailed, retryFailed } from '../../../cli/commands/notify';
+import type { Alert, NotificationJob } from '../../../schemas/generated/types';
+import { eventually, freshMetrics, quietLogger, services, uniqueName } from '../../support/services';
+import { startWebhookServer } from '../../support/webhook-server';
+
+const SECRET = 'integration-test-secret-0123456789';
+
+function alert(id: string): Alert {
+  return {
+    '@timestamp': '2026-11-22T10:00:00.000Z',
+    message: 'SSH authentication failure on web1: Failed password for root',
+    alert: { id, status: 'open', severity: 'low', created: '2026-11-22T10:00:01.000Z', group_key: '', assignee: null, acknowledged_at: null, resolved_at: null },
+    rule: { id: 'rule-1', title: 'SSH authentication failure' },
+    events: { ids: ['haetae.raw-0-1'], count: 1 },
+  };
+}
+
+function setup(url: string, attempts = 4) {
+  const queueName = uniqueName('haetae-test-notify-');
+  const { config } = loadConfig({
+    cwd: '/nonexistent',
+    env: { HAETAE_REDIS_URL: services.redisUrl, HAETAE_WEBHOOK_URL: url, HAETAE_WEBHOOK_SECRET: SECRET },
+  });
+  const loaded = { file: null, baseDir: '/', config: { ...config, notifier: { ...config.notifier, queue: queueName, attempts, backoffMs: 50 } } } as never;
+  const settings = { redisUrl: services.redisUrl, queue: queueName, attempts, backoffMs: 50, keepCompletedHours: 1 };
+  return { loaded, settings, queue: createNotificationQueue(settings) };
+}
+
+async function add(queue: Queue<NotificationJob>, settings: Parameters<typeof jobOptions>[0], a: Alert): Promise<void> {
+  const job = buildNotificationJob(a, 'webhook');
+  await queue.add('webhook', job.data, jobOptions(settings, job.id));
+}
+
+describe('notifier against real Redis and a real HTTP endpoint', () => {
+  it('delivers each alert once with a valid signature, even when the job is enqueued twice', async () => {
+    const hook = await startWebhookServer(SECRET);
+    const { loaded, settings, queue } = setup(hook.url);
+    const notifier = startNotifier(loaded, quietLogger(), freshMetrics());
+    try {
+      const a = alert('a'.repeat(32));
+      await add(queue, settings, a);
+      await eventually(async () => (hook.deliveries.length === 1 ? true : undefined), 'one delivery');
+      await add(queue, settings, a); // a replayed batch enqueues the same alert again
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(hook.deliveries).toHaveLength(1);
+      expect(hook.deliveries[0]!.signatureValid).toBe(true);
+      expect(hook.deliveries[0]!.delivery).toBe(`${'a'.repeat(32)}-webhook`);
+      expect(hook.deliveries[0]!.json.alert.rule.id).toBe('rule-1');
+    } finally {
+      await notifier.stop();
+      await queue.obliterate({ force: true });
+      await queue.close();
+      await hook.close();
+    }
+  }, 30_000);
+
+  it('retries a failing endpoint with backoff until it answers 2xx', async () => {
+    const hook = await startWebhookServer(SECRET, [503, 500]);
+    const { loaded, settings, queue } = setup(hook.url);
+    const notifier = startNotifier(loaded, quietLogger(), freshMetrics());
+    try {
+      await add(queue, settings, alert('b'.repeat(32)));
+      await eventually(async () => (hook.deliveries.length === 1 ? true : undefined), 'delivery after two failures');
+      expect(hook.attempts).toBe(3);
+      expect(hook.deliveries[0]!.json.attempt).toBe(3);
+    } finally {
+      await notifier.stop();
+      await queue.obliterate({ force: true });
+      await queue.close();
+      await hook.close();
+    }
+  }, 30_000);
+
+  it('moves a permanently refused job to the failed list, from where it can be retried', async () => {
+    const hook = await startWebhookServer(SECRET, [400]);
+    const { loaded, settings, queue } = setup(hook.url);
+    const notifier = startNotifier(loaded, quietLogger(), freshMetrics());
+    try {
+      await add(queue, settings, alert('c'.repeat(32)));
+      const failed = await eventually(async () => { const f = await listFailed(queue, 10); return f.total === 1 ? f : undefined; }, 'a failed job');
+      expect(hook.attempts).toBe(1); // 400 is not retried
+      expect(failed.jobs[0]).toMatchObject({ id: `${'c'.repeat(32)}-webhook`, rule: 'rule-1', attempts: 1 });
+      expect(failed.jobs[0]!.reason).toBe('webhook answered HTTP 400: scripted failure');
+      expect(await retryFailed(queue, 'all')).toEqual([`${'c'.repeat(32)}-webhook`]);
+      await eventually(async () => (hook.deliveries.length === 1 ? true : undefined), 'delivery after retry');
+      expect((await listFailed(queue, 10)).total).toBe(0);
+    } finally {
+      await notifier.stop();
+      await queue.obliterate({ force: true });
+      await queue.close();
+      await hook.close();
+    }
+  }, 30_000);
+});

@@ -1,0 +1,151 @@
+import { compileValidators } from '../../../schemas/validators';
+import { buildEnvelope, encodeEnvelope } from '../../../pipeline/envelope/envelope';
+import { processBatch, type RawRecord, type WorkerContext } from '../../../pipeline/roles/worker/process-batch';
+import type { BulkItem, ItemResult } from '../../../connectors/elasticsearch/bulk';
+import type { DeadLetter, NotificationJob } from '../../../schemas/generated/types';
+import { loadRuleText, type RuleProblem } from '../../../pipeline/detect/load';
+import { Metrics } from '../../../pipeline/telemetry/metrics';
+import pino from 'pino';
+
+const validators = compileValidators();
+const problems: RuleProblem[] = [];
+const rules = loadRuleText(
+  'title: SSH failure\nid: ssh-fail\nlevel: high\ndetection:\n  sel:\n    process.name: sshd\n    message|contains: Failed password\n  condition: sel\n',
+  'test.yml', validators.rule, problems,
+).map((r) => r.rule);
+
+function record(offset: number, text: string | Buffer, opts: { truncated?: number } = {}): RawRecord {
+  const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text);
+  const envelope = buildEnvelope(
+    { bytes, framing: 'datagram', truncated: opts.truncated !== undefined, ...(opts.truncated !== undefined ? { originalLength: opts.truncated } : {}) },
+    { transport: 'udp', source: { address: '::ffff:192.0.2.10', port: 40000 }, listener: { address: '0.0.0.0', port: 5514 }, observerHostname: 'recv1', receivedAt: new Date('2026-11-22T10:00:00.000Z') },
+  );
+  return { topic: 'haetae.raw', partition: 1, offset: String(offset), key: Buffer.from('192.0.2.10'), value: encodeEnvelope(envelope) };
+}
+
+/** In-memory sinks that behave like ours: create is idempotent per id, some documents are rejected. */
+function fakeSinks(reject: (doc: BulkItem) => boolean = () => false) {
+  const stored = new Map<string, object>();
+  const jobs = new Map<string, NotificationJob>();
+  const dead: DeadLetter[] = [];
+  return {
+    stored, jobs, dead,
+    sinks: {
+      writeDocuments: async (items: readonly BulkItem[]): Promise<ItemResult[]> => items.map((it) => {
+        if (reject(it)) return { outcome: 'rejected', status: 400, type: 'document_parsing_exception', reason: 'failed to parse field [source.ip]' };
+        const key = `${it.index}/${it.id}`;
+        if (stored.has(key)) return { outcome: 'exists' };
+        stored.set(key, it.document);
+        return { outcome: 'created' };
+      }),
+      enqueueNotifications: async (js: ReadonlyArray<{ id: string; data: NotificationJob }>) => { for (const j of js) if (!jobs.has(j.id)) jobs.set(j.id, j.data); },
+      deadLetter: async (records: readonly DeadLetter[]) => { dead.push(...records); },
+    },
+  };
+}
+
+function context(sinks: WorkerContext['sinks'], metrics = new Metrics()): WorkerContext {
+  return {
+    validateEnvelope: validators.envelope,
+    rules: () => rules,
+    eventsDataStream: 'logs-haetae.syslog-default',
+    alertsIndex: 'haetae-alerts',
+    channels: ['webhook'],
+    sinks, metrics,
+    logger: pino({ level: 'silent' }),
+    now: () => new Date('2026-11-22T10:00:01.000Z'),
+  };
+}
+
+describe('worker batch processing', () => {
+  it('indexes parsed events under ids derived from topic/partition/offset', async () => {
+    const f = fakeSinks();
+    const summary = await processBatch([record(7, '<34>1 2026-11-22T09:59:59.5Z web1 su - ID47 - switched user')], context(f.sinks));
+    expect(summary).toEqual({ events: 1, alerts: 0, deadLettered: 0, parseFailures: 0 });
+    const doc = f.stored.get('logs-haetae.syslog-default/haetae.raw-1-7') as any;
+    expect(doc).toMatchObject({
+      '@timestamp': '2026-11-22T09:59:59.500Z',
+      message: 'switched user',
+      host: { hostname: 'web1' },
+      source: { ip: '192.0.2.10', port: 40000 },
+      observer: { hostname: 'recv1' },
+      event: { original: '<34>1 2026-11-22T09:59:59.5Z web1 su - ID47 - switched user', created: '2026-11-22T10:00:00.000Z', ingested: '2026-11-22T10:00:01.000Z', kind: 'event' },
+      log: { syslog: { priority: 34, facility: { code: 4, name: 'auth' }, severity: { code: 2, name: 'critical' }, appname: 'su', msgid: 'ID47' } },
+      haetae: { raw: { topic: 'haetae.raw', partition: 1, offset: '7' } },
+    });
+    expect(validators.event(doc)).toBe(true);
+  });
+
+  it('raises one alert and one notification job per matching event, and none again on replay', async () => {
+    const f = fakeSinks();
+    const batch = [record(1, '<38>Nov 22 10:00:00 web1 sshd[811]: Failed password for root from 203.0.113.5'), record(2, '<38>Nov 22 10:00:01 web1 sshd[811]: Accepted password for alice')];
+    const first = await processBatch(batch, context(f.sinks));
+    expect(first.alerts).toBe(1);
+    expect(f.jobs.size).toBe(1);
+    const [jobId, job] = [...f.jobs][0]!;
+    expect(jobId).toBe(`${job!.alert.alert.id}-webhook`);
+    expect(job!.alert).toMatchObject({ rule: { id: 'ssh-fail' }, alert: { severity: 'high', status: 'open' }, events: { ids: ['haetae.raw-1-1'], count: 1 }, host: { hostname: 'web1' } });
+    expect(validators.alert(job!.alert)).toBe(true);
+    expect((f.stored.get('logs-haetae.syslog-default/haetae.raw-1-1') as any).haetae.rules).toEqual(['ssh-fail']);
+
+    // A crash before the offset commit replays the same records: nothing new anywhere.
+    const sizeBefore = f.stored.size;
+    await processBatch(batch, context(f.sinks));
+    expect(f.stored.size).toBe(sizeBefore);
+    expect(f.jobs.size).toBe(1);
+  });
+
+  it('indexes unparseable messages tagged, with their raw bytes, and counts them', async () => {
+    const f = fakeSinks();
+    const metrics = new Metrics();
+    const summary = await processBatch([record(3, Buffer.from([0x68, 0x69, 0xff, 0xfe]))], context(f.sinks, metrics));
+    expect(summary.parseFailures).toBe(1);
+    const doc = f.stored.get('logs-haetae.syslog-default/haetae.raw-1-3') as any;
+    expect(doc.tags).toEqual(['haetae_parse_failure', 'haetae_invalid_utf8']);
+    expect(doc.event.kind).toBe('pipeline_error');
+    expect(doc['@timestamp']).toBe('2026-11-22T10:00:00.000Z');
+    expect(Buffer.from(doc.haetae.original_base64, 'base64')).toEqual(Buffer.from([0x68, 0x69, 0xff, 0xfe]));
+    expect(await metrics.value('haetae_errors_total', { stage: 'parse', error_type: 'no_pri' })).toBe(1);
+  });
+
+  it('marks truncated messages and keeps the declared length', async () => {
+    const f = fakeSinks();
+    await processBatch([record(4, '<13>Nov 22 10:00:00 h app: xxxx', { truncated: 100_000 })], context(f.sinks));
+    const doc = f.stored.get('logs-haetae.syslog-default/haetae.raw-1-4') as any;
+    expect(doc.tags).toEqual(['haetae_truncated']);
+    expect(doc.haetae.truncated).toEqual({ original_length: 100_000 });
+  });
+
+  it('dead-letters a record that is not an envelope, keeping its bytes and where it came from', async () => {
+    const f = fakeSinks();
+    const metrics = new Metrics();
+    const bad: RawRecord = { topic: 'haetae.raw', partition: 0, offset: '9', key: null, value: Buffer.from('{"v":2}') };
+    const summary = await processBatch([bad, { ...bad, offset: '10', value: Buffer.from('not json') }], context(f.sinks, metrics));
+    expect(summary).toMatchObject({ events: 0, deadLettered: 2 });
+    expect(f.dead[0]).toMatchObject({ stage: 'decode', code: 'HAETAE_ENVELOPE_INVALID', origin: { topic: 'haetae.raw', partition: 0, offset: '9', key: null }, raw: Buffer.from('{"v":2}').toString('base64') });
+    expect(f.dead[0]!.reason).toContain("must have required property 'kind'");
+    expect(f.dead[1]).toMatchObject({ code: 'HAETAE_ENVELOPE_JSON' });
+    expect(validators.deadLetter(f.dead[0])).toBe(true);
+    expect(await metrics.value('haetae_dead_lettered_total', { stage: 'decode', error_type: 'HAETAE_ENVELOPE_JSON' })).toBe(1);
+  });
+
+  it('dead-letters a document Elasticsearch rejects, with the reason and the document', async () => {
+    const f = fakeSinks((it) => it.id === 'haetae.raw-1-5');
+    const summary = await processBatch([record(5, '<13>Nov 22 10:00:00 h app: one'), record(6, '<13>Nov 22 10:00:00 h app: two')], context(f.sinks));
+    expect(summary).toMatchObject({ events: 2, deadLettered: 1 });
+    expect(f.dead[0]).toMatchObject({ stage: 'index', code: 'HAETAE_ES_REJECTED', reason: 'document_parsing_exception: failed to parse field [source.ip]', origin: { offset: '5' } });
+    expect((f.dead[0]!.document as any).message).toBe('one');
+    expect(f.stored.has('logs-haetae.syslog-default/haetae.raw-1-6')).toBe(true);
+  });
+
+  it('keeps going when a rule throws, treating it as no match', async () => {
+    const f = fakeSinks();
+    const metrics = new Metrics();
+    const ctx = context(f.sinks, metrics);
+    const boom = { ...rules[0]!, id: 'boom', matches: () => { throw new Error('bad rule'); } };
+    ctx.rules = () => [boom, ...rules];
+    const summary = await processBatch([record(8, '<38>Nov 22 10:00:00 web1 sshd[1]: Failed password for x')], ctx);
+    expect(summary.alerts).toBe(1);
+    expect(await metrics.value('haetae_errors_total', { stage: 'detect', error_type: 'rule_runtime_error' })).toBe(1);
+  });
+});
