@@ -169,4 +169,20 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-if (require.main === module) void main(process.argv);
+/**
+ * kafkajs 2.2.4 passes negative delays to setTimeout in its request queue; Node ≥ 23 warns
+ * (TimeoutNegativeWarning) and clamps them to 1 ms, which is what older Node did silently. The
+ * warning says nothing actionable to a user, so only that one is filtered; all others print.
+ */
+function filterKnownWarnings(): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (w) => {
+    if (w.name === 'TimeoutNegativeWarning') return;
+    process.stderr.write(`(node) ${w.name}: ${w.message}\n`);
+  });
+}
+
+if (require.main === module) {
+  filterKnownWarnings();
+  void main(process.argv);
+}

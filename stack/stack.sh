@@ -29,6 +29,7 @@ system Redis, a shared cluster) is reused as it is; only missing local ones are 
 Commands:
   up [service...]        start what is not running and wait until healthy (idempotent)
   down [service...]      stop what this script started (SIGTERM, then SIGKILL after a timeout)
+  reset [service...]     stop what this script started and delete its data (does not restart)
   status                 one line per service; exit 0 when all are up, 1 otherwise
   logs [service] [-f]    last 100 lines of a service's log (all services without a name);
                          -f follows, -n N shows N lines
@@ -231,6 +232,36 @@ cmd_down() {
   return "$rc"
 }
 
+# Data directory of a service we run locally.
+service_data_dir() {
+  case $1 in
+    kafka) printf '%s\n' "$KAFKA_DIR/data" ;;
+    elasticsearch) printf '%s/data\n' "$(es_runtime_dir)" ;;
+    redis) printf '%s\n' "$REDIS_DIR/data" ;;
+  esac
+}
+
+# Stops our instance and deletes its data. The only way to drop an Elasticsearch data stream with
+# the integ-test-zip distribution, which has no _data_stream API (docs/stack.md).
+cmd_reset() {
+  local svc dir
+  parse_services "$@"
+  take_lock
+  for svc in "${TARGETS[@]}"; do
+    if ! our_pid "$svc" >/dev/null && service_healthy "$svc"; then
+      say "$svc" "runs at $(service_address "$svc") but was not started by this script; its data is not ours to delete"
+      continue
+    fi
+    stop_service "$svc"
+    dir=$(service_data_dir "$svc")
+    if [[ -d $dir ]]; then
+      rm -rf "$dir"
+      say "$svc" "deleted $dir"
+    fi
+  done
+  printf "stack: 'npm run stack -- up' starts the services again with empty data\n"
+}
+
 cmd_status() {
   local svc pid state detail all_up=0
   for svc in "${SERVICES[@]}"; do
@@ -287,7 +318,7 @@ main() {
   (($#)) && shift
   case $cmd in
     help | -h | --help) usage ;;
-    up | down | status | logs)
+    up | down | reset | status | logs)
       STACK_TMP=$(mktemp -d "${TMPDIR:-/tmp}/haetae-stack.XXXXXX")
       trap 'rm -rf "$STACK_TMP"' EXIT
       "cmd_$cmd" "$@"

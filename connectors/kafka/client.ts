@@ -1,4 +1,8 @@
 import { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
+
+// kafkajs' v2 default partitioner (murmur2, the same as the Java client's) is the one we want:
+// a key lands on the same partition whichever client produced it. This only silences its notice.
+process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 import type { Logger } from '../../pipeline/telemetry/logger';
 
 export interface KafkaSettings {

@@ -178,22 +178,52 @@ log_file() { printf '%s/%s.log\n' "$LOG_DIR" "$1"; }
 
 group_alive() { kill -0 -- "-$1" 2>/dev/null; }
 
-# Prints the pid (= process group id) of the service we started, if it is still alive. The pid
-# file holds "PID ADDRESS".
-our_pid() {
-  local file pid rest
+# Start time of a process in clock ticks since boot (field 22 of /proc/PID/stat): with the pid,
+# it identifies a process even after its pid number has been reused.
+process_start_time() {
+  local stat rest fields
+  stat=$(<"/proc/$1/stat") 2>/dev/null || return 1
+  rest=${stat##*) }
+  read -ra fields <<<"$rest"
+  printf '%s\n' "${fields[19]}"
+}
+
+# The pid file holds "PGID START-TIME ADDRESS" (PGID = pid of the process that leads the group).
+read_pid_file() {
+  PID_FILE_PID= PID_FILE_START= PID_FILE_ADDRESS=
+  local file second third
   file=$(pid_file "$1")
   [[ -f $file ]] || return 1
-  read -r pid rest <"$file" || true
-  [[ $pid =~ ^[0-9]+$ ]] && group_alive "$pid" || return 1
-  printf '%s\n' "$pid"
+  read -r PID_FILE_PID second third <"$file" || true
+  if [[ $second =~ ^[0-9]+$ ]]; then
+    PID_FILE_START=$second PID_FILE_ADDRESS=$third
+  else
+    PID_FILE_ADDRESS=$second
+  fi
+  [[ $PID_FILE_PID =~ ^[0-9]+$ ]]
+}
+
+# Prints the pid (= process group id) of the service we started, if it is still alive. A pid file
+# left from before a reboot must not make us signal whatever process got that number since.
+our_pid() {
+  local boot
+  read_pid_file "$1" || return 1
+  group_alive "$PID_FILE_PID" || return 1
+  if [[ -d /proc/$PID_FILE_PID && -n $PID_FILE_START ]]; then
+    [[ $(process_start_time "$PID_FILE_PID") == "$PID_FILE_START" ]] || return 1
+  else
+    # The leader is gone but its group lives on (say, runuser was killed but not Elasticsearch):
+    # still ours if the pid file was written since the last boot.
+    boot=$(sed -n 's/^btime //p' /proc/stat)
+    (($(stat -c %Y "$(pid_file "$1")") >= boot)) || return 1
+  fi
+  printf '%s\n' "$PID_FILE_PID"
 }
 
 # The address the service we started was configured for.
 our_address() {
-  local pid address
-  read -r pid address <"$(pid_file "$1")" || true
-  printf '%s\n' "$address"
+  read_pid_file "$1" || true
+  printf '%s\n' "$PID_FILE_ADDRESS"
 }
 
 # True when the instance we started was configured for another address than the current one.
@@ -221,8 +251,9 @@ launch() {
   [[ -f $log ]] && mv -f "$log" "$log.1"
   # fd 9 is the stack lock held by this `up`; a server that inherited it would hold it forever.
   setsid nohup "$@" >"$log" 2>&1 </dev/null 9>&- &
-  printf '%s %s\n' "$!" "$(service_address "$svc")" >"$(pid_file "$svc")"
   LAUNCHED_PID=$!
+  printf '%s %s %s\n' "$LAUNCHED_PID" "$(process_start_time "$LAUNCHED_PID" || echo 0)" \
+    "$(service_address "$svc")" >"$(pid_file "$svc")"
 }
 
 # stop_service SERVICE: SIGTERM the group, wait, then SIGKILL. Only touches what we started.
