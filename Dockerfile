@@ -6,11 +6,8 @@ FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # Dependencies first, so that a source change does not reinstall them. --ignore-scripts: the
 # package's `prepare` script builds, and the sources are not copied yet.
-# The lock file lacks the non-Linux builds of platform-specific optional packages (it is made
-# where the registry mirror serves only Linux ones), which npm ci rejects as out of sync; npm
-# install then installs the locked versions and only adds the missing platform entries.
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts --no-audit --no-fund || npm install --ignore-scripts --no-audit --no-fund
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
 RUN npm run build
 
@@ -20,8 +17,7 @@ WORKDIR /app
 # Production dependencies only; --ignore-scripts again because `prepare` would try to build
 # without TypeScript.
 COPY package.json package-lock.json ./
-RUN (npm ci --omit=dev --ignore-scripts --no-audit --no-fund || npm install --omit=dev --ignore-scripts --no-audit --no-fund) \
-    && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 # Rules are read at run time (worker.rulesPath defaults to ./rules).
 COPY rules ./rules

@@ -8,6 +8,7 @@ import { ensureTopics } from '../../connectors/kafka/client';
 import { buildEnvelope, encodeEnvelope, normalizeAddress } from '../envelope/envelope';
 import { bindListener, type BoundListener, type FrameSink } from '../receive/syslog/listeners';
 import { retryUntilSuccess } from '../delivery/retry';
+import { udpKernelDrops } from '../receive/syslog/kernel-drops';
 import { messageOf } from '../errors/catalog';
 
 export interface RunningReceiver {
@@ -87,6 +88,9 @@ export async function startReceiver(loaded: LoadedConfig, kafka: Kafka, logger: 
           metrics.errors.inc({ stage: 'receive', error_type: (err as NodeJS.ErrnoException).code ?? 'socket_error' });
           log.warn({ listener: `${s.transport}/${s.host}:${s.port}` }, `Socket error: ${err.message}`);
         },
+        onSmallBuffer: (s, granted, wanted) => {
+          log.warn({ listener: `udp/${s.host}:${s.port}`, granted, wanted }, `The kernel granted a UDP receive buffer of ${granted} bytes (asked for ${wanted}); bursts beyond it are dropped by the kernel and counted in haetae_udp_kernel_drops. Raise net.core.rmem_max to allow more.`);
+        },
       });
       listeners.push(bound);
       log.info({ transport: spec.transport, address: bound.address.address, port: bound.address.port }, `Listening for syslog on ${spec.transport.toUpperCase()} ${bound.address.address}:${bound.address.port}.`);
@@ -96,6 +100,15 @@ export async function startReceiver(loaded: LoadedConfig, kafka: Kafka, logger: 
     await producer.disconnect();
     throw err;
   }
+
+  // Kernel drops are read from /proc on each scrape, so they cost nothing between scrapes.
+  const udpListeners = listeners.filter((l) => l.spec.transport === 'udp');
+  metrics.onCollectUdpDrops(() => {
+    for (const l of udpListeners) {
+      const drops = udpKernelDrops(l.address.port);
+      if (drops !== null) metrics.udpKernelDrops.set({ listener: `${l.address.address}:${l.address.port}` }, drops);
+    }
+  });
 
   return {
     listeners,

@@ -21,6 +21,15 @@ export class Metrics {
   readonly pending: Gauge<'stage'>;
   /** Retries of an outside service (Kafka, Elasticsearch, Redis, webhook). */
   readonly retries: Counter<'service'>;
+  /** Cumulative kernel drops per UDP listener; filled on each scrape by the receiver's collector. */
+  readonly udpKernelDrops: Gauge<'listener'>;
+
+  private readonly udpDropCollectors: Array<() => void> = [];
+
+  /** Registers a function that refreshes haetae_udp_kernel_drops when metrics are read. */
+  onCollectUdpDrops(fn: () => void): void {
+    this.udpDropCollectors.push(fn);
+  }
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     this.registry = new Registry();
@@ -32,6 +41,15 @@ export class Metrics {
     this.deadLettered = new Counter({ name: 'haetae_dead_lettered_total', help: 'Records written to the dead-letter topic.', labelNames: ['stage', 'error_type'], registers });
     this.pending = new Gauge({ name: 'haetae_pending', help: 'Records held in memory awaiting acknowledgement.', labelNames: ['stage'], registers });
     this.retries = new Counter({ name: 'haetae_retries_total', help: 'Retries of an outside service.', labelNames: ['service'], registers });
+    const collectors = this.udpDropCollectors;
+    this.udpKernelDrops = new Gauge({
+      name: 'haetae_udp_kernel_drops',
+      help: 'Datagrams the kernel dropped on a UDP listener because its receive buffer was full (cumulative, from /proc/net/udp).',
+      labelNames: ['listener'],
+      registers,
+      // Read on each scrape only: free between scrapes.
+      collect() { for (const c of collectors) c(); },
+    });
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'haetae_process_' });
   }
 

@@ -123,6 +123,9 @@ es_fetch_locked() {
     say elasticsearch "$zip does not contain elasticsearch-$ES_VERSION/bin/elasticsearch" >&2
     return 1
   }
+  # The zip's config files are mode 660; whoever runs Elasticsearch from a shared cache (the
+  # haetae-es user, another developer) copies them, so they must be readable.
+  chmod -R a+rX "$extract/elasticsearch-$ES_VERSION"
   : >"$extract/elasticsearch-$ES_VERSION/.complete"
   rm -rf "$home"
   mv "$extract/elasticsearch-$ES_VERSION" "$home" || return 1

@@ -137,6 +137,23 @@ describe('syslog → Kafka → worker → Elasticsearch → alert → webhook, a
     expect(metricValue(metrics, 'haetae_errors_total', { stage: 'receive', error_type: 'HAETAE_SYSLOG_TRUNCATED' })).toBeGreaterThanOrEqual(1);
   }, 60_000);
 
+  it('processes every received message exactly once (no re-reads of committed records)', async () => {
+    const received = async (): Promise<{ receiver: number; worker: number }> => {
+      const text = await metricsText(httpPort);
+      return {
+        receiver: metricValue(text, 'haetae_received_total', { stage: 'receive', transport: 'udp' }) + metricValue(text, 'haetae_received_total', { stage: 'receive', transport: 'tcp' }),
+        worker: metricValue(text, 'haetae_received_total', { stage: 'worker', transport: 'kafka' }),
+      };
+    };
+    const token = `once${randomUUID().slice(0, 8)}`;
+    for (let i = 0; i < 5; i++) logger(['-n', '127.0.0.1', '-P', String(tcpPort), '-T', '--octet-count', `exactly once ${i} ${token}`]);
+    await eventually(async () => (search(cfg.file, `message:${token}`).length === 5 ? true : undefined), 'five events', 30_000);
+    await new Promise((r) => setTimeout(r, 2_000));
+    const counts = await received();
+    expect(counts.receiver).toBeGreaterThanOrEqual(5);
+    expect(counts.worker).toBe(counts.receiver);
+  }, 60_000);
+
   it('turns a rule match into one alert document and exactly one signed webhook delivery', async () => {
     const token = `ssh${randomUUID().slice(0, 8)}`;
     const before = hook.deliveries.length;

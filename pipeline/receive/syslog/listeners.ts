@@ -28,6 +28,7 @@ export interface FrameSink {
 export interface ListenerEvents {
   onError(spec: ListenerSpec, err: Error): void;
   onConnection?(spec: ListenerSpec, peer: string, open: boolean): void;
+  onSmallBuffer?(spec: ListenerSpec, granted: number, wanted: number): void;
 }
 
 export interface BoundListener {
@@ -56,6 +57,10 @@ function bindUdp(spec: ListenerSpec, sink: FrameSink, limits: ListenerLimits, ev
       socket.on('error', (err) => events.onError(spec, err));
       const local = socket.address();
       const listener = { address: local.address, port: local.port };
+      const granted = socket.getRecvBufferSize();
+      // Linux grants at most net.core.rmem_max (doubled for bookkeeping); a small buffer is where
+      // UDP bursts get lost, so say it once at start-up instead of leaving it to be discovered.
+      if (granted < limits.udpReceiveBufferBytes) events.onSmallBuffer?.(spec, granted, limits.udpReceiveBufferBytes);
       socket.on('message', (msg, rinfo) => {
         sink.accept(datagramFrame(msg, limits.maxMessageBytes), { transport: 'udp', source: { address: rinfo.address, port: rinfo.port }, listener });
       });

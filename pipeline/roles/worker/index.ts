@@ -130,15 +130,19 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         const max = cfg.worker.maxBatchMessages;
         for (let start = 0; start < batch.messages.length; start += max) {
           if (!isRunning() || isStale()) return;
           const chunk = batch.messages.slice(start, start + max);
           const records: RawRecord[] = chunk.map((m) => ({ topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value }));
           const summary = await processBatch(records, ctx);
-          const next = (BigInt(chunk[chunk.length - 1]!.offset) + 1n).toString();
+          const last = chunk[chunk.length - 1]!.offset;
+          const next = (BigInt(last) + 1n).toString();
           await consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+          // With eachBatchAutoResolve off, kafkajs advances its fetch position only through
+          // resolveOffset; committing alone would make it fetch the same records again.
+          resolveOffset(last);
           log.debug({ partition: batch.partition, offset: next, ...summary }, 'Committed a batch.');
           await heartbeat();
         }
