@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Kafka, Consumer, Producer } from 'kafkajs';
 import type { Client } from '@elastic/elasticsearch';
 import type { Queue } from 'bullmq';
@@ -8,14 +9,13 @@ import type { Metrics } from '../../telemetry/metrics';
 import type { NotificationJob } from '../../../schemas/generated/types';
 import { ensureTopics } from '../../../connectors/kafka/client';
 import { writeBulk } from '../../../connectors/elasticsearch/bulk';
-import { ensureIndexTemplates, } from '../../../connectors/elasticsearch/templates';
+import { ensureIndexTemplates } from '../../../connectors/elasticsearch/templates';
 import { jobOptions } from '../../../connectors/bullmq/queue';
 import { retryUntilSuccess } from '../../delivery/retry';
 import { messageOf } from '../../errors/catalog';
 import { loadRules, formatProblem, type CompiledRule } from '../../detect/load';
 import { processBatch, type RawRecord, type WorkerContext } from './process-batch';
 import { activeFailpoint } from './failpoint';
-import path from 'node:path';
 
 export interface WorkerDeps {
   loaded: LoadedConfig;

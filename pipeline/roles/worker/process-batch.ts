@@ -59,8 +59,11 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
   const now = ctx.now?.() ?? new Date();
   const dead: DeadLetter[] = [];
   const items: BulkItem[] = [];
-  const eventFor = new Map<number, { record: RawRecord; envelope: RawEnvelope }>();
+  /** Bulk item index → the raw record the event came from. */
+  const eventFor = new Map<number, RawRecord>();
   const alerts: Alert[] = [];
+  /** For each alert, the raw record that triggered it (for its dead letter, should it be refused). */
+  const alertSources: RawRecord[] = [];
   let parseFailures = 0;
 
   for (const record of records) {
@@ -83,9 +86,12 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
     });
     if (hits.length > 0) {
       event.haetae.rules = hits.map((r) => r.id);
-      for (const rule of hits) alerts.push(buildAlert(rule, event, id, ctx.eventsDataStream, now));
+      for (const rule of hits) {
+        alerts.push(buildAlert(rule, event, id, ctx.eventsDataStream, now));
+        alertSources.push(record);
+      }
     }
-    eventFor.set(items.length, { record, envelope: decoded.envelope });
+    eventFor.set(items.length, record);
     items.push({ index: ctx.eventsDataStream, id, document: event });
   }
 
@@ -102,13 +108,12 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
     const reason = `${result.type}: ${result.reason}`;
     ctx.metrics.errors.inc({ stage: i < eventCount ? 'index' : 'alert', error_type: result.type });
     if (i < eventCount) {
-      const { record } = eventFor.get(i)!;
+      const record = eventFor.get(i)!;
       dead.push({ ...deadLetter('index', 'HAETAE_ES_REJECTED', reason, record, now), document: items[i]!.document as Record<string, unknown> });
     } else {
       // An alert document is ours, not the sender's: a rejection is a bug worth an ERROR line.
       ctx.logger.error({ alert: alerts[i - eventCount]!.alert.id }, `Elasticsearch rejected an alert document: ${reason}`);
-      const source = eventFor.get(0)?.record;
-      if (source) dead.push({ ...deadLetter('alert', 'HAETAE_ES_REJECTED', reason, source, now), document: items[i]!.document as Record<string, unknown> });
+      dead.push({ ...deadLetter('alert', 'HAETAE_ES_REJECTED', reason, alertSources[i - eventCount]!, now), document: items[i]!.document as Record<string, unknown> });
     }
   });
   ctx.metrics.sent.inc({ stage: 'index' }, results.filter((r, i) => i < eventCount && r.outcome !== 'rejected').length);

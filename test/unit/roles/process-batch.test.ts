@@ -138,6 +138,14 @@ describe('worker batch processing', () => {
     expect(f.stored.has('logs-haetae.syslog-default/haetae.raw-1-6')).toBe(true);
   });
 
+  it('dead-letters a refused alert with the record that triggered it', async () => {
+    const f = fakeSinks((it) => it.index === 'haetae-alerts');
+    await processBatch([record(20, '<13>Nov 22 10:00:00 h app: one'), record(21, '<38>Nov 22 10:00:00 web1 sshd[1]: Failed password for x')], context(f.sinks));
+    expect(f.dead).toHaveLength(1);
+    expect(f.dead[0]).toMatchObject({ stage: 'alert', code: 'HAETAE_ES_REJECTED', origin: { offset: '21' } });
+    expect(f.jobs.size).toBe(0);
+  });
+
   it('keeps going when a rule throws, treating it as no match', async () => {
     const f = fakeSinks();
     const metrics = new Metrics();
