@@ -7,10 +7,17 @@ export interface HealthSource {
 }
 
 /**
- * /metrics (Prometheus text), /healthz (the process is alive) and /readyz (every role started
- * here is connected and working: 503 with the names of those that are not).
+ * /metrics (Prometheus text), /healthz (the process is alive), /readyz (every role started
+ * here is connected and working: 503 with the names of those that are not) and /rules (the
+ * worker's live rule set version and the rule files whose latest change was refused, with why).
  */
-export async function startHttp(host: string, port: number, metrics: Metrics, roles: () => HealthSource[]): Promise<{ port: number; close(): Promise<void> }> {
+export async function startHttp(
+  host: string,
+  port: number,
+  metrics: Metrics,
+  roles: () => HealthSource[],
+  rules: () => unknown = () => null,
+): Promise<{ port: number; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET') {
@@ -34,7 +41,12 @@ export async function startHttp(host: string, port: number, metrics: Metrics, ro
       res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ready' : 'not ready', roles: state }));
       return;
     }
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /healthz or /readyz\n');
+    if (url === '/rules') {
+      const state = rules();
+      res.writeHead(state === null ? 404 : 200, { 'content-type': 'application/json' }).end(JSON.stringify(state ?? { error: 'no worker in this process' }));
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /healthz, /readyz or /rules\n');
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -14,6 +14,7 @@ import { startWorker, type RunningWorker } from './worker';
 import { startNotifier, type RunningNotifier } from './notifier';
 import { startHttp, type HealthSource } from './http';
 import { messageOf } from '../errors/catalog';
+import { formatProblem } from '../detect/load';
 
 export type Role = 'receiver' | 'worker' | 'notifier';
 export const ALL_ROLES: readonly Role[] = ['receiver', 'worker', 'notifier'];
@@ -64,7 +65,11 @@ export async function runRoles(loaded: LoadedConfig, roles: readonly Role[], opt
   }
   let httpServer: { port: number; close(): Promise<void> } | undefined;
   if (opts.http !== false) {
-    httpServer = await startHttp(cfg.http.host, cfg.http.port, metrics, () => health);
+    httpServer = await startHttp(cfg.http.host, cfg.http.port, metrics, () => health, () => {
+      const store = running.worker?.rules;
+      if (!store) return null;
+      return { version: store.version, rules: store.rules.map((r) => ({ id: r.id, title: r.title, file: r.file })), rejected: store.problems.map((p) => ({ ...p, text: formatProblem(p) })) };
+    });
     running.httpPort = httpServer.port;
     logger.info(`Metrics and health on http://${cfg.http.host}:${httpServer.port}/metrics, /healthz, /readyz.`);
   }

@@ -21,6 +21,12 @@ export class Metrics {
   readonly pending: Gauge<'stage'>;
   /** Retries of an outside service (Kafka, Elasticsearch, Redis, webhook). */
   readonly retries: Counter<'service'>;
+  /** Rules currently live in this worker. */
+  readonly rulesLoaded: Gauge;
+  /** Rule files whose current content was refused (their last good version keeps running). */
+  readonly ruleFilesRejected: Gauge;
+  /** Rule reloads by result: applied (some change went live), rejected (a change was refused). */
+  readonly ruleReloads: Counter<'result'>;
   /** Cumulative kernel drops per UDP listener; filled on each scrape by the receiver's collector. */
   readonly udpKernelDrops: Gauge<'listener'>;
 
@@ -41,6 +47,9 @@ export class Metrics {
     this.deadLettered = new Counter({ name: 'haetae_dead_lettered_total', help: 'Records written to the dead-letter topic.', labelNames: ['stage', 'error_type'], registers });
     this.pending = new Gauge({ name: 'haetae_pending', help: 'Records held in memory awaiting acknowledgement.', labelNames: ['stage'], registers });
     this.retries = new Counter({ name: 'haetae_retries_total', help: 'Retries of an outside service.', labelNames: ['service'], registers });
+    this.rulesLoaded = new Gauge({ name: 'haetae_rules_loaded', help: 'Rules currently live in this worker.', registers });
+    this.ruleFilesRejected = new Gauge({ name: 'haetae_rule_files_rejected', help: 'Rule files whose current content was refused; their last good version keeps running.', registers });
+    this.ruleReloads = new Counter({ name: 'haetae_rule_reloads_total', help: 'Rule reloads by result (applied, rejected).', labelNames: ['result'], registers });
     const collectors = this.udpDropCollectors;
     this.udpKernelDrops = new Gauge({
       name: 'haetae_udp_kernel_drops',

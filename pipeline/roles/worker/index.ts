@@ -13,7 +13,9 @@ import { ensureIndexTemplates } from '../../../connectors/elasticsearch/template
 import { jobOptions } from '../../../connectors/bullmq/queue';
 import { retryUntilSuccess } from '../../delivery/retry';
 import { messageOf } from '../../errors/catalog';
-import { loadRules, formatProblem, type CompiledRule } from '../../detect/load';
+import { formatProblem } from '../../detect/load';
+import { RuleStore, type ReloadReport } from '../../detect/rule-store';
+import { watchRulePaths } from '../../detect/watch';
 import { processBatch, type RawRecord, type WorkerContext } from './process-batch';
 import { activeFailpoint } from './failpoint';
 
@@ -32,6 +34,8 @@ export interface RunningWorker {
   ready: Promise<void>;
   stop(): Promise<void>;
   readonly isReady: boolean;
+  /** The live rule set, for the /rules endpoint. */
+  readonly rules: RuleStore;
 }
 
 /**
@@ -49,7 +53,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
   let dlqProducer: Producer | null = null;
   let isReady = false;
 
-  const rules = loadRuleSet(loaded, validators, log, metrics);
+  const ruleStore = startRuleStore(loaded, validators, log, metrics);
   const channels = cfg.notifier.webhook?.url ? ['webhook'] : [];
   if (channels.length === 0) {
     log.warn('No notification channel is configured (notifier.webhook.url / HAETAE_WEBHOOK_URL): alerts are indexed but not sent.');
@@ -58,7 +62,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
 
   const ctx: WorkerContext = {
     validateEnvelope: validators.envelope,
-    rules: () => rules,
+    rules: () => ruleStore.store.rules,
     eventsDataStream: cfg.elasticsearch.eventsDataStream,
     alertsIndex: cfg.elasticsearch.alertsIndex,
     channels,
@@ -150,13 +154,15 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     });
     await joined;
     isReady = true;
-    log.info({ group: cfg.kafka.consumerGroup, topic: cfg.kafka.rawTopic, rules: rules.length }, 'Worker joined the consumer group.');
+    log.info({ group: cfg.kafka.consumerGroup, topic: cfg.kafka.rawTopic, rules: ruleStore.store.rules.length }, 'Worker joined the consumer group.');
   })();
 
   return {
     ready,
     get isReady() { return isReady; },
+    rules: ruleStore.store,
     async stop() {
+      ruleStore.close();
       abort.abort();
       await ready.catch(() => undefined);
       await consumer?.disconnect().catch((err: unknown) => log.warn(`Consumer disconnect: ${messageOf(err)}`));
@@ -170,13 +176,41 @@ function notifierSettings(loaded: LoadedConfig) {
   return { redisUrl: loaded.config.redis.url, queue: n.queue, attempts: n.attempts, backoffMs: n.backoffMs, keepCompletedHours: n.keepCompletedHours };
 }
 
-function loadRuleSet(loaded: LoadedConfig, validators: Validators, log: Logger, metrics: Metrics): CompiledRule[] {
+/**
+ * Loads the rules and keeps them current: every change under the rule paths is validated and
+ * swapped in atomically; a refused change is logged with file:line:col, counted, shown on
+ * /rules, and the file's last good version keeps running. No restart, no lost events.
+ */
+function startRuleStore(loaded: LoadedConfig, validators: Validators, log: Logger, metrics: Metrics): { store: RuleStore; close(): void } {
   const paths = loaded.config.worker.rulesPath.map((p) => path.resolve(loaded.baseDir, p));
-  const set = loadRules(paths, validators.rule);
-  for (const p of set.problems) {
-    metrics.errors.inc({ stage: 'rules', error_type: p.code });
-    log.error({ code: p.code, file: p.file, line: p.line, column: p.column }, `Rule rejected: ${formatProblem(p)}`);
-  }
-  log.info({ files: set.files.length, rules: set.rules.length, rejected: set.problems.length }, `Loaded ${set.rules.length} rules from ${set.files.length} files.`);
-  return set.rules;
+  const store = new RuleStore(paths, validators.rule);
+  const apply = (initial: boolean): void => {
+    let report: ReloadReport;
+    try {
+      report = store.reload();
+    } catch (err) {
+      metrics.ruleReloads.inc({ result: 'rejected' });
+      log.error(`Reading the rules failed; the previous rules keep running: ${messageOf(err)}`);
+      if (initial) throw err;
+      return;
+    }
+    for (const { problems } of report.rejected) {
+      for (const p of problems) {
+        metrics.errors.inc({ stage: 'rules', error_type: p.code });
+        log.error({ code: p.code, file: p.file, line: p.line, column: p.column }, `Rule ${initial ? 'rejected' : 'change rejected, the last good version keeps running'}: ${formatProblem(p)}`);
+      }
+    }
+    if (report.rejected.length > 0) metrics.ruleReloads.inc({ result: 'rejected' });
+    if (report.applied.length > 0 || report.removed.length > 0) metrics.ruleReloads.inc({ result: 'applied' });
+    metrics.rulesLoaded.set(store.rules.length);
+    metrics.ruleFilesRejected.set(new Set(store.problems.map((p) => p.file)).size);
+    if (initial) {
+      log.info({ rules: report.rules, rejectedFiles: report.rejected.length }, `Loaded ${report.rules} rules.`);
+    } else if (report.applied.length > 0 || report.removed.length > 0) {
+      log.info({ version: report.version, applied: report.applied, removed: report.removed, rules: report.rules }, `Rules reloaded: version ${report.version}, ${report.rules} rules live.`);
+    }
+  };
+  apply(true);
+  const watcher = watchRulePaths(paths, () => apply(false));
+  return { store, close: () => watcher.close() };
 }
