@@ -6,8 +6,10 @@ import { ALL_ROLES, runRoles, type Role } from '../pipeline/roles/run';
 import { createEsClient } from '../connectors/elasticsearch/client';
 import { createNotificationQueue } from '../connectors/bullmq/queue';
 import { formatTable, searchEvents } from './commands/search';
-import { reportText, validateRules } from './commands/rules-validate';
+import { displayPath, reportText, validateRules } from './commands/rules-validate';
 import { listFailed, retryFailed } from './commands/notify';
+import { matchEvents } from './commands/rules-match';
+import { formatRuleTestReport, runRuleTests } from '../pipeline/detect/rule-tests';
 
 /** Exit codes: 0 success, 1 the command ran and found a problem, 2 usage or configuration error. */
 const EXIT_PROBLEM = 1;
@@ -35,6 +37,8 @@ Examples:
   haetae run all                          receiver + worker + notifier in one process
   haetae search 'message:hello*' --since 5m
   haetae rules validate rules/
+  haetae rules test rules/
+  haetae rules match rules/linux events.jsonl --json
   haetae notify failed
 
 Environment overrides: HAETAE_KAFKA_BROKERS, HAETAE_ELASTICSEARCH_URL, HAETAE_REDIS_URL,
@@ -116,6 +120,43 @@ Roles:
         process.stdout.write(`${reportText(set, process.cwd())}\n`);
       }
       if (set.problems.length > 0) process.exitCode = EXIT_PROBLEM;
+    });
+
+  rules
+    .command('test')
+    .description("run the rules' inline test cases (tests: in each rule file) offline; exit 1 when a case fails")
+    .argument('[paths...]', 'rule files or directories', ['rules'])
+    .option('--json', 'print every case as JSON')
+    .action((paths: string[], opts: { json?: boolean }) => {
+      const set = validateRules(paths, process.cwd());
+      const report = runRuleTests(set);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ ...report, problems: set.problems })}\n`);
+      } else {
+        if (set.problems.length > 0) process.stdout.write(`${reportText(set, process.cwd())}\n`);
+        process.stdout.write(`${formatRuleTestReport(report, (f) => displayPath(f, process.cwd()))}\n`);
+      }
+      if (report.failed > 0 || set.problems.length > 0) process.exitCode = EXIT_PROBLEM;
+    });
+  rules
+    .command('match')
+    .description('evaluate single-event rules against ECS events (one JSON object per line) offline; prints per event whether each rule matched')
+    .argument('<rule-file>', 'rule file or directory')
+    .argument('<events>', "JSONL file of ECS events, or '-' for standard input")
+    .option('--json', 'one JSON object per line: {"index":N,"rule":"<id>","matched":true|false}')
+    .action(async (ruleFile: string, events: string, opts: { json?: boolean }) => {
+      const set = validateRules([ruleFile], process.cwd());
+      if (set.problems.length > 0) {
+        process.stderr.write(`${reportText(set, process.cwd())}\n`);
+        process.exitCode = EXIT_PROBLEM;
+        return;
+      }
+      let matched = 0;
+      const count = await matchEvents(set.rules, events, (r) => {
+        if (r.matched) matched++;
+        process.stdout.write(opts.json ? `${JSON.stringify(r)}\n` : `${r.index}\t${r.rule}\t${r.matched ? 'match' : 'no match'}\n`);
+      });
+      if (!opts.json) process.stderr.write(`${count} event${count === 1 ? '' : 's'}, ${set.rules.length} rule${set.rules.length === 1 ? '' : 's'}, ${matched} match${matched === 1 ? '' : 'es'}\n`);
     });
 
   const notify = program.command('notify').description('inspect and retry notification jobs');

@@ -1,13 +1,13 @@
-import { compileGlob, matchGlob } from './glob';
+import { compileGlob, matchGlob, parseSigmaString } from './glob';
 import { getField } from './field';
 import { expandPattern, type ConditionNode } from './condition';
+import { checkChain } from './modifiers/chain';
+import { asText, valueMatcher, type ValueMatcher } from './modifiers/matchers';
+import { MODIFIERS, MODIFIER_IDS } from './modifiers/registry';
+import { ModifierError, stringValue, type ModifierContext, type SigmaValue, type ValueModifier } from './modifiers/types';
 
 /** A compiled predicate over one event. */
 export type Predicate = (event: unknown) => boolean;
-
-/** Modifiers this slice implements; the rule-engine issue adds the rest of the Sigma set. */
-export const SUPPORTED_MODIFIERS = ['contains', 'startswith', 'endswith', 'all', 'cased', 'exists'] as const;
-type Modifier = (typeof SUPPORTED_MODIFIERS)[number];
 
 export class SelectionError extends Error {
   /** Key path inside the selection, e.g. ['sel', 'message|contains']. */
@@ -16,72 +16,144 @@ export class SelectionError extends Error {
   }
 }
 
+export interface CompileOptions {
+  /** Values for `%name%` placeholders under the `expand` modifier; each value is a Sigma pattern. */
+  placeholders?: ReadonlyMap<string, readonly string[]> | Readonly<Record<string, readonly string[]>>;
+}
+
 /** Keyword lists (a selection that is a list of plain values) search the message field. */
 const KEYWORD_FIELD = 'message';
+const NO_PLACEHOLDERS: ReadonlyMap<string, readonly string[]> = new Map();
+/** Modifiers after which a keyword (`'|all': [...]`) is no longer an implicit substring search. */
+const EXPLICIT_MATCH = new Set(['contains', 'startswith', 'endswith', 're', 'cidr', 'exists', 'fieldref', 'lt', 'lte', 'gt', 'gte', 'minute', 'hour', 'day', 'week', 'month', 'year', 'base64offset']);
 
-export function compileSelection(name: string, value: unknown): Predicate {
+export function compileSelection(name: string, value: unknown, options: CompileOptions = {}): Predicate {
+  const placeholders = options.placeholders === undefined ? NO_PLACEHOLDERS
+    : options.placeholders instanceof Map ? options.placeholders
+    : new Map(Object.entries(options.placeholders));
+  const ctx: FieldContext = { placeholders };
   if (Array.isArray(value)) {
     if (value.every((v) => v !== null && typeof v === 'object' && !Array.isArray(v))) {
-      const alternatives = value.map((v, i) => compileMap(v as Record<string, unknown>, [name, i]));
+      const alternatives = value.map((v, i) => compileMap(v as Record<string, unknown>, [name, i], ctx));
       return (e) => alternatives.some((p) => p(e));
     }
     if (value.every((v) => v === null || typeof v !== 'object')) {
-      return compileField(KEYWORD_FIELD, ['contains'], value, [name]);
+      return compileField(KEYWORD_FIELD, ['contains'], value, [name], ctx);
     }
     throw new SelectionError('a selection list must hold either only mappings or only plain values', [name]);
   }
-  if (value !== null && typeof value === 'object') return compileMap(value as Record<string, unknown>, [name]);
-  return compileField(KEYWORD_FIELD, ['contains'], [value], [name]);
+  if (value !== null && typeof value === 'object') return compileMap(value as Record<string, unknown>, [name], ctx);
+  return compileField(KEYWORD_FIELD, ['contains'], [value], [name], ctx);
 }
 
-function compileMap(map: Record<string, unknown>, path: (string | number)[]): Predicate {
+interface FieldContext { placeholders: ReadonlyMap<string, readonly string[]> }
+
+function compileMap(map: Record<string, unknown>, path: (string | number)[], ctx: FieldContext): Predicate {
   const checks = Object.entries(map).map(([key, v]) => {
     const [field, ...mods] = key.split('|');
-    if (!field) throw new SelectionError('field name is empty', [...path, key]);
+    const keyPath = [...path, key];
     for (const m of mods) {
-      if (!(SUPPORTED_MODIFIERS as readonly string[]).includes(m)) {
-        throw new SelectionError(`unknown modifier '${m}' (supported: ${SUPPORTED_MODIFIERS.join(', ')})`, [...path, key]);
-      }
+      if (!MODIFIERS.has(m)) throw new SelectionError(`unknown modifier '${m}' (supported: ${MODIFIER_IDS.join(', ')})`, keyPath);
     }
-    return compileField(field, mods as Modifier[], Array.isArray(v) ? v : [v], [...path, key]);
+    if (!field) {
+      // Spec "Keywords search": `'|all': [a, b]` is a keyword search with modifiers.
+      if (mods.length === 0) throw new SelectionError('field name is empty', keyPath);
+      const implicit = mods.some((m) => EXPLICIT_MATCH.has(m)) ? [] : ['contains'];
+      return compileField(KEYWORD_FIELD, [...implicit, ...mods], Array.isArray(v) ? v : [v], keyPath, ctx);
+    }
+    return compileField(field, mods, Array.isArray(v) ? v : [v], keyPath, ctx);
   });
   return (e) => checks.every((c) => c(e));
 }
 
-function compileField(field: string, mods: Modifier[], values: unknown[], path: (string | number)[]): Predicate {
-  if (mods.includes('exists')) {
-    if (values.length !== 1 || typeof values[0] !== 'boolean') throw new SelectionError("'exists' takes true or false", path);
-    const want = values[0];
-    return (e) => (getField(e, field) !== undefined && getField(e, field) !== null) === want;
+function compileField(field: string, ids: string[], values: unknown[], path: (string | number)[], ctx: FieldContext): Predicate {
+  try {
+    return compileFieldChecked(field, ids, values, path, ctx);
+  } catch (err) {
+    if (err instanceof ModifierError) throw new SelectionError(err.message, path);
+    throw err;
   }
-  const cased = mods.includes('cased');
-  const matchers = values.map((v, i) => compileValue(v, mods, cased, [...path, i]));
-  const all = mods.includes('all');
-  return (e) => {
-    const actual = getField(e, field);
-    const candidates = Array.isArray(actual) ? actual : [actual];
-    const one = (m: (x: unknown) => boolean): boolean => candidates.some(m);
-    return all ? matchers.every(one) : matchers.some(one);
-  };
 }
 
-function compileValue(value: unknown, mods: Modifier[], cased: boolean, path: (string | number)[]): (x: unknown) => boolean {
-  if (value === null) return (x) => x === undefined || x === null || x === '';
-  if (typeof value === 'number' || typeof value === 'boolean') {
-    const text = String(value);
-    return (x) => x === value || (typeof x === 'string' && x === text) || (typeof x === 'number' && String(x) === text);
+function compileFieldChecked(field: string, ids: string[], values: unknown[], path: (string | number)[], ctx: FieldContext): Predicate {
+  checkChain(ids);
+  const mods = ids.map((id) => MODIFIERS.get(id)!);
+  const flags = new Set(mods.flatMap((m) => (m.type === 'flag' ? [m.flag] : [])));
+  const valueMods = mods.flatMap((m, index) => (m.type === 'value' ? [{ m, index }] : []));
+
+  if (ids.includes('exists')) {
+    if (values.length !== 1 || typeof values[0] !== 'boolean') throw new SelectionError("'exists' takes true or false", path);
+    const want = values[0];
+    // Presence only (spec): a field holding null or '' exists.
+    return (e) => (getField(e, field) !== undefined) === want;
   }
-  if (typeof value !== 'string') throw new SelectionError('a value must be a string, number, boolean or null', path);
-  let pattern = value;
-  if (mods.includes('contains')) pattern = `*${pattern}*`;
-  else if (mods.includes('startswith')) pattern = `${pattern}*`;
-  else if (mods.includes('endswith')) pattern = `*${pattern}`;
-  const glob = compileGlob(pattern, cased);
-  return (x) => {
-    if (typeof x === 'string') return matchGlob(glob, x);
-    if (typeof x === 'number' || typeof x === 'boolean') return matchGlob(glob, String(x));
+  if (flags.has('all') && values.length < 2) throw new ModifierError("modifier 'all' needs a list of at least two values");
+  if (values.length > 1 && values.includes(null)) throw new ModifierError('null cannot be part of a list of values; put it in a selection of its own');
+
+  const cased = flags.has('cased');
+  const expandPlaceholders = ids.includes('expand');
+  // One entry per rule value; a value may have become several alternatives (windash, base64offset, expand).
+  const perValue: ValueMatcher[][] = values.map((raw, vi) => {
+    if (ids.length === 0 && typeof raw === 'string') {
+      // Fast path: a plain string compiles straight to a glob.
+      const glob = compileGlob(raw, false);
+      return [(x: unknown) => { const t = asText(x); return t !== null && matchGlob(glob, t); }];
+    }
+    let current: SigmaValue[] = [initialValue(raw, ids, expandPlaceholders, [...path, vi])];
+    for (const { m, index } of valueMods) {
+      const mctx: ModifierContext = { chain: ids, index, placeholders: ctx.placeholders };
+      current = current.flatMap((v) => applyModifier(m, v, mctx));
+    }
+    return current.map((v) => valueMatcher(v, cased));
+  });
+
+  const all = flags.has('all');
+  const negate = flags.has('neq');
+  const matchOne = (alternatives: ValueMatcher[], actual: unknown, e: unknown): boolean => {
+    if (!Array.isArray(actual)) {
+      for (const m of alternatives) if (m(actual, e)) return true;
+      return false;
+    }
+    // A list-valued field matches when any element does.
+    for (const x of actual) for (const m of alternatives) if (m(x, e)) return true;
     return false;
   };
+  // Per event: one field lookup, then plain loops over the precompiled matchers — no closures,
+  // arrays or regexes are created here.
+  const matches = (e: unknown): boolean => {
+    const actual = getField(e, field);
+    if (all) {
+      for (const alternatives of perValue) if (!matchOne(alternatives, actual, e)) return false;
+      return true;
+    }
+    for (const alternatives of perValue) if (matchOne(alternatives, actual, e)) return true;
+    return false;
+  };
+  return negate ? (e) => !matches(e) : matches;
+}
+
+function initialValue(raw: unknown, ids: readonly string[], expand: boolean, path: (string | number)[]): SigmaValue {
+  if (raw === null) return { kind: 'null' };
+  if (typeof raw === 'number') return { kind: 'number', value: raw };
+  if (typeof raw === 'boolean') return { kind: 'bool', value: raw };
+  if (typeof raw !== 'string') throw new SelectionError('a value must be a string, number, boolean or null', path);
+  // A regex is taken verbatim: Sigma's wildcard escapes do not apply inside it.
+  if (ids.includes('re')) return stringValue(raw);
+  return { kind: 'string', parts: parseSigmaString(raw, expand), binary: false };
+}
+
+const KIND_NAMES: Record<SigmaValue['kind'], string> = {
+  string: 'a string', number: 'a number', bool: 'a boolean', null: 'null', regex: 'a regular expression', cidr: 'a network',
+  compare: 'a comparison', timepart: 'a time part', fieldref: 'a field reference', exists: 'an existence check',
+};
+
+/** pySigma's `SigmaModifier.apply`: check the input type, turning numbers into strings where a string is wanted. */
+function applyModifier(m: ValueModifier, v: SigmaValue, ctx: ModifierContext): SigmaValue[] {
+  let input = v;
+  if (!m.accepts.includes(v.kind) && (v.kind === 'number' || v.kind === 'bool') && m.accepts.includes('string')) input = stringValue(String(v.value));
+  if (!m.accepts.includes(input.kind)) throw new ModifierError(`modifier '${m.id}' cannot be applied to ${KIND_NAMES[v.kind]}`);
+  const out = m.apply(input, ctx);
+  return Array.isArray(out) ? out : [out];
 }
 
 export function compileCondition(node: ConditionNode, selections: ReadonlyMap<string, Predicate>): Predicate {

@@ -1,40 +1,85 @@
 /**
- * Sigma wildcard values: `*` any run, `?` one character, `\*` `\?` `\\` literals. Compiled once
- * into literal/wildcard tokens; matching is the classic greedy two-pointer algorithm with
+ * Sigma wildcard values: `*` any run, `?` one character, `\*` `\?` `\\` literals, and a backslash
+ * before anything else stays a literal backslash (spec "Escape Character": `\\*` is a backslash then
+ * a wildcard, `\\\*` a backslash then a literal star, `\\\` and `\\\\` both mean `\\`). Compiled
+ * once into literal/wildcard tokens; matching is the classic greedy two-pointer algorithm with
  * backtracking to the last `*` only, so it runs in O(text × pattern) at worst and cannot blow up
  * on crafted input the way a backtracking regex can.
  */
 type GlobToken = { kind: 'lit'; text: string } | { kind: 'any' } | { kind: 'one' };
 
+/** A parsed Sigma string: literal runs, wildcards, and (only under `expand`) `%name%` placeholders. */
+export type Part = { t: 'lit'; s: string } | { t: 'any' } | { t: 'one' } | { t: 'ph'; name: string };
+
 export interface CompiledGlob {
   /** Fast path: no wildcard at all → plain equality. */
   literal: string | null;
+  /** Fast path: `*x*`, `x*` or `*x` → one includes/startsWith/endsWith call, no token walk. */
+  simple: { shape: 'contains' | 'prefix' | 'suffix'; text: string } | null;
   tokens: GlobToken[];
   caseSensitive: boolean;
 }
 
-export function compileGlob(pattern: string, caseSensitive: boolean): CompiledGlob {
-  const tokens: GlobToken[] = [];
+const PLACEHOLDER_NAME = /^%([A-Za-z0-9_.-]+)%/;
+
+/**
+ * Splits a Sigma value into parts. With `placeholders`, `%name%` becomes a placeholder part and `\%`
+ * a literal percent sign (spec "Placeholders"); without it, `%` is an ordinary character.
+ */
+export function parseSigmaString(pattern: string, placeholders = false): Part[] {
+  const parts: Part[] = [];
   let lit = '';
-  let hasWildcard = false;
+  const flush = (): void => { if (lit) parts.push({ t: 'lit', s: lit }); lit = ''; };
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;
-    if (c === '\\' && i + 1 < pattern.length && '*?\\'.includes(pattern[i + 1]!)) {
-      lit += pattern[++i];
+    const next = pattern[i + 1];
+    if (c === '\\' && next !== undefined && ('*?\\'.includes(next) || (placeholders && next === '%'))) {
+      lit += next;
+      i++;
     } else if (c === '*' || c === '?') {
-      hasWildcard = true;
-      if (lit) tokens.push({ kind: 'lit', text: fold(lit, caseSensitive) });
-      lit = '';
-      // Consecutive stars are one star; keeping one avoids needless backtracking points.
-      if (c === '*' && tokens[tokens.length - 1]?.kind === 'any') continue;
-      tokens.push(c === '*' ? { kind: 'any' } : { kind: 'one' });
+      flush();
+      parts.push(c === '*' ? { t: 'any' } : { t: 'one' });
+    } else if (c === '%' && placeholders) {
+      const m = PLACEHOLDER_NAME.exec(pattern.slice(i));
+      if (m) { flush(); parts.push({ t: 'ph', name: m[1]! }); i += m[0].length - 1; } else lit += c;
     } else {
       lit += c;
     }
   }
-  if (lit) tokens.push({ kind: 'lit', text: fold(lit, caseSensitive) });
-  const literal = hasWildcard ? null : fold(tokens.length === 0 ? '' : (tokens[0] as { text: string }).text, true);
-  return { literal, tokens, caseSensitive };
+  flush();
+  return parts;
+}
+
+export function compileGlob(pattern: string, caseSensitive: boolean): CompiledGlob {
+  return compileGlobParts(parseSigmaString(pattern), caseSensitive);
+}
+
+export function compileGlobParts(parts: readonly Part[], caseSensitive: boolean): CompiledGlob {
+  const tokens: GlobToken[] = [];
+  let hasWildcard = false;
+  for (const p of parts) {
+    if (p.t === 'ph') throw new Error(`placeholder '%${p.name}%' was not expanded`);
+    if (p.t === 'lit') {
+      const last = tokens[tokens.length - 1];
+      const text = fold(p.s, caseSensitive);
+      if (last?.kind === 'lit') last.text += text; else tokens.push({ kind: 'lit', text });
+      continue;
+    }
+    hasWildcard = true;
+    // Consecutive stars are one star; keeping one avoids needless backtracking points.
+    if (p.t === 'any' && tokens[tokens.length - 1]?.kind === 'any') continue;
+    tokens.push(p.t === 'any' ? { kind: 'any' } : { kind: 'one' });
+  }
+  const literal = hasWildcard ? null : tokens.length === 0 ? '' : (tokens[0] as { text: string }).text;
+  return { literal, simple: simpleShape(tokens), tokens, caseSensitive };
+}
+
+function simpleShape(tokens: readonly GlobToken[]): CompiledGlob['simple'] {
+  const [a, b, c] = tokens;
+  if (tokens.length === 3 && a?.kind === 'any' && b?.kind === 'lit' && c?.kind === 'any') return { shape: 'contains', text: b.text };
+  if (tokens.length === 2 && a?.kind === 'lit' && b?.kind === 'any') return { shape: 'prefix', text: a.text };
+  if (tokens.length === 2 && a?.kind === 'any' && b?.kind === 'lit') return { shape: 'suffix', text: b.text };
+  return null;
 }
 
 function fold(s: string, caseSensitive: boolean): string {
@@ -44,6 +89,12 @@ function fold(s: string, caseSensitive: boolean): string {
 export function matchGlob(glob: CompiledGlob, value: string): boolean {
   const text = glob.caseSensitive ? value : value.toLowerCase();
   if (glob.literal !== null) return text === glob.literal;
+  const simple = glob.simple;
+  if (simple !== null) {
+    // The shapes contains/startswith/endswith produce: a native substring search beats the token walk.
+    if (simple.shape === 'contains') return text.includes(simple.text);
+    return simple.shape === 'prefix' ? text.startsWith(simple.text) : text.endsWith(simple.text);
+  }
   // Expand tokens into a char-level walk with star backtracking.
   const tokens = glob.tokens;
   let ti = 0; // token index

@@ -6,7 +6,7 @@ import type { Rule } from '../../schemas/generated/types';
 import { describeErrors } from '../../schemas/validators';
 import { HaetaeError, type ErrorCode } from '../errors/catalog';
 import { ConditionSyntaxError, parseCondition, referencedNames } from './condition';
-import { SelectionError, compileCondition, compileSelection, type Predicate } from './compile';
+import { SelectionError, compileCondition, compileSelection, type CompileOptions, type Predicate } from './compile';
 
 export interface CompiledRule {
   id: string;
@@ -67,14 +67,14 @@ export function findRuleFiles(paths: readonly string[]): string[] {
  * against the rule schema, compile selections and the condition, then reject duplicate ids across
  * files. Every problem is collected (lint mode); callers decide whether any problem blocks the set.
  */
-export function loadRules(paths: readonly string[], validate: ValidateFunction<Rule>): RuleSet {
+export function loadRules(paths: readonly string[], validate: ValidateFunction<Rule>, options: CompileOptions = {}): RuleSet {
   const files = findRuleFiles(paths);
   const rules: CompiledRule[] = [];
   const problems: RuleProblem[] = [];
   const seen = new Map<string, string>();
   for (const file of files) {
     const text = fs.readFileSync(file, 'utf8');
-    for (const r of loadRuleText(text, file, validate, problems)) {
+    for (const r of loadRuleText(text, file, validate, problems, options)) {
       const prev = seen.get(r.rule.id);
       if (prev !== undefined) {
         problems.push({ code: 'HAETAE_RULE_DUPLICATE_ID', file, ...r.idPos, message: `rule id '${r.rule.id}' is already defined in ${prev}`, keyPath: ['id'] });
@@ -92,6 +92,7 @@ export function loadRuleText(
   file: string,
   validate: ValidateFunction<Rule>,
   problems: RuleProblem[],
+  options: CompileOptions = {},
 ): Array<{ rule: CompiledRule; idPos: { line: number; column: number } }> {
   const lineCounter = new LineCounter();
   const docs = YAML.parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
@@ -119,7 +120,7 @@ export function loadRuleText(
       }
       continue;
     }
-    const compiled = compileRule(value, file, problem);
+    const compiled = compileRule(value, file, problem, options);
     if (compiled) out.push({ rule: compiled, idPos: at(['id']) });
   }
   return out;
@@ -129,13 +130,14 @@ function compileRule(
   rule: Rule,
   file: string,
   problem: (code: ErrorCode, message: string, keyPath: (string | number)[]) => void,
+  options: CompileOptions,
 ): CompiledRule | null {
   const selections = new Map<string, Predicate>();
   let failed = false;
   for (const [name, value] of Object.entries(rule.detection)) {
     if (name === 'condition') continue;
     try {
-      selections.set(name, compileSelection(name, value));
+      selections.set(name, compileSelection(name, value, options));
     } catch (err) {
       if (!(err instanceof SelectionError)) throw err;
       problem('HAETAE_RULE_INVALID', err.message, ['detection', ...err.path]);
@@ -148,9 +150,12 @@ function compileRule(
     const keyPath = Array.isArray(rule.detection.condition) ? ['detection', 'condition', i] : ['detection', 'condition'];
     try {
       const tree = parseCondition(source);
-      const { unknown } = referencedNames(tree, [...selections.keys()]);
+      // All names defined in the detection count as known, even one that failed to compile (its own
+      // error is already reported); only names that appear nowhere are unknown.
+      const defined = Object.keys(rule.detection).filter((k) => k !== 'condition');
+      const { unknown } = referencedNames(tree, defined);
       if (unknown.length > 0) {
-        problem('HAETAE_RULE_CONDITION', `condition refers to unknown selection${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `'${u}'`).join(', ')} (defined: ${[...selections.keys()].join(', ') || 'none'})`, keyPath);
+        problem('HAETAE_RULE_CONDITION', `condition refers to unknown selection${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `'${u}'`).join(', ')} (defined: ${defined.join(', ') || 'none'})`, keyPath);
         failed = true;
         return;
       }

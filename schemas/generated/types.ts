@@ -353,6 +353,27 @@ export interface Rule {
     condition: string | [string, ...string[]];
     [k: string]: {} | [unknown, ...unknown[]] | string | number | boolean | null | [string, ...string[]];
   };
+  /**
+   * haetae extension: test cases that `haetae rules test` runs. Each case is a raw syslog line (parsed and normalized exactly as the pipeline does) or an ECS event, and whether the rule must match it. A case has either `line` or `event`.
+   */
+  tests?: {
+    /**
+     * What the case shows, printed when it fails.
+     */
+    name?: string;
+    /**
+     * A raw syslog message as a device would send it (RFC 3164 or 5424).
+     */
+    line?: string;
+    /**
+     * An ECS event (nested or dotted field names).
+     */
+    event?: {};
+    /**
+     * Whether the rule must match.
+     */
+    match: boolean;
+  }[];
 }
 
 // ---- config.schema.json

@@ -1,0 +1,87 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const ROOT = path.join(__dirname, '..', '..', '..');
+const CLI = path.join(ROOT, 'dist', 'cli', 'haetae.js');
+
+function haetae(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
+  const res = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 30_000, ...(input !== undefined ? { input } : {}) });
+  return { status: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+function tmpFile(name: string, text: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'haetae-cli-'));
+  fs.writeFileSync(path.join(dir, name), text);
+  return path.join(dir, name);
+}
+
+// These run the built CLI (npm test and npm run test:unit build it first), as an author would.
+describe('haetae rules commands', () => {
+  beforeAll(() => {
+    if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build`);
+  });
+
+  it('validate: prints file:line:col for each problem and exits 1', () => {
+    const file = tmpFile('bad.yml', 'title: t\nid: x\ndetection:\n  sel:\n    message|bogus: a\n  condition: sel or other\n');
+    const res = haetae(['rules', 'validate', file]);
+    expect(res.status).toBe(1);
+    expect(res.stdout).toContain(`${file}:5:5: unknown modifier 'bogus'`);
+    expect(res.stdout).toContain(`${file}:6:3: condition refers to unknown selection 'other'`);
+    expect(res.stdout.trim().split('\n').pop()).toBe('2 problems; 0 rules valid in 1 file.');
+  });
+
+  it('validate: says all is well for the shipped pack and exits 0', () => {
+    const res = haetae(['rules', 'validate', 'rules']);
+    expect(res.status).toBe(0);
+    expect(res.stdout).toMatch(/^\d+ rules in \d+ files: all valid\.$/m);
+  });
+
+  it('test: runs the inline cases and reports a failing one with its position', () => {
+    const file = tmpFile('t.yml', [
+      'title: t', 'id: t1', 'detection:', '  sel:', '    message|contains: boom', '  condition: sel', 'tests:',
+      "  - line: '<13>Nov 22 10:00:00 h app: boom'", '    match: true',
+      '  - name: wrong on purpose', "    event: { message: 'quiet' }", '    match: true',
+    ].join('\n'));
+    const res = haetae(['rules', 'test', file]);
+    expect(res.status).toBe(1);
+    expect(res.stdout).toContain(`FAIL ${file}:10:5: t1 — wrong on purpose: expected a match, got no match`);
+    expect(res.stdout.trim().split('\n').pop()).toBe('1 passed, 1 failed (2 cases in 1 rules)');
+  });
+
+  it('test: passes on the shipped pack', () => {
+    const res = haetae(['rules', 'test', 'rules']);
+    expect(res.stdout).toMatch(/^\d+ passed, 0 failed \(\d+ cases in 3 rules\)$/m);
+    expect(res.status).toBe(0);
+  });
+
+  it('match: prints one JSON line per event and rule, reading standard input', () => {
+    const events = [
+      JSON.stringify({ process: { name: 'sshd' }, message: 'Failed password for root from 203.0.113.5' }),
+      '',
+      JSON.stringify({ 'process.name': 'sshd', message: 'Accepted publickey for alice' }),
+    ].join('\n');
+    const res = haetae(['rules', 'match', 'rules/linux/sshd-failed-password.yml', '-', '--json'], events);
+    expect(res.status).toBe(0);
+    expect(res.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([
+      { index: 0, rule: '4f1c8a52-2a7e-4b0e-9d43-6d9b3c1f7a01', matched: true },
+      { index: 1, rule: '4f1c8a52-2a7e-4b0e-9d43-6d9b3c1f7a01', matched: false },
+    ]);
+  });
+
+  it('match: names the line that is not JSON', () => {
+    const file = tmpFile('events.jsonl', '{"message":"ok"}\nnot json\n');
+    const res = haetae(['rules', 'match', 'rules', file]);
+    expect(res.status).toBe(2);
+    expect(res.stderr).toContain(`${file}:2: not a JSON object`);
+  });
+
+  it('every command explains itself with --help', () => {
+    for (const cmd of [[], ['run'], ['search'], ['rules'], ['rules', 'validate'], ['rules', 'test'], ['rules', 'match'], ['notify'], ['notify', 'failed'], ['notify', 'retry']]) {
+      const res = haetae([...cmd, '--help']);
+      expect([cmd.join(' '), res.status]).toEqual([cmd.join(' '), 0]);
+      expect(res.stdout).toMatch(/^Usage: haetae/);
+    }
+  });
+});
