@@ -9,6 +9,8 @@ import { formatTable, searchEvents } from './commands/search';
 import { displayPath, reportText, validateRules } from './commands/rules-validate';
 import { listFailed, retryFailed } from './commands/notify';
 import { matchEvents } from './commands/rules-match';
+import { eventFromArgument, explainRule, formatExplain } from './commands/rules-explain';
+import fs from 'node:fs';
 import { formatRuleTestReport, runRuleTests } from '../pipeline/detect/rule-tests';
 
 /** Exit codes: 0 success, 1 the command ran and found a problem, 2 usage or configuration error. */
@@ -39,6 +41,7 @@ Examples:
   haetae rules validate rules/
   haetae rules test rules/
   haetae rules match rules/linux events.jsonl --json
+  haetae rules explain 4f1c8a52-2a7e-4b0e-9d43-6d9b3c1f7a01 '<38>Nov 22 10:00:00 web1 sshd[811]: Failed password for root'
   haetae notify failed
 
 Environment overrides: HAETAE_KAFKA_BROKERS, HAETAE_ELASTICSEARCH_URL, HAETAE_REDIS_URL,
@@ -157,6 +160,27 @@ Roles:
         process.stdout.write(opts.json ? `${JSON.stringify(r)}\n` : `${r.index}\t${r.rule}\t${r.matched ? 'match' : 'no match'}\n`);
       });
       if (!opts.json) process.stderr.write(`${count} event${count === 1 ? '' : 's'}, ${set.rules.length} rule${set.rules.length === 1 ? '' : 's'}, ${matched} match${matched === 1 ? '' : 'es'}\n`);
+    });
+
+  rules
+    .command('explain')
+    .description('show why an event does or does not match a rule, selection by selection')
+    .argument('<rule>', 'a rule id (looked up under --rules) or a rule file holding one rule')
+    .argument('<event>', "an ECS event as JSON, a raw syslog line (parsed as the pipeline would), or '-' for standard input")
+    .option('--rules <paths...>', 'where to look a rule id up', ['rules'])
+    .option('--json', 'print the explanation as JSON')
+    .action(async (ruleArg: string, eventArg: string, opts: { rules: string[]; json?: boolean }) => {
+      const fromFile = fs.existsSync(ruleArg) && fs.statSync(ruleArg).isFile();
+      const set = validateRules(fromFile ? [ruleArg] : opts.rules, process.cwd());
+      const rule = fromFile ? (set.rules.length === 1 ? set.rules[0] : undefined) : set.rules.find((r) => r.id === ruleArg || r.title === ruleArg);
+      if (!rule) {
+        const why = fromFile ? `${ruleArg} holds ${set.rules.length} valid rules; explain needs exactly one (or give a rule id)` : `no valid rule with id or title '${ruleArg}' under ${opts.rules.join(', ')}`;
+        throw new HaetaeError('HAETAE_USAGE', [why]);
+      }
+      const text = eventArg === '-' ? fs.readFileSync(0, 'utf8') : eventArg;
+      const view = explainRule(rule, eventFromArgument(text));
+      process.stdout.write(opts.json ? `${JSON.stringify(view)}\n` : `${formatExplain({ ...view, rule: { ...view.rule, file: displayPath(view.rule.file, process.cwd()) } }, rule.source)}\n`);
+      if (!view.matched) process.exitCode = EXIT_PROBLEM;
     });
 
   const notify = program.command('notify').description('inspect and retry notification jobs');

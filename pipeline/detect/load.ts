@@ -16,6 +16,16 @@ export interface CompiledRule {
   tags: string[];
   file: string;
   matches: Predicate;
+  /** The rule document this was compiled from (after any field mapping). */
+  source: Rule;
+  /** Why an event did or did not match: each selection's verdict and each condition's. */
+  explain(event: unknown): RuleExplanation;
+}
+
+export interface RuleExplanation {
+  matched: boolean;
+  selections: Array<{ name: string; matched: boolean }>;
+  conditions: Array<{ condition: string; matched: boolean }>;
 }
 
 /** A rule problem with its place in the file: printed as `file:line:col: message`. */
@@ -146,6 +156,7 @@ function compileRule(
   }
   const conditions = Array.isArray(rule.detection.condition) ? rule.detection.condition : [rule.detection.condition as string];
   const predicates: Predicate[] = [];
+  const compiledConditions: Array<{ condition: string; predicate: Predicate }> = [];
   conditions.forEach((source, i) => {
     const keyPath = Array.isArray(rule.detection.condition) ? ['detection', 'condition', i] : ['detection', 'condition'];
     try {
@@ -159,7 +170,11 @@ function compileRule(
         failed = true;
         return;
       }
-      if (!failed) predicates.push(compileCondition(tree, selections));
+      if (!failed) {
+        const predicate = compileCondition(tree, selections);
+        predicates.push(predicate);
+        compiledConditions.push({ condition: source, predicate });
+      }
     } catch (err) {
       if (!(err instanceof ConditionSyntaxError)) throw err;
       problem('HAETAE_RULE_CONDITION', `condition: ${err.message} at column ${err.column}`, keyPath);
@@ -176,6 +191,13 @@ function compileRule(
     tags: rule.tags ?? [],
     file,
     matches,
+    source: rule,
+    // Explaining is for authors, not the hot path: it evaluates every selection separately.
+    explain: (event) => ({
+      matched: matches(event),
+      selections: [...selections].map(([name, p]) => ({ name, matched: p(event) })),
+      conditions: compiledConditions.map(({ condition, predicate }) => ({ condition, matched: predicate(event) })),
+    }),
   };
 }
 

@@ -1,0 +1,64 @@
+import type { CompiledRule, RuleExplanation } from '../../pipeline/detect/load';
+import { getField } from '../../pipeline/detect/field';
+import { eventFromLine } from '../../pipeline/detect/sample-event';
+import { HaetaeError } from '../../pipeline/errors/catalog';
+
+/**
+ * The event to explain: a JSON object (an ECS event), or a raw syslog line, which goes through
+ * the same parser and normalizer as in production.
+ */
+export function eventFromArgument(text: string, now = new Date()): object {
+  const t = text.trim();
+  if (t.startsWith('{')) {
+    try {
+      return JSON.parse(t) as object;
+    } catch (err) {
+      throw new HaetaeError('HAETAE_USAGE', [`the event is not valid JSON: ${(err as Error).message}`]);
+    }
+  }
+  if (t === '') throw new HaetaeError('HAETAE_USAGE', ['the event is empty: give a JSON object or a raw syslog line']);
+  return eventFromLine(t, now);
+}
+
+/** Field names a selection reads (keyword selections read message). */
+function fieldsOf(value: unknown): string[] {
+  const maps = Array.isArray(value) ? value : [value];
+  const out = new Set<string>();
+  for (const m of maps) {
+    if (m !== null && typeof m === 'object' && !Array.isArray(m)) {
+      for (const key of Object.keys(m)) out.add(key.split('|')[0] || 'message');
+    } else {
+      out.add('message');
+    }
+  }
+  return [...out];
+}
+
+export interface ExplainView extends RuleExplanation {
+  rule: { id: string; title: string; file: string };
+  fields: Record<string, unknown>;
+}
+
+export function explainRule(rule: CompiledRule, event: object): ExplainView {
+  const result = rule.explain(event);
+  const fields: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(rule.source.detection)) {
+    if (name === 'condition') continue;
+    for (const f of fieldsOf(value)) fields[f] = getField(event, f) ?? null;
+  }
+  return { rule: { id: rule.id, title: rule.title, file: rule.file }, ...result, fields };
+}
+
+export function formatExplain(view: ExplainView, source: CompiledRule['source']): string {
+  const mark = (b: boolean): string => (b ? 'yes' : 'no ');
+  const width = Math.max(...view.selections.map((s) => s.name.length), 4);
+  const lines = [`${view.rule.id} "${view.rule.title}" (${view.rule.file}): ${view.matched ? 'MATCH' : 'NO MATCH'}`, '', 'selections:'];
+  for (const s of view.selections) {
+    lines.push(`  ${mark(s.matched)}  ${s.name.padEnd(width)}  ${JSON.stringify(source.detection[s.name])}`);
+  }
+  lines.push('', 'conditions:');
+  for (const c of view.conditions) lines.push(`  ${mark(c.matched)}  ${c.condition}`);
+  lines.push('', 'event fields the rule reads:');
+  for (const [f, v] of Object.entries(view.fields)) lines.push(`  ${f} = ${v === null ? '(absent)' : JSON.stringify(v)}`);
+  return lines.join('\n');
+}
