@@ -9,6 +9,8 @@ import { formatTable, searchEvents } from './commands/search';
 import { displayPath, reportText, validateRules } from './commands/rules-validate';
 import { listFailed, retryFailed } from './commands/notify';
 import { matchEvents } from './commands/rules-match';
+import { formatReplayAlert, replay } from './commands/rules-replay';
+import { parseDuration } from './duration';
 import { eventFromArgument, explainRule, formatExplain } from './commands/rules-explain';
 import fs from 'node:fs';
 import { formatRuleTestReport, runRuleTests } from '../pipeline/detect/rule-tests';
@@ -41,6 +43,7 @@ Examples:
   haetae rules validate rules/
   haetae rules test rules/
   haetae rules match rules/linux events.jsonl --json
+  haetae rules replay rules/ events.jsonl --json
   haetae rules explain 4f1c8a52-2a7e-4b0e-9d43-6d9b3c1f7a01 '<38>Nov 22 10:00:00 web1 sshd[811]: Failed password for root'
   haetae notify failed
 
@@ -160,6 +163,28 @@ Roles:
         process.stdout.write(opts.json ? `${JSON.stringify(r)}\n` : `${r.index}\t${r.rule}\t${r.matched ? 'match' : 'no match'}\n`);
       });
       if (!opts.json) process.stderr.write(`${count} event${count === 1 ? '' : 's'}, ${set.rules.length} rule${set.rules.length === 1 ? '' : 's'}, ${matched} match${matched === 1 ? '' : 'es'}\n`);
+    });
+
+  rules
+    .command('replay')
+    .description('run detections and correlations over ECS events in event-time order, offline, and print the alerts that would fire')
+    .argument('<rules-path>', 'rule file or directory (detection, correlation and filter rules)')
+    .argument('<events>', "JSONL file of ECS events with @timestamp, or '-' for standard input")
+    .option('--json', 'one JSON object per alert: rule id, kind, groupBy, windowStart, windowEnd, eventCount')
+    .option('--lateness <duration>', 'how late an event may be and still count (the input is sorted, so rarely needed)', '0s')
+    .action(async (rulesPath: string, events: string, opts: { json?: boolean; lateness: string }) => {
+      const lateness = parseDuration(opts.lateness);
+      if (lateness === null) throw new HaetaeError('HAETAE_USAGE', [`--lateness '${opts.lateness}' is not a duration like 30s or 5m`]);
+      const set = validateRules([rulesPath], process.cwd());
+      if (set.problems.length > 0) {
+        process.stderr.write(`${reportText(set, process.cwd())}\n`);
+        process.exitCode = EXIT_PROBLEM;
+        return;
+      }
+      const summary = await replay(set, events, { allowedLatenessMs: lateness }, (a) => {
+        process.stdout.write(opts.json ? `${JSON.stringify(a)}\n` : `${formatReplayAlert(a)}\n`);
+      });
+      if (!opts.json) process.stderr.write(`${summary.events} events, ${set.rules.length} detection rules, ${set.correlations.length} correlation rules: ${summary.alerts} alerts\n`);
     });
 
   rules

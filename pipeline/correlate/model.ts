@@ -106,9 +106,13 @@ export class CorrelationRule implements CorrelationRuleInit {
     this.generate = init.generate;
   }
 
-  /** The identity alerts and chained references use: the id, else the name (one of them is required to run). */
-  get key(): string | undefined {
-    return this.id ?? this.name;
+  /**
+   * The identity alerts and chained references use: the id, else the name, else the title. Sigma
+   * makes `id` optional (the specification's own temporal example has neither id nor name), so a
+   * title-keyed correlation still gets stable alert ids; only chaining needs an id or a name.
+   */
+  get key(): string {
+    return this.id ?? this.name ?? `title:${this.title}`;
   }
 
   /** Position of `ref` (a rule id or name) in `rules`, or -1 when this correlation does not reference it. */

@@ -43,7 +43,6 @@ export function resolveCorrelations(correlations: readonly CorrelationRule[], de
     add(d.name, { kind: 'detection', rule: d });
   }
   for (const c of correlations) {
-    if (c.key === undefined) problems.push({ kind: 'identity', rule: c, message: `correlation '${c.title}' needs an id or a name: alert ids and chained correlations refer to it`, keyPath: ['id'] });
     add(c.id, { kind: 'correlation', rule: c });
     add(c.name, { kind: 'correlation', rule: c });
   }

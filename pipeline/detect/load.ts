@@ -7,6 +7,9 @@ import { describeErrors } from '../../schemas/validators';
 import { HaetaeError, type ErrorCode } from '../errors/catalog';
 import { ConditionSyntaxError, parseCondition, referencedNames } from './condition';
 import { SelectionError, compileCondition, compileSelection, type CompileOptions, type Predicate } from './compile';
+import { parseCorrelation } from '../correlate/parse';
+import { resolveCorrelations } from '../correlate/resolve';
+import type { CorrelationRule } from '../correlate/model';
 
 export interface CompiledRule {
   id: string;
@@ -40,15 +43,55 @@ export interface RuleProblem {
 }
 
 export interface RuleSet {
+  /** Detection rules, with the filters that reference them applied. */
   rules: CompiledRule[];
+  /** Correlation rules whose references all resolve. */
+  correlations: CorrelationRule[];
+  /** How many Sigma filters were applied. */
+  filters: number;
   problems: RuleProblem[];
   files: string[];
+}
+
+type Position = { line: number; column: number };
+
+/** A detection rule as read from a file, with where its id is (for duplicate-id problems). */
+export interface LoadedRule {
+  rule: CompiledRule;
+  idPos: Position;
+}
+
+/** A Sigma filter: `and not <filter>` added to every rule it names. */
+export interface LoadedFilter {
+  title: string;
+  rules: string[];
+  matches: Predicate;
+  file: string;
+  /** Position of a key path inside the filter's document. */
+  at(keyPath: (string | number)[]): Position;
+}
+
+export interface LoadedCorrelation {
+  rule: CorrelationRule;
+  file: string;
+  at(keyPath: (string | number)[]): Position;
+}
+
+/** Everything one rule file holds; files are loaded (and hot-reloaded) as units. */
+export interface FileContents {
+  file: string;
+  rules: LoadedRule[];
+  filters: LoadedFilter[];
+  correlations: LoadedCorrelation[];
 }
 
 export function formatProblem(p: RuleProblem): string {
   const where = p.keyPath.length > 0 ? ` (at ${p.keyPath.join(' → ')})` : '';
   return `${p.file}:${p.line}:${p.column}: ${p.message}${where}`;
 }
+
+/** Name of the folder, inside a rules directory, that holds mapping profiles rather than rules. */
+export const MAPPINGS_DIR = 'mappings';
 
 /** Rule files under the given files or directories (*.yml, *.yaml), sorted for stable ids. */
 export function findRuleFiles(paths: readonly string[]): string[] {
@@ -57,7 +100,8 @@ export function findRuleFiles(paths: readonly string[]): string[] {
     const stat = fs.statSync(p);
     if (stat.isDirectory()) {
       for (const name of fs.readdirSync(p).sort()) {
-        if (name.startsWith('.')) continue;
+        // mappings/ holds field-mapping profiles (pipeline/detect/mapping), not rules.
+        if (name.startsWith('.') || name === MAPPINGS_DIR) continue;
         const child = path.join(p, name);
         if (fs.statSync(child).isDirectory() || /\.ya?ml$/i.test(name)) visit(child);
       }
@@ -74,39 +118,108 @@ export function findRuleFiles(paths: readonly string[]): string[] {
 
 /**
  * Loads rules in phases: read YAML with positions (duplicate keys rejected), check each document
- * against the rule schema, compile selections and the condition, then reject duplicate ids across
- * files. Every problem is collected (lint mode); callers decide whether any problem blocks the set.
+ * against its schema, compile selections and conditions (detection rules and filters) or parse
+ * the correlation, then assemble across files: duplicate ids, filters applied to the rules they
+ * name, correlation references resolved. Every problem is collected (lint mode); callers decide
+ * whether any problem blocks the set.
  */
 export function loadRules(paths: readonly string[], validate: ValidateFunction<Rule>, options: CompileOptions = {}): RuleSet {
   const files = findRuleFiles(paths);
-  const rules: CompiledRule[] = [];
   const problems: RuleProblem[] = [];
-  const seen = new Map<string, string>();
-  for (const file of files) {
-    const text = fs.readFileSync(file, 'utf8');
-    for (const r of loadRuleText(text, file, validate, problems, options)) {
-      const prev = seen.get(r.rule.id);
-      if (prev !== undefined) {
-        problems.push({ code: 'HAETAE_RULE_DUPLICATE_ID', file, ...r.idPos, message: `rule id '${r.rule.id}' is already defined in ${prev}`, keyPath: ['id'] });
-        continue;
-      }
-      seen.set(r.rule.id, file);
-      rules.push(r.rule);
-    }
-  }
-  return { rules, problems, files };
+  const contents = files.map((file) => loadFileText(fs.readFileSync(file, 'utf8'), file, validate, problems, options));
+  const set = assembleRuleSet(contents);
+  return { ...set, problems: [...problems, ...set.problems], files };
 }
 
+/**
+ * The "collect" phase across files, in file order: a rule id seen again is refused where it
+ * appears again; each filter wraps the rules it names (by id or name) in `and not filter`;
+ * correlations are resolved against the detection rules and each other (unknown or ambiguous
+ * references and cycles are refused). Pure: the inputs are not changed, so the hot-reload store
+ * can assemble its per-file last-good contents again at every change.
+ */
+export function assembleRuleSet(files: readonly FileContents[]): Omit<RuleSet, 'files'> {
+  const problems: RuleProblem[] = [];
+  const seen = new Map<string, string>();
+  let rules: CompiledRule[] = [];
+  for (const f of files) {
+    for (const { rule, idPos } of f.rules) {
+      const prev = seen.get(rule.id);
+      if (prev !== undefined) {
+        problems.push({ code: 'HAETAE_RULE_DUPLICATE_ID', file: f.file, ...idPos, message: `rule id '${rule.id}' is already defined in ${prev}`, keyPath: ['id'] });
+        continue;
+      }
+      seen.set(rule.id, f.file);
+      rules.push(rule);
+    }
+  }
+
+  const filters = files.flatMap((f) => f.filters);
+  for (const filter of filters) {
+    filter.rules.forEach((ref, i) => {
+      if (!rules.some((r) => r.id === ref || r.source.name === ref)) {
+        problems.push({ code: 'HAETAE_RULE_INVALID', file: filter.file, ...filter.at(['filter', 'rules', i]), message: `filter '${filter.title}' names rule '${ref}', which is not loaded`, keyPath: ['filter', 'rules', i] });
+      }
+    });
+  }
+  if (filters.length > 0) rules = rules.map((r) => withFilters(r, filters.filter((f) => f.rules.includes(r.id) || (r.source.name !== undefined && f.rules.includes(r.source.name)))));
+
+  const loaded = files.flatMap((f) => f.correlations);
+  const resolution = resolveCorrelations(loaded.map((c) => c.rule), rules.map((r) => ({ id: r.id, ...(r.source.name ? { name: r.source.name } : {}) })));
+  const refused = new Set<CorrelationRule>();
+  for (const p of resolution.problems) {
+    const c = loaded.find((l) => l.rule === p.rule)!;
+    refused.add(p.rule);
+    problems.push({ code: 'HAETAE_RULE_INVALID', file: c.file, ...c.at(p.keyPath), message: p.message, keyPath: p.keyPath });
+  }
+  // A correlation over a refused one cannot run either; resolving again without it says so.
+  let correlations = loaded.map((c) => c.rule).filter((c) => !refused.has(c));
+  for (let again = resolveCorrelations(correlations, rules.map((r) => ({ id: r.id, ...(r.source.name ? { name: r.source.name } : {}) }))); again.problems.length > 0; ) {
+    const bad = new Set(again.problems.map((p) => p.rule));
+    correlations = correlations.filter((c) => !bad.has(c));
+    again = resolveCorrelations(correlations, rules.map((r) => ({ id: r.id, ...(r.source.name ? { name: r.source.name } : {}) })));
+  }
+  return { rules, correlations, filters: filters.length, problems };
+}
+
+/** A copy of the rule that does not match what any of its filters match. */
+function withFilters(rule: CompiledRule, filters: LoadedFilter[]): CompiledRule {
+  if (filters.length === 0) return rule;
+  const base = rule.matches;
+  const matches: Predicate = (e) => base(e) && !filters.some((f) => f.matches(e));
+  return {
+    ...rule,
+    matches,
+    explain: (e) => {
+      const x = rule.explain(e);
+      const filtered = filters.map((f) => ({ name: `filter: ${f.title}`, matched: f.matches(e) }));
+      return { matched: matches(e), selections: [...x.selections, ...filtered], conditions: x.conditions };
+    },
+  };
+}
+
+/** Compatibility: only the detection rules of one file's text. */
 export function loadRuleText(
   text: string,
   file: string,
   validate: ValidateFunction<Rule>,
   problems: RuleProblem[],
   options: CompileOptions = {},
-): Array<{ rule: CompiledRule; idPos: { line: number; column: number } }> {
+): LoadedRule[] {
+  return loadFileText(text, file, validate, problems, options).rules;
+}
+
+export function loadFileText(
+  text: string,
+  file: string,
+  validate: ValidateFunction<Rule>,
+  problems: RuleProblem[],
+  options: CompileOptions = {},
+): FileContents {
   const lineCounter = new LineCounter();
   const docs = YAML.parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  const out: Array<{ rule: CompiledRule; idPos: { line: number; column: number } }> = [];
+  const contents: FileContents = { file, rules: [], filters: [], correlations: [] };
+  const out = contents.rules;
   const list = Array.isArray(docs) ? docs : [docs];
   for (const doc of list) {
     const at = (keyPath: (string | number)[]): { line: number; column: number } => position(doc, keyPath, lineCounter);
@@ -122,6 +235,17 @@ export function loadRuleText(
     }
     const value: unknown = doc.toJS({ maxAliasCount: 100 });
     if (value === null || value === undefined) continue; // an empty document between '---' separators
+    if (isObject(value) && 'correlation' in value) {
+      const parsed = parseCorrelation(value);
+      for (const p of parsed.problems) problem('HAETAE_RULE_INVALID', p.message, p.keyPath);
+      if (parsed.rule) contents.correlations.push({ rule: parsed.rule, file, at });
+      continue;
+    }
+    if (isObject(value) && 'filter' in value) {
+      const filter = compileFilter(value, file, problem, options);
+      if (filter) contents.filters.push({ ...filter, at });
+      continue;
+    }
     if (!validate(value)) {
       for (const err of validate.errors ?? []) {
         const keyPath = err.instancePath.split('/').slice(1).map(decodePointer);
@@ -133,7 +257,59 @@ export function loadRuleText(
     const compiled = compileRule(value, file, problem, options);
     if (compiled) out.push({ rule: compiled, idPos: at(['id']) });
   }
-  return out;
+  return contents;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/**
+ * A Sigma filter document (filters specification 2.1): title, logsource, and `filter` with
+ * `rules` (ids or names), selections and a `condition` over them.
+ */
+function compileFilter(
+  doc: Record<string, unknown>,
+  file: string,
+  problem: (code: ErrorCode, message: string, keyPath: (string | number)[]) => void,
+  options: CompileOptions,
+): Omit<LoadedFilter, 'at'> | null {
+  const f = doc.filter;
+  let ok = true;
+  const bad = (message: string, keyPath: (string | number)[]): void => { problem('HAETAE_RULE_INVALID', message, keyPath); ok = false; };
+  if (typeof doc.title !== 'string' || doc.title === '') bad('a filter needs a title', ['title']);
+  if (!isObject(doc.logsource)) bad('a filter needs a logsource', ['logsource']);
+  if (!isObject(f)) {
+    bad('filter must be a mapping with rules, selections and a condition', ['filter']);
+    return null;
+  }
+  const refs = f.rules;
+  if (!Array.isArray(refs) || refs.length === 0 || !refs.every((r) => typeof r === 'string')) bad('filter.rules must list the ids or names of the rules to filter', ['filter', 'rules']);
+  if (typeof f.condition !== 'string') bad('filter.condition must be a condition over the filter selections', ['filter', 'condition']);
+  const selections = new Map<string, Predicate>();
+  for (const [name, value] of Object.entries(f)) {
+    if (name === 'rules' || name === 'condition') continue;
+    try {
+      selections.set(name, compileSelection(name, value, options));
+    } catch (err) {
+      if (!(err instanceof SelectionError)) throw err;
+      bad(err.message, ['filter', ...err.path]);
+    }
+  }
+  if (!ok) return null;
+  try {
+    const tree = parseCondition(f.condition as string);
+    const { unknown } = referencedNames(tree, [...selections.keys()]);
+    if (unknown.length > 0) {
+      bad(`condition refers to unknown selection${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `'${u}'`).join(', ')}`, ['filter', 'condition']);
+      return null;
+    }
+    return { title: doc.title as string, rules: refs as string[], matches: compileCondition(tree, selections), file };
+  } catch (err) {
+    if (!(err instanceof ConditionSyntaxError)) throw err;
+    bad(`condition: ${err.message} at column ${err.column}`, ['filter', 'condition']);
+    return null;
+  }
 }
 
 function compileRule(

@@ -2,9 +2,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { ValidateFunction } from 'ajv';
 import type { Rule } from '../../schemas/generated/types';
-import { findRuleFiles, loadRuleText, type CompiledRule, type RuleProblem } from './load';
-
-type LoadedRule = ReturnType<typeof loadRuleText>[number];
+import { assembleRuleSet, findRuleFiles, loadFileText, type CompiledRule, type FileContents, type RuleProblem } from './load';
+import type { CorrelationRule } from '../correlate/model';
 
 /** What one reload did, for logs, metrics and the /rules endpoint. */
 export interface ReloadReport {
@@ -20,8 +19,8 @@ export interface ReloadReport {
 
 interface FileState {
   hash: string;
-  /** The last version of this file that compiled without a problem (with each id's position). */
-  good: LoadedRule[] | null;
+  /** The last version of this file that loaded without a problem. */
+  good: FileContents | null;
   /** Problems of the current content, when it was refused. */
   problems: RuleProblem[];
 }
@@ -29,12 +28,16 @@ interface FileState {
 /**
  * The live rule set of a worker. Each file is its own unit: a file whose new content has any
  * problem is refused as a whole and its last good version keeps running, while other files'
- * changes go live. The set a batch sees is swapped by reference, so it is always one consistent
- * version — never half a reload.
+ * changes go live. Problems that only show across files (a duplicate id, a filter or correlation
+ * naming a rule that is gone) leave just that rule, filter or correlation out, and are listed in
+ * `problems` until fixed. The set a batch sees is swapped by reference, so it is always one
+ * consistent version — never half a reload.
  */
 export class RuleStore {
   private files = new Map<string, FileState>();
   private live: readonly CompiledRule[] = [];
+  private liveCorrelations: readonly CorrelationRule[] = [];
+  private assemblyProblems: RuleProblem[] = [];
   private versionNo = 0;
 
   constructor(
@@ -46,13 +49,17 @@ export class RuleStore {
     return this.live;
   }
 
+  get correlations(): readonly CorrelationRule[] {
+    return this.liveCorrelations;
+  }
+
   get version(): number {
     return this.versionNo;
   }
 
-  /** Problems of the files currently refused. */
+  /** Problems of the files currently refused, and of what was left out when assembling. */
   get problems(): RuleProblem[] {
-    return [...this.files.values()].flatMap((f) => f.problems);
+    return [...[...this.files.values()].flatMap((f) => f.problems), ...this.assemblyProblems];
   }
 
   /** Re-reads every rule file; only files whose content changed are recompiled. */
@@ -71,9 +78,9 @@ export class RuleStore {
       const prev = this.files.get(file);
       if (prev?.hash === hash) continue;
       const problems: RuleProblem[] = [];
-      const compiled = loadRuleText(text, file, this.validate, problems);
+      const contents = loadFileText(text, file, this.validate, problems);
       if (problems.length === 0) {
-        this.files.set(file, { hash, good: compiled, problems: [] });
+        this.files.set(file, { hash, good: contents, problems: [] });
         report.applied.push(file);
       } else {
         this.files.set(file, { hash, good: prev?.good ?? null, problems });
@@ -93,28 +100,19 @@ export class RuleStore {
     return report;
   }
 
-  /** Builds the next live set; a rule id defined again in a later file is refused there. */
   private rebuild(report: ReloadReport): void {
-    const byId = new Map<string, string>();
-    const next: CompiledRule[] = [];
-    for (const [file, state] of [...this.files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const dupes = (state.good ?? []).filter(({ rule }) => byId.has(rule.id) && byId.get(rule.id) !== file);
-      if (dupes.length > 0) {
-        const problems = dupes.map(({ rule, idPos }) => ({
-          code: 'HAETAE_RULE_DUPLICATE_ID' as const, file, ...idPos,
-          message: `rule id '${rule.id}' is already defined in ${byId.get(rule.id)}`, keyPath: ['id'],
-        }));
-        state.problems = problems;
-        report.rejected.push({ file, problems });
-        report.applied = report.applied.filter((f) => f !== file);
-        continue;
-      }
-      for (const { rule } of state.good ?? []) {
-        byId.set(rule.id, file);
-        next.push(rule);
-      }
+    const goods = [...this.files.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .flatMap(([, state]) => (state.good ? [state.good] : []));
+    const set = assembleRuleSet(goods);
+    const before = new Set(this.assemblyProblems.map((p) => `${p.file}:${p.line}:${p.column}:${p.message}`));
+    const fresh = set.problems.filter((p) => !before.has(`${p.file}:${p.line}:${p.column}:${p.message}`));
+    for (const file of new Set(fresh.map((p) => p.file))) {
+      report.rejected.push({ file, problems: fresh.filter((p) => p.file === file) });
     }
-    this.live = next;
+    this.assemblyProblems = set.problems;
+    this.live = set.rules;
+    this.liveCorrelations = set.correlations;
     this.versionNo++;
   }
 }

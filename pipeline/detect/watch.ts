@@ -65,7 +65,7 @@ function collectDirs(p: string, out: Set<string>): void {
   }
   out.add(p);
   for (const name of fs.readdirSync(p)) {
-    if (!name.startsWith('.')) {
+    if (!name.startsWith('.') && name !== 'mappings') {
       const child = path.join(p, name);
       try {
         if (fs.statSync(child).isDirectory()) collectDirs(child, out);

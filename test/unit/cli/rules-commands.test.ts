@@ -77,8 +77,37 @@ describe('haetae rules commands', () => {
     expect(res.stderr).toContain(`${file}:2: not a JSON object`);
   });
 
+  it('replay: runs detections and correlations in event-time order and prints the alerts', () => {
+    const t0 = Date.parse('2026-11-22T10:00:00Z');
+    const ev = (host: string, i: number, msg = 'Failed password for root'): string => JSON.stringify({ '@timestamp': new Date(t0 + i * 10_000).toISOString(), host: { hostname: host }, process: { name: 'sshd' }, message: msg });
+    // Out of order on purpose: replay sorts by @timestamp.
+    const lines = [...Array.from({ length: 12 }, (_, i) => ev('web1', i)), ...Array.from({ length: 3 }, (_, i) => ev('web2', i)), ev('web1', 0, 'Accepted publickey for alice')].reverse();
+    const res = haetae(['rules', 'replay', 'rules', '-', '--json'], `${lines.join('\n')}\n`);
+    expect(res.status).toBe(0);
+    const alerts = res.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(alerts).toEqual([{
+      rule: '7c0e5a8f-3d1b-4e2a-9f6c-8b7d6e5f4a31', kind: 'correlation', groupBy: { 'host.hostname': 'web1' },
+      windowStart: '2026-11-22T10:00:00.000Z', windowEnd: '2026-11-22T10:05:00.000Z', eventCount: 10, alertId: expect.stringMatching(/^[a-f0-9]{32}$/),
+    }]);
+  });
+
+  it('replay: refuses events without a readable @timestamp, naming the line', () => {
+    const res = haetae(['rules', 'replay', 'rules', '-'], '{"message":"no time"}\n');
+    expect(res.status).toBe(2);
+    expect(res.stderr).toContain('-:1: the event has no readable @timestamp');
+  });
+
+  it('explain: shows each selection for a raw syslog line and exits 1 when it does not match', () => {
+    const res = haetae(['rules', 'explain', '4f1c8a52-2a7e-4b0e-9d43-6d9b3c1f7a01', '<38>Nov 22 10:00:00 web1 su[811]: Failed password for root']);
+    expect(res.status).toBe(1);
+    expect(res.stdout).toContain('NO MATCH');
+    expect(res.stdout).toMatch(/^ {2}no {3}program {2}\{"process\.name":"sshd"\}$/m);
+    expect(res.stdout).toMatch(/^ {2}yes {2}failure/m);
+    expect(res.stdout).toContain('process.name = "su"');
+  });
+
   it('every command explains itself with --help', () => {
-    for (const cmd of [[], ['run'], ['search'], ['rules'], ['rules', 'validate'], ['rules', 'test'], ['rules', 'match'], ['notify'], ['notify', 'failed'], ['notify', 'retry']]) {
+    for (const cmd of [[], ['run'], ['search'], ['rules'], ['rules', 'validate'], ['rules', 'test'], ['rules', 'match'], ['rules', 'replay'], ['rules', 'explain'], ['notify'], ['notify', 'failed'], ['notify', 'retry']]) {
       const res = haetae([...cmd, '--help']);
       expect([cmd.join(' '), res.status]).toEqual([cmd.join(' '), 0]);
       expect(res.stdout).toMatch(/^Usage: haetae/);

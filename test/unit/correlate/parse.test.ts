@@ -187,11 +187,12 @@ describe('resolveCorrelations', () => {
     expect(problems).toEqual([{ kind: 'cycle', rule: b, message: "rules[0] 'corr_a' closes a reference cycle: corr_a → corr_b → corr_a", keyPath: ['correlation', 'rules', 0] }]);
   });
 
-  it('reports a self-reference and a correlation without id or name', () => {
+  it('reports a self-reference, and accepts a correlation without id or name', () => {
     const self = rule('title: s\nid: self\ncorrelation: {type: event_count, rules: [self], group-by: [u], timespan: 5m, condition: {gte: 2}}');
     const anon = rule('title: anonymous\ncorrelation: {type: event_count, rules: [failed_login], group-by: [u], timespan: 5m, condition: {gte: 2}}');
     const messages = resolveCorrelations([self, anon], known).problems.map((p) => p.message);
-    expect(messages).toEqual(["correlation 'anonymous' needs an id or a name: alert ids and chained correlations refer to it", "rules[0] 'self' closes a reference cycle: self → self"]);
+    // A correlation without id or name is keyed by its title (Sigma makes id optional).
+    expect(messages).toEqual(["rules[0] 'self' closes a reference cycle: self → self"]);
   });
 
   it('reports a name shared by two rules as ambiguous', () => {
