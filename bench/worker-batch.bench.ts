@@ -39,6 +39,7 @@ const ctx: WorkerContext = {
   rules: () => rules,
   eventsDataStream: 'logs-haetae.syslog-default',
   alertsIndex: 'haetae-alerts',
+    alertEventsIndex: 'haetae-alert-events',
   channels: ['webhook'],
   metrics: new Metrics(),
   logger: pino({ level: 'silent' }),

@@ -79,6 +79,7 @@ export function alertMappings(): estypes.MappingTypeMapping {
         assignee: keyword(),
         acknowledged_at: { type: 'date' },
         resolved_at: { type: 'date' },
+        window: obj({ start: { type: 'date' }, end: { type: 'date' } }),
       }),
       rule: obj({ id: keyword(), title: { type: 'text', fields: { keyword: keyword() } }, description: { type: 'text' }, level: keyword(), tags: keyword(), file: keyword() }),
       events: obj({ ids: keyword(), count: { type: 'long' }, index: keyword() }),
@@ -88,12 +89,38 @@ export function alertMappings(): estypes.MappingTypeMapping {
   };
 }
 
+export function alertEventMappings(): estypes.MappingTypeMapping {
+  return {
+    dynamic: 'strict',
+    properties: {
+      '@timestamp': { type: 'date' },
+      alert: obj({ id: keyword() }),
+      rule: obj({ id: keyword() }),
+      event: obj({ id: keyword() }),
+    },
+  };
+}
+
+async function ensureIndex(client: Client, index: string, mappings: estypes.MappingTypeMapping): Promise<void> {
+  if (await client.indices.exists({ index })) {
+    // Adding fields is allowed on an existing index: an upgrade brings its new fields along.
+    await client.indices.putMapping({ index, ...mappings });
+    return;
+  }
+  try {
+    await client.indices.create({ index, settings: { number_of_replicas: 0 }, mappings });
+  } catch (err) {
+    // Two workers starting together both see "missing"; the loser's error is harmless.
+    if (!String((err as { message?: string }).message).includes('resource_already_exists_exception')) throw err;
+  }
+}
+
 /**
  * Installs (or updates) the events index template — a data stream — and creates the alerts index.
  * Priority 500 wins over the built-in `logs-*-*` template (priority 100) of the default
  * distribution, which would otherwise apply its own mappings (and LogsDB mode in 9.x).
  */
-export async function ensureIndexTemplates(client: Client, names: { eventsDataStream: string; alertsIndex: string }): Promise<void> {
+export async function ensureIndexTemplates(client: Client, names: { eventsDataStream: string; alertsIndex: string; alertEventsIndex?: string }): Promise<void> {
   await client.indices.putIndexTemplate({
     // One template per data stream name, so two configurations on one cluster do not fight over it.
     name: `haetae-${names.eventsDataStream}`,
@@ -106,17 +133,6 @@ export async function ensureIndexTemplates(client: Client, names: { eventsDataSt
     },
     _meta: { managed_by: 'haetae', description: 'haetae normalized events (ECS)' },
   });
-  const exists = await client.indices.exists({ index: names.alertsIndex });
-  if (!exists) {
-    try {
-      await client.indices.create({
-        index: names.alertsIndex,
-        settings: { number_of_replicas: 0 },
-        mappings: alertMappings(),
-      });
-    } catch (err) {
-      // Two workers starting together both see "missing"; the loser's error is harmless.
-      if (!String((err as { message?: string }).message).includes('resource_already_exists_exception')) throw err;
-    }
-  }
+  await ensureIndex(client, names.alertsIndex, alertMappings());
+  if (names.alertEventsIndex) await ensureIndex(client, names.alertEventsIndex, alertEventMappings());
 }

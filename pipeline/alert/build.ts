@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Alert, HaetaeEvent } from '../../schemas/generated/types';
 import type { CompiledRule } from '../detect/load';
+import { getField } from '../detect/field';
 
 /**
  * Alert ids are a hash of what makes the alert unique — the rule and the triggering event's
@@ -11,21 +12,52 @@ export function alertId(ruleId: string, groupKey: string): string {
   return createHash('sha256').update(ruleId).update('\u0000').update(groupKey).digest('hex').slice(0, 32);
 }
 
+/** The group an event falls in for a rule: a readable key and the values as an object. */
+export function groupOf(rule: CompiledRule, event: unknown): { key: string; values: Record<string, unknown> } {
+  const fields = rule.alerting.groupBy ?? [];
+  const values: Record<string, unknown> = {};
+  for (const f of fields) {
+    const v = getField(event, f);
+    values[f] = v === undefined ? null : v;
+  }
+  return { key: fields.map((f) => `${f}=${JSON.stringify(values[f])}`).join(', '), values };
+}
+
+/**
+ * Builds the alert for one matching event. Its id decides deduplication:
+ * - throttled rules: rule + group + the throttle period the event time falls in, so every match
+ *   of a group inside one period is the same alert (one notification; repeats are recorded);
+ * - otherwise: rule + the event's document id, one alert per matching event.
+ * Event time, not arrival time, picks the period, so a replay lands in the same one.
+ */
 export function buildAlert(rule: CompiledRule, event: HaetaeEvent, eventId: string, index: string, now: Date): Alert {
   const host = event.host?.hostname;
   const sourceIp = event.source?.ip;
+  const group = groupOf(rule, event);
+  const throttle = rule.alerting.throttleMs;
+  let id: string;
+  let window: { start: string; end: string } | undefined;
+  if (throttle !== undefined) {
+    const t = Date.parse(event['@timestamp']);
+    const start = Math.floor(t / throttle) * throttle;
+    window = { start: new Date(start).toISOString(), end: new Date(start + throttle).toISOString() };
+    id = alertId(rule.id, `${JSON.stringify(group.values)}\u0000${window.start}`);
+  } else {
+    id = alertId(rule.id, eventId);
+  }
   const alert: Alert = {
     '@timestamp': event['@timestamp'],
     message: `${rule.title}${host ? ` on ${host}` : ''}: ${truncate(event.message, 200)}`,
     alert: {
-      id: alertId(rule.id, eventId),
+      id,
       status: 'open',
-      severity: rule.level,
+      severity: rule.alerting.severity,
       created: now.toISOString(),
-      group_key: '',
+      group_key: group.key,
       assignee: null,
       acknowledged_at: null,
       resolved_at: null,
+      ...(window ? { window } : {}),
     },
     rule: {
       id: rule.id,

@@ -21,8 +21,20 @@ export interface CompiledRule {
   matches: Predicate;
   /** The rule document this was compiled from (after any field mapping). */
   source: Rule;
+  /** How alerts from this rule are grouped, throttled and routed (the `haetae:` block). */
+  alerting: RuleAlerting;
   /** Why an event did or did not match: each selection's verdict and each condition's. */
   explain(event: unknown): RuleExplanation;
+}
+
+export interface RuleAlerting {
+  severity: NonNullable<Rule['level']>;
+  /** Channels to notify; undefined means every configured channel. */
+  channels?: readonly string[];
+  /** Fields whose values form the alert's group. */
+  groupBy?: readonly string[];
+  /** One alert per group per period of this many milliseconds. */
+  throttleMs?: number;
 }
 
 export interface RuleExplanation {
@@ -260,6 +272,25 @@ export function loadFileText(
   return contents;
 }
 
+const PERIOD_UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** The `haetae:` block → alerting settings; the schema has checked the shapes already. */
+function compileAlerting(rule: Rule, problem: (code: ErrorCode, message: string, keyPath: (string | number)[]) => void): RuleAlerting | null {
+  const block = rule.haetae ?? {};
+  const alerting: RuleAlerting = { severity: block.severity ?? rule.level ?? 'medium' };
+  if (block.channels) alerting.channels = block.channels;
+  if (block['group-by']) alerting.groupBy = block['group-by'];
+  if (block.throttle) {
+    if (!block['group-by']) {
+      problem('HAETAE_RULE_INVALID', 'throttle needs group-by: it limits alerts per group', ['haetae', 'throttle']);
+      return null;
+    }
+    const m = /^([0-9]+)([smhd])$/.exec(block.throttle)!;
+    alerting.throttleMs = Number(m[1]) * PERIOD_UNITS[m[2]!]!;
+  }
+  return alerting;
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
@@ -357,7 +388,8 @@ function compileRule(
       failed = true;
     }
   });
-  if (failed) return null;
+  const alerting = compileAlerting(rule, problem);
+  if (failed || !alerting) return null;
   const matches: Predicate = predicates.length === 1 ? predicates[0]! : (e) => predicates.some((p) => p(e));
   return {
     id: rule.id,
@@ -368,6 +400,7 @@ function compileRule(
     file,
     matches,
     source: rule,
+    alerting,
     // Explaining is for authors, not the hot path: it evaluates every selection separately.
     explain: (event) => ({
       matched: matches(event),

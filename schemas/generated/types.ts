@@ -263,12 +263,19 @@ export interface Alert {
      */
     created: string;
     /**
-     * Values of the rule's group-by fields, joined; empty for single-event rules.
+     * The rule's group-by fields and their values (field="value", ...); empty when the rule has no group-by.
      */
     group_key?: string;
     assignee?: string | null;
     acknowledged_at?: string | null;
     resolved_at?: string | null;
+    /**
+     * The throttle period this alert covers: matches of the same group inside it are this alert.
+     */
+    window?: {
+      start: string;
+      end: string;
+    };
   };
   rule: {
     id: string;
@@ -374,6 +381,29 @@ export interface Rule {
      */
     match: boolean;
   }[];
+  /**
+   * haetae extension block: how alerts from this rule are grouped, throttled and routed. Sigma tools ignore it.
+   */
+  haetae?: {
+    /**
+     * Alert severity, overriding `level` (e.g. to page for a rule Sigma rates medium).
+     */
+    severity?: 'informational' | 'low' | 'medium' | 'high' | 'critical';
+    /**
+     * Notification channels this rule's alerts go to (default: every configured channel; [] for none).
+     */
+    channels?: string[];
+    /**
+     * Event fields whose values make an alert's group (its deduplication key); e.g. [host.hostname]. Without it every matching event is its own alert.
+     *
+     * @minItems 1
+     */
+    'group-by'?: [string, ...string[]];
+    /**
+     * At most one alert (and so one notification) per group per period, e.g. 10m; repeats inside the period are recorded and counted on the alert, not notified. Requires group-by.
+     */
+    throttle?: string;
+  };
 }
 
 // ---- config.schema.json
@@ -438,6 +468,10 @@ export interface HaetaeConfig {
      * Timeout of one request.
      */
     requestTimeoutMs?: number;
+    /**
+     * Index recording which events each alert covers (one document per alert and event): the count of repeats a throttled alert absorbed.
+     */
+    alertEventsIndex?: string;
   };
   redis?: {
     /**

@@ -65,6 +65,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     rules: () => ruleStore.store.rules,
     eventsDataStream: cfg.elasticsearch.eventsDataStream,
     alertsIndex: cfg.elasticsearch.alertsIndex,
+    alertEventsIndex: cfg.elasticsearch.alertEventsIndex,
     channels,
     metrics,
     logger: log,

@@ -33,6 +33,7 @@ export interface WorkerContext {
   rules: () => readonly CompiledRule[];
   eventsDataStream: string;
   alertsIndex: string;
+  alertEventsIndex: string;
   channels: readonly string[];
   sinks: WorkerSinks;
   metrics: Metrics;
@@ -64,6 +65,11 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
   const alerts: Alert[] = [];
   /** For each alert, the raw record that triggered it (for its dead letter, should it be refused). */
   const alertSources: RawRecord[] = [];
+  /** For each alert, the channels its rule routes to (of those configured). */
+  const alertChannels: (readonly string[])[] = [];
+  const seenAlerts = new Set<string>();
+  /** alert ↔ event records for the alert-events index. */
+  const links: BulkItem[] = [];
   let parseFailures = 0;
 
   for (const record of records) {
@@ -87,8 +93,16 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
     if (hits.length > 0) {
       event.haetae.rules = hits.map((r) => r.id);
       for (const rule of hits) {
-        alerts.push(buildAlert(rule, event, id, ctx.eventsDataStream, now));
+        const alert = buildAlert(rule, event, id, ctx.eventsDataStream, now);
+        // Every match is recorded against its alert (idempotent id), so a throttled alert's
+        // absorbed repeats can be counted exactly, replays included.
+        links.push({ index: ctx.alertEventsIndex, id: `${alert.alert.id}-${id}`, document: { '@timestamp': event['@timestamp'], alert: { id: alert.alert.id }, rule: { id: rule.id }, event: { id } } });
+        // Several matches of one throttled group in a batch are one alert: keep the first.
+        if (seenAlerts.has(alert.alert.id)) continue;
+        seenAlerts.add(alert.alert.id);
+        alerts.push(alert);
         alertSources.push(record);
+        alertChannels.push(rule.alerting.channels ? ctx.channels.filter((c) => rule.alerting.channels!.includes(c)) : ctx.channels);
       }
     }
     eventFor.set(items.length, record);
@@ -97,12 +111,19 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
 
   const eventCount = items.length;
   for (const alert of alerts) items.push({ index: ctx.alertsIndex, id: alert.alert.id, document: alert });
+  const alertEnd = items.length;
+  items.push(...links);
 
   const results = items.length > 0 ? await ctx.sinks.writeDocuments(items) : [];
-  const deliveredAlerts: Alert[] = [];
+  const deliveredAlerts: Array<{ alert: Alert; channels: readonly string[] }> = [];
   results.forEach((result, i) => {
+    if (i >= alertEnd) {
+      // A refused link loses only a repeat count, never an event or an alert: say so, move on.
+      if (result.outcome === 'rejected') ctx.logger.error({ id: items[i]!.id }, `Elasticsearch refused an alert-event record: ${result.type}: ${result.reason}`);
+      return;
+    }
     if (result.outcome !== 'rejected') {
-      if (i >= eventCount) deliveredAlerts.push(alerts[i - eventCount]!);
+      if (i >= eventCount) deliveredAlerts.push({ alert: alerts[i - eventCount]!, channels: alertChannels[i - eventCount]! });
       return;
     }
     const reason = `${result.type}: ${result.reason}`;
@@ -119,7 +140,7 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
   ctx.metrics.sent.inc({ stage: 'index' }, results.filter((r, i) => i < eventCount && r.outcome !== 'rejected').length);
   ctx.failpoint?.('after-index');
 
-  const jobs = deliveredAlerts.flatMap((alert) => ctx.channels.map((channel) => buildNotificationJob(alert, channel)));
+  const jobs = deliveredAlerts.flatMap(({ alert, channels }) => channels.map((channel) => buildNotificationJob(alert, channel)));
   if (jobs.length > 0) await ctx.sinks.enqueueNotifications(jobs);
   ctx.metrics.sent.inc({ stage: 'alert' }, deliveredAlerts.length);
   ctx.failpoint?.('after-enqueue');

@@ -79,6 +79,15 @@ detection:
     expect(problems[0]!.message).toContain('must be equal to one of the allowed values');
   });
 
+  it('compiles the haetae block, and refuses a throttle without a group to throttle', () => {
+    const ok = load('title: t\nid: h\nlevel: low\ndetection:\n  s: {message: x}\n  condition: s\nhaetae:\n  severity: high\n  channels: [webhook]\n  group-by: [host.hostname]\n  throttle: 15m\n');
+    expect(ok.rules[0]!.rule.alerting).toEqual({ severity: 'high', channels: ['webhook'], groupBy: ['host.hostname'], throttleMs: 900_000 });
+    const bad = load('title: t\nid: h\ndetection:\n  s: {message: x}\n  condition: s\nhaetae:\n  throttle: 15m\n');
+    expect(bad.problems.map(formatProblem)).toEqual(['r.yml:7:3: throttle needs group-by: it limits alerts per group (at haetae → throttle)']);
+    const typo = load('title: t\nid: h\ndetection:\n  s: {message: x}\n  condition: s\nhaetae:\n  throtle: 15m\n');
+    expect(typo.problems[0]).toMatchObject({ line: 7, column: 3, keyPath: ['haetae', 'throtle'] });
+  });
+
   it('rejects duplicate keys instead of silently keeping the last one', () => {
     const { problems } = load('title: t\nid: d\ndetection:\n  sel:\n    message: x\n  sel:\n    message: y\n  condition: sel\n');
     expect(problems[0]).toMatchObject({ code: 'HAETAE_RULE_YAML', line: 6 });

@@ -50,6 +50,7 @@ function context(sinks: WorkerContext['sinks'], metrics = new Metrics()): Worker
     rules: () => rules,
     eventsDataStream: 'logs-haetae.syslog-default',
     alertsIndex: 'haetae-alerts',
+    alertEventsIndex: 'haetae-alert-events',
     channels: ['webhook'],
     sinks, metrics,
     logger: pino({ level: 'silent' }),
@@ -144,6 +145,43 @@ describe('worker batch processing', () => {
     expect(f.dead).toHaveLength(1);
     expect(f.dead[0]).toMatchObject({ stage: 'alert', code: 'HAETAE_ES_REJECTED', origin: { offset: '21' } });
     expect(f.jobs.size).toBe(0);
+  });
+
+  it('throttles a grouped rule: one alert and one job per group per period, every repeat recorded', async () => {
+    const throttled = loadRuleText(
+      'title: Flapping\nid: flap\nlevel: low\ndetection:\n  sel:\n    message|contains: changed state to down\n  condition: sel\nhaetae:\n  severity: critical\n  group-by: [host.hostname]\n  throttle: 10m\n',
+      'flap.yml', validators.rule, problems,
+    ).map((r) => r.rule);
+    const f = fakeSinks();
+    const ctx = context(f.sinks);
+    ctx.rules = () => throttled;
+    const line = (min: number, host: string): string => `<187>Nov 22 10:${String(min).padStart(2, '0')}:00 ${host} 457: %LINK-3-UPDOWN: Interface Gi0/1, changed state to down`;
+    // 10:00–10:09 is one period for sw1 (three matches) and one for sw2; 10:12 opens the next.
+    await processBatch([record(30, line(0, 'sw1')), record(31, line(4, 'sw1')), record(32, line(1, 'sw2'))], ctx);
+    await processBatch([record(33, line(9, 'sw1')), record(34, line(12, 'sw1'))], ctx);
+    const alerts = [...f.stored.entries()].filter(([k]) => k.startsWith('haetae-alerts/')).map(([, v]) => v as any);
+    expect(alerts.map((a) => [a.alert.group_key, a.alert.window.start, a.alert.severity])).toEqual([
+      ['host.hostname="sw1"', '2026-11-22T10:00:00.000Z', 'critical'],
+      ['host.hostname="sw2"', '2026-11-22T10:00:00.000Z', 'critical'],
+      ['host.hostname="sw1"', '2026-11-22T10:10:00.000Z', 'critical'],
+    ]);
+    expect(f.jobs.size).toBe(3);
+    const links = [...f.stored.entries()].filter(([k]) => k.startsWith('haetae-alert-events/')).map(([, v]) => v as any);
+    const firstSw1 = alerts[0].alert.id;
+    expect(links.filter((l) => l.alert.id === firstSw1).map((l) => l.event.id)).toEqual(['haetae.raw-1-30', 'haetae.raw-1-31', 'haetae.raw-1-33']);
+  });
+
+  it('routes alerts only to the channels a rule names', async () => {
+    const routed = loadRuleText(
+      'title: Quiet\nid: quiet\ndetection:\n  sel:\n    message|contains: quiet\n  condition: sel\nhaetae:\n  channels: [pager]\n',
+      'quiet.yml', validators.rule, problems,
+    ).map((r) => r.rule);
+    const f = fakeSinks();
+    const ctx = context(f.sinks);
+    ctx.rules = () => routed;
+    ctx.channels = ['webhook', 'pager'];
+    await processBatch([record(40, '<13>Nov 22 10:00:00 h app: quiet please')], ctx);
+    expect([...f.jobs.keys()].map((k) => k.slice(33))).toEqual(['pager']);
   });
 
   it('keeps going when a rule throws, treating it as no match', async () => {
