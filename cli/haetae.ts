@@ -6,7 +6,10 @@ import { ALL_ROLES, runRoles, type Role } from '../pipeline/roles/run';
 import { createEsClient } from '../connectors/elasticsearch/client';
 import { createNotificationQueue } from '../connectors/bullmq/queue';
 import { formatTable, searchEvents } from './commands/search';
-import { displayPath, reportText, validateRules } from './commands/rules-validate';
+import { DEFAULT_MAPPINGS, displayPath, reportText, validateRules } from './commands/rules-validate';
+import { formatImportReport, importReportJson, importSigma } from './commands/import-sigma';
+import { compileValidators } from '../schemas/validators';
+import path from 'node:path';
 import { listFailed, retryFailed } from './commands/notify';
 import { matchEvents } from './commands/rules-match';
 import { formatReplayAlert, replay } from './commands/rules-replay';
@@ -44,6 +47,7 @@ Examples:
   haetae rules test rules/
   haetae rules match rules/linux events.jsonl --json
   haetae rules replay rules/ events.jsonl --json
+  haetae rules import-sigma ../sigma/rules/linux
   haetae rules explain 4f1c8a52-2a7e-4b0e-9d43-6d9b3c1f7a01 '<38>Nov 22 10:00:00 web1 sshd[811]: Failed password for root'
   haetae notify failed
 
@@ -118,8 +122,9 @@ Roles:
     .description('check rule files: YAML, the rule schema, selections, modifiers and conditions; problems print as file:line:col')
     .argument('[paths...]', 'rule files or directories', ['rules'])
     .option('--json', 'print problems as JSON')
-    .action((paths: string[], opts: { json?: boolean }) => {
-      const set = validateRules(paths, process.cwd());
+    .option('--mappings <dir>', "field-mapping profiles ('none' to use field names as written)", undefined)
+    .action((paths: string[], opts: { json?: boolean; mappings?: string }) => {
+      const set = validateRules(paths, process.cwd(), opts.mappings);
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ valid: set.problems.length === 0, rules: set.rules.map((r) => ({ id: r.id, title: r.title, file: r.file })), problems: set.problems })}\n`);
       } else {
@@ -133,8 +138,9 @@ Roles:
     .description("run the rules' inline test cases (tests: in each rule file) offline; exit 1 when a case fails")
     .argument('[paths...]', 'rule files or directories', ['rules'])
     .option('--json', 'print every case as JSON')
-    .action((paths: string[], opts: { json?: boolean }) => {
-      const set = validateRules(paths, process.cwd());
+    .option('--mappings <dir>', "field-mapping profiles ('none' to use field names as written)", undefined)
+    .action((paths: string[], opts: { json?: boolean; mappings?: string }) => {
+      const set = validateRules(paths, process.cwd(), opts.mappings);
       const report = runRuleTests(set);
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ ...report, problems: set.problems })}\n`);
@@ -150,8 +156,9 @@ Roles:
     .argument('<rule-file>', 'rule file or directory')
     .argument('<events>', "JSONL file of ECS events, or '-' for standard input")
     .option('--json', 'one JSON object per line: {"index":N,"rule":"<id>","matched":true|false}')
-    .action(async (ruleFile: string, events: string, opts: { json?: boolean }) => {
-      const set = validateRules([ruleFile], process.cwd());
+    .option('--mappings <dir>', "field-mapping profiles ('none' to use field names as written)", undefined)
+    .action(async (ruleFile: string, events: string, opts: { json?: boolean; mappings?: string }) => {
+      const set = validateRules([ruleFile], process.cwd(), opts.mappings);
       if (set.problems.length > 0) {
         process.stderr.write(`${reportText(set, process.cwd())}\n`);
         process.exitCode = EXIT_PROBLEM;
@@ -172,10 +179,11 @@ Roles:
     .argument('<events>', "JSONL file of ECS events with @timestamp, or '-' for standard input")
     .option('--json', 'one JSON object per alert: rule id, kind, groupBy, windowStart, windowEnd, eventCount')
     .option('--lateness <duration>', 'how late an event may be and still count (the input is sorted, so rarely needed)', '0s')
-    .action(async (rulesPath: string, events: string, opts: { json?: boolean; lateness: string }) => {
+    .option('--mappings <dir>', "field-mapping profiles ('none' to use field names as written)", undefined)
+    .action(async (rulesPath: string, events: string, opts: { json?: boolean; lateness: string; mappings?: string }) => {
       const lateness = parseDuration(opts.lateness);
       if (lateness === null) throw new HaetaeError('HAETAE_USAGE', [`--lateness '${opts.lateness}' is not a duration like 30s or 5m`]);
-      const set = validateRules([rulesPath], process.cwd());
+      const set = validateRules([rulesPath], process.cwd(), opts.mappings);
       if (set.problems.length > 0) {
         process.stderr.write(`${reportText(set, process.cwd())}\n`);
         process.exitCode = EXIT_PROBLEM;
@@ -188,15 +196,30 @@ Roles:
     });
 
   rules
+    .command('import-sigma')
+    .description('load a directory of SigmaHQ rules under the mapping profiles and report how many compile, which can fire on today\'s events, and why the rest do not')
+    .argument('<dir>', 'a SigmaHQ checkout or any directory of Sigma rules')
+    .option('--profiles <dir>', 'field-mapping profiles', DEFAULT_MAPPINGS)
+    .option('--json', 'the report as JSON')
+    .action((dir: string, opts: { profiles: string; json?: boolean }) => {
+      const root = path.resolve(dir);
+      if (!fs.existsSync(root)) throw new HaetaeError('HAETAE_USAGE', [`no such directory: ${root}`]);
+      const report = importSigma(root, { profilesDir: path.resolve(opts.profiles), validate: compileValidators().rule });
+      process.stdout.write(`${opts.json ? importReportJson(report) : formatImportReport(report)}\n`);
+      if (report.profileProblems.length > 0) process.exitCode = EXIT_PROBLEM;
+    });
+
+  rules
     .command('explain')
     .description('show why an event does or does not match a rule, selection by selection')
     .argument('<rule>', 'a rule id (looked up under --rules) or a rule file holding one rule')
     .argument('<event>', "an ECS event as JSON, a raw syslog line (parsed as the pipeline would), or '-' for standard input")
     .option('--rules <paths...>', 'where to look a rule id up', ['rules'])
     .option('--json', 'print the explanation as JSON')
-    .action(async (ruleArg: string, eventArg: string, opts: { rules: string[]; json?: boolean }) => {
+    .option('--mappings <dir>', "field-mapping profiles ('none' to use field names as written)", undefined)
+    .action(async (ruleArg: string, eventArg: string, opts: { rules: string[]; json?: boolean; mappings?: string }) => {
       const fromFile = fs.existsSync(ruleArg) && fs.statSync(ruleArg).isFile();
-      const set = validateRules(fromFile ? [ruleArg] : opts.rules, process.cwd());
+      const set = validateRules(fromFile ? [ruleArg] : opts.rules, process.cwd(), opts.mappings);
       const rule = fromFile ? (set.rules.length === 1 ? set.rules[0] : undefined) : set.rules.find((r) => r.id === ruleArg || r.title === ruleArg);
       if (!rule) {
         const why = fromFile ? `${ruleArg} holds ${set.rules.length} valid rules; explain needs exactly one (or give a rule id)` : `no valid rule with id or title '${ruleArg}' under ${opts.rules.join(', ')}`;

@@ -8,6 +8,9 @@ import { HaetaeError, type ErrorCode } from '../errors/catalog';
 import { ConditionSyntaxError, parseCondition, referencedNames } from './condition';
 import { SelectionError, compileCondition, compileSelection, type CompileOptions, type Predicate } from './compile';
 import { parseCorrelation } from '../correlate/parse';
+import { mapRule, type FieldMapping } from './mapping/map-rule';
+import { loadMappingProfiles } from './mapping/load-profiles';
+import { eventFieldSet } from './mapping/event-fields';
 import { resolveCorrelations } from '../correlate/resolve';
 import type { CorrelationRule } from '../correlate/model';
 
@@ -102,6 +105,28 @@ export function formatProblem(p: RuleProblem): string {
   return `${p.file}:${p.line}:${p.column}: ${p.message}${where}`;
 }
 
+/** Loading options: compile options plus the field mapping applied before compiling. */
+export interface LoadOptions extends CompileOptions {
+  /**
+   * Mapping profiles (rules/mappings): Sigma field names → ECS per logsource. Without it rules
+   * compile with their field names as written.
+   */
+  mapping?: FieldMapping;
+}
+
+/**
+ * Loads the mapping profiles of a directory (null or a missing directory: no mapping, rules use
+ * their field names as written). Profile problems come back as rule problems.
+ */
+export function loadFieldMapping(dir: string | null): { mapping?: FieldMapping; problems: RuleProblem[] } {
+  if (dir === null || !fs.existsSync(dir)) return { problems: [] };
+  const { profiles, problems } = loadMappingProfiles(dir);
+  return {
+    mapping: { profiles, events: eventFieldSet() },
+    problems: problems.map((p) => ({ code: 'HAETAE_MAPPING_INVALID' as const, file: p.file, line: 1, column: 1, message: p.message, keyPath: p.keyPath })),
+  };
+}
+
 /** Name of the folder, inside a rules directory, that holds mapping profiles rather than rules. */
 export const MAPPINGS_DIR = 'mappings';
 
@@ -135,7 +160,7 @@ export function findRuleFiles(paths: readonly string[]): string[] {
  * name, correlation references resolved. Every problem is collected (lint mode); callers decide
  * whether any problem blocks the set.
  */
-export function loadRules(paths: readonly string[], validate: ValidateFunction<Rule>, options: CompileOptions = {}): RuleSet {
+export function loadRules(paths: readonly string[], validate: ValidateFunction<Rule>, options: LoadOptions = {}): RuleSet {
   const files = findRuleFiles(paths);
   const problems: RuleProblem[] = [];
   const contents = files.map((file) => loadFileText(fs.readFileSync(file, 'utf8'), file, validate, problems, options));
@@ -216,7 +241,7 @@ export function loadRuleText(
   file: string,
   validate: ValidateFunction<Rule>,
   problems: RuleProblem[],
-  options: CompileOptions = {},
+  options: LoadOptions = {},
 ): LoadedRule[] {
   return loadFileText(text, file, validate, problems, options).rules;
 }
@@ -226,7 +251,7 @@ export function loadFileText(
   file: string,
   validate: ValidateFunction<Rule>,
   problems: RuleProblem[],
-  options: CompileOptions = {},
+  options: LoadOptions = {},
 ): FileContents {
   const lineCounter = new LineCounter();
   const docs = YAML.parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
@@ -266,7 +291,16 @@ export function loadFileText(
       }
       continue;
     }
-    const compiled = compileRule(value, file, problem, options);
+    let rule: Rule = value;
+    if (options.mapping) {
+      // Field mapping runs between the schema check and compiling; its key paths point into the
+      // original document, so problems (an unreachable field) get the author's line and column.
+      const mapped = mapRule(value, options.mapping);
+      for (const p of mapped.problems) problem('HAETAE_RULE_UNREACHABLE_FIELD', p.message, p.keyPath);
+      if (mapped.problems.length > 0) continue;
+      rule = mapped.rule;
+    }
+    const compiled = compileRule(rule, file, problem, options);
     if (compiled) out.push({ rule: compiled, idPos: at(['id']) });
   }
   return contents;

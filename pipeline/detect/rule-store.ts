@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { ValidateFunction } from 'ajv';
 import type { Rule } from '../../schemas/generated/types';
-import { assembleRuleSet, findRuleFiles, loadFileText, type CompiledRule, type FileContents, type RuleProblem } from './load';
+import path from 'node:path';
+import { assembleRuleSet, findRuleFiles, loadFieldMapping, loadFileText, type CompiledRule, type FileContents, type LoadOptions, type RuleProblem } from './load';
 import type { CorrelationRule } from '../correlate/model';
 
 /** What one reload did, for logs, metrics and the /rules endpoint. */
@@ -40,9 +41,15 @@ export class RuleStore {
   private assemblyProblems: RuleProblem[] = [];
   private versionNo = 0;
 
+  private mappingHash = '';
+  private options: LoadOptions = {};
+  private mappingProblems: RuleProblem[] = [];
+
   constructor(
     private readonly paths: readonly string[],
     private readonly validate: ValidateFunction<Rule>,
+    /** Directory of mapping profiles; re-read at every reload, and a change recompiles every file. */
+    private readonly mappingsDir: string | null = null,
   ) {}
 
   get rules(): readonly CompiledRule[] {
@@ -59,12 +66,13 @@ export class RuleStore {
 
   /** Problems of the files currently refused, and of what was left out when assembling. */
   get problems(): RuleProblem[] {
-    return [...[...this.files.values()].flatMap((f) => f.problems), ...this.assemblyProblems];
+    return [...this.mappingProblems, ...[...this.files.values()].flatMap((f) => f.problems), ...this.assemblyProblems];
   }
 
   /** Re-reads every rule file; only files whose content changed are recompiled. */
   reload(): ReloadReport {
     const report: ReloadReport = { version: this.versionNo, applied: [], rejected: [], removed: [], rules: 0 };
+    this.refreshMapping(report);
     const seen = new Set<string>();
     for (const file of findRuleFiles(this.paths)) {
       seen.add(file);
@@ -78,7 +86,7 @@ export class RuleStore {
       const prev = this.files.get(file);
       if (prev?.hash === hash) continue;
       const problems: RuleProblem[] = [];
-      const contents = loadFileText(text, file, this.validate, problems);
+      const contents = loadFileText(text, file, this.validate, problems, this.options);
       if (problems.length === 0) {
         this.files.set(file, { hash, good: contents, problems: [] });
         report.applied.push(file);
@@ -98,6 +106,32 @@ export class RuleStore {
     report.version = this.versionNo;
     report.rules = this.live.length;
     return report;
+  }
+
+  /**
+   * Mapping profiles change how every rule compiles: when their content changes, forget every
+   * file's hash so all rules are compiled again under the new profiles. A profile set with a
+   * problem is refused as a whole and the previous profiles stay.
+   */
+  private refreshMapping(report: ReloadReport): void {
+    if (this.mappingsDir === null || !fs.existsSync(this.mappingsDir)) return;
+    const hash = createHash('sha256');
+    for (const name of fs.readdirSync(this.mappingsDir).sort()) {
+      if (/\.ya?ml$/i.test(name)) hash.update(name).update(fs.readFileSync(path.join(this.mappingsDir, name)));
+    }
+    const digest = hash.digest('hex');
+    if (digest === this.mappingHash) return;
+    const loaded = loadFieldMapping(this.mappingsDir);
+    if (loaded.problems.length > 0) {
+      this.mappingProblems = loaded.problems;
+      for (const file of new Set(loaded.problems.map((p) => p.file))) report.rejected.push({ file, problems: loaded.problems.filter((p) => p.file === file) });
+      if (this.mappingHash !== '') return; // keep the last good profiles
+    } else {
+      this.mappingProblems = [];
+    }
+    this.mappingHash = digest;
+    this.options = loaded.mapping ? { mapping: loaded.mapping } : {};
+    for (const state of this.files.values()) state.hash = '';
   }
 
   private rebuild(report: ReloadReport): void {

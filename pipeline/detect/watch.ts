@@ -9,6 +9,7 @@ import path from 'node:path';
  * directory, not the file, is watched.
  */
 export function watchRulePaths(paths: readonly string[], onChange: () => void, debounceMs = 250): { close(): void } {
+  // Paths may include the mapping profiles' directory: a profile change recompiles the rules.
   const watchers = new Map<string, fs.FSWatcher>();
   let timer: NodeJS.Timeout | null = null;
   let closed = false;
@@ -65,7 +66,7 @@ function collectDirs(p: string, out: Set<string>): void {
   }
   out.add(p);
   for (const name of fs.readdirSync(p)) {
-    if (!name.startsWith('.') && name !== 'mappings') {
+    if (!name.startsWith('.')) {
       const child = path.join(p, name);
       try {
         if (fs.statSync(child).isDirectory()) collectDirs(child, out);

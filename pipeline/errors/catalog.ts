@@ -33,6 +33,8 @@ export const ERRORS = {
   HAETAE_RULE_YAML: { kind: 'rule', template: '%s' },
   HAETAE_RULE_INVALID: { kind: 'rule', template: '%s' },
   HAETAE_RULE_CONDITION: { kind: 'rule', template: '%s' },
+  HAETAE_RULE_UNREACHABLE_FIELD: { kind: 'rule', template: '%s' },
+  HAETAE_MAPPING_INVALID: { kind: 'rule', template: '%s' },
   HAETAE_RULES_PATH: { kind: 'config', template: 'rules path %s does not exist (worker.rulesPath, relative to the config file)' },
   HAETAE_RULE_DUPLICATE_ID: { kind: 'rule', template: "rule id '%s' is already defined in %s" },
 

@@ -518,6 +518,10 @@ export interface HaetaeConfig {
      * Most raw records processed, indexed and committed together.
      */
     maxBatchMessages?: number;
+    /**
+     * Field-mapping profiles (Sigma field names → ECS per logsource), relative to the config file's directory. A missing directory means no mapping: rules use their field names as written.
+     */
+    mappingsPath?: string;
   };
   notifier?: {
     /**

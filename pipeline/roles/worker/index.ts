@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Kafka, Consumer, Producer } from 'kafkajs';
 import type { Client } from '@elastic/elasticsearch';
@@ -184,7 +185,9 @@ function notifierSettings(loaded: LoadedConfig) {
  */
 function startRuleStore(loaded: LoadedConfig, validators: Validators, log: Logger, metrics: Metrics): { store: RuleStore; close(): void } {
   const paths = loaded.config.worker.rulesPath.map((p) => path.resolve(loaded.baseDir, p));
-  const store = new RuleStore(paths, validators.rule);
+  const mappingsDir = path.resolve(loaded.baseDir, loaded.config.worker.mappingsPath);
+  const store = new RuleStore(paths, validators.rule, fs.existsSync(mappingsDir) ? mappingsDir : null);
+  if (!fs.existsSync(mappingsDir)) log.info({ mappingsPath: mappingsDir }, 'No mapping profiles: rules use their field names as written.');
   const apply = (initial: boolean): void => {
     let report: ReloadReport;
     try {
@@ -217,6 +220,6 @@ function startRuleStore(loaded: LoadedConfig, validators: Validators, log: Logge
     }
   };
   apply(true);
-  const watcher = watchRulePaths(paths, () => apply(false));
+  const watcher = watchRulePaths(fs.existsSync(mappingsDir) ? [...paths, mappingsDir] : paths, () => apply(false));
   return { store, close: () => watcher.close() };
 }

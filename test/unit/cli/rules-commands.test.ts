@@ -101,7 +101,9 @@ describe('haetae rules commands', () => {
     const res = haetae(['rules', 'explain', '4f1c8a52-2a7e-4b0e-9d43-6d9b3c1f7a01', '<38>Nov 22 10:00:00 web1 su[811]: Failed password for root']);
     expect(res.status).toBe(1);
     expect(res.stdout).toContain('NO MATCH');
-    expect(res.stdout).toMatch(/^ {2}no {3}program {2}\{"process\.name":"sshd"\}$/m);
+    expect(res.stdout).toMatch(/^ {2}no {3}program +\{"process\.name":"sshd"\}$/m);
+    // The linux/sshd mapping profile adds its logsource condition as a selection of its own.
+    expect(res.stdout).toMatch(/^ {2}no {3}_logsource +\{"process\.name":\["sshd","sshd-session"\]\}$/m);
     expect(res.stdout).toMatch(/^ {2}yes {2}failure/m);
     expect(res.stdout).toContain('process.name = "su"');
   });
