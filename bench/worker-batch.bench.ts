@@ -47,6 +47,7 @@ const ctx: WorkerContext = {
     writeDocuments: async (items) => items.map(() => ({ outcome: 'created' as const })),
     enqueueNotifications: async (jobs) => { alerts += jobs.length; },
     deadLetter: async () => undefined,
+    resolveAlerts: async () => [],
   },
 };
 

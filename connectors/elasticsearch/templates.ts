@@ -80,6 +80,7 @@ export function alertMappings(): estypes.MappingTypeMapping {
         acknowledged_at: { type: 'date' },
         resolved_at: { type: 'date' },
         window: obj({ start: { type: 'date' }, end: { type: 'date' } }),
+        resolved_by: keyword(),
       }),
       rule: obj({ id: keyword(), title: { type: 'text', fields: { keyword: keyword() } }, description: { type: 'text' }, level: keyword(), tags: keyword(), file: keyword() }),
       events: obj({ ids: keyword(), count: { type: 'long' }, index: keyword() }),

@@ -38,6 +38,8 @@ export interface RuleAlerting {
   groupBy?: readonly string[];
   /** One alert per group per period of this many milliseconds. */
   throttleMs?: number;
+  /** Rules (ids or names) whose match resolves this rule's open alerts of the same group. */
+  recoveredBy?: readonly string[];
 }
 
 export interface RuleExplanation {
@@ -74,6 +76,8 @@ type Position = { line: number; column: number };
 export interface LoadedRule {
   rule: CompiledRule;
   idPos: Position;
+  /** Position of a key path inside the rule's document. */
+  at?(keyPath: (string | number)[]): Position;
 }
 
 /** A Sigma filter: `and not <filter>` added to every rule it names. */
@@ -191,6 +195,17 @@ export function assembleRuleSet(files: readonly FileContents[]): Omit<RuleSet, '
     }
   }
 
+  for (const f of files) {
+    for (const { rule, at } of f.rules) {
+      (rule.alerting.recoveredBy ?? []).forEach((ref, i) => {
+        if (!rules.some((r) => r.id === ref || r.source.name === ref)) {
+          const pos = at?.(['haetae', 'recovered-by', i]) ?? { line: 1, column: 1 };
+          problems.push({ code: 'HAETAE_RULE_INVALID', file: f.file, ...pos, message: `recovered-by names rule '${ref}', which is not loaded`, keyPath: ['haetae', 'recovered-by', i] });
+        }
+      });
+    }
+  }
+
   const filters = files.flatMap((f) => f.filters);
   for (const filter of filters) {
     filter.rules.forEach((ref, i) => {
@@ -301,7 +316,7 @@ export function loadFileText(
       rule = mapped.rule;
     }
     const compiled = compileRule(rule, file, problem, options);
-    if (compiled) out.push({ rule: compiled, idPos: at(['id']) });
+    if (compiled) out.push({ rule: compiled, idPos: at(['id']), at });
   }
   return contents;
 }
@@ -314,6 +329,13 @@ function compileAlerting(rule: Rule, problem: (code: ErrorCode, message: string,
   const alerting: RuleAlerting = { severity: block.severity ?? rule.level ?? 'medium' };
   if (block.channels) alerting.channels = block.channels;
   if (block['group-by']) alerting.groupBy = block['group-by'];
+  if (block['recovered-by']) {
+    if (!block['group-by']) {
+      problem('HAETAE_RULE_INVALID', 'recovered-by needs group-by: a recovery resolves the open alerts of its group', ['haetae', 'recovered-by']);
+      return null;
+    }
+    alerting.recoveredBy = block['recovered-by'];
+  }
   if (block.throttle) {
     if (!block['group-by']) {
       problem('HAETAE_RULE_INVALID', 'throttle needs group-by: it limits alerts per group', ['haetae', 'throttle']);

@@ -9,6 +9,8 @@ export function notificationJobId(alertId: string, channel: string): string {
   return `${alertId}-${channel}`;
 }
 
-export function buildNotificationJob(alert: Alert, channel: string): { id: string; data: NotificationJob } {
-  return { id: notificationJobId(alert.alert.id, channel), data: { v: 1, channel, alert } };
+export function buildNotificationJob(alert: Alert, channel: string, event: 'opened' | 'resolved' = 'opened'): { id: string; data: NotificationJob } {
+  // A resolution is its own delivery (the ticket gets closed), so it has its own stable id.
+  const id = event === 'opened' ? notificationJobId(alert.alert.id, channel) : notificationJobId(`${alert.alert.id}-resolved`, channel);
+  return { id, data: { v: 1, channel, alert, ...(event === 'resolved' ? { event } : {}) } };
 }

@@ -34,11 +34,13 @@ export function startNotifier(loaded: LoadedConfig, logger: Logger, metrics: Met
     try {
       const status = await postWebhook({ url: webhook.url, secret: webhook.secret, timeoutMs: webhook.timeoutMs ?? 10_000 }, job.id!, {
         delivery: job.id,
+        // opened: raise a ticket; resolved: close the ticket keyed by alert.alert.id.
+        event: job.data.event ?? 'opened',
         attempt: job.attemptsMade + 1,
         alert,
       });
       metrics.sent.inc({ stage: 'notify' });
-      log.info({ job: job.id, alert: alert.alert.id, rule: alert.rule.id, status }, `Delivered alert '${alert.rule.title}' to the webhook.`);
+      log.info({ job: job.id, alert: alert.alert.id, rule: alert.rule.id, event: job.data.event ?? 'opened', status }, `Delivered alert '${alert.rule.title}' (${job.data.event ?? 'opened'}) to the webhook.`);
       return { status };
     } catch (err) {
       const code = err instanceof WebhookDeliveryError ? err.code : 'unknown';

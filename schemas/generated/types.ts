@@ -276,6 +276,10 @@ export interface Alert {
       start: string;
       end: string;
     };
+    /**
+     * Document id of the event that resolved the alert (recovery pairing).
+     */
+    resolved_by?: string | null;
   };
   rule: {
     id: string;
@@ -318,6 +322,10 @@ export interface NotificationJob {
    */
   channel: string;
   alert: Alert;
+  /**
+   * What happened to the alert: raised, or resolved by a recovery event.
+   */
+  event?: 'opened' | 'resolved';
 }
 
 // ---- rule.schema.json
@@ -403,6 +411,10 @@ export interface Rule {
      * At most one alert (and so one notification) per group per period, e.g. 10m; repeats inside the period are recorded and counted on the alert, not notified. Requires group-by.
      */
     throttle?: string;
+    /**
+     * Rules (ids or names) whose match resolves this rule's open alerts of the same group — e.g. a link-up rule for a link-down rule. Requires group-by; the group is computed from the recovering event with this rule's group-by fields.
+     */
+    'recovered-by'?: string[];
   };
 }
 

@@ -154,6 +154,23 @@ describe('syslog → Kafka → worker → Elasticsearch → alert → webhook, a
     expect(counts.worker).toBe(counts.receiver);
   }, 60_000);
 
+  it('resolves an interface-down alert when the same device reports the interface up, notifying both', async () => {
+    // logger writes "<187>Nov 22 … <this host> 457: %LINK-3-UPDOWN: …", as an IOS device does.
+    logger(['-n', '127.0.0.1', '-P', String(udpPort), '-d', '--rfc3164', '-p', 'local7.err', '-t', '457', '%LINK-3-UPDOWN: Interface GigabitEthernet0/1, changed state to down']);
+    const opened = await eventually(async () => hook.deliveries.find((d) => d.json.alert.rule.id === '5e1f3a7c-9b2d-4c8e-a6f0-1d2c3b4a5e69' && d.json.event === 'opened'), 'the link-down alert', 30_000);
+    logger(['-n', '127.0.0.1', '-P', String(udpPort), '-d', '--rfc3164', '-p', 'local7.notice', '-t', '458', '%LINK-3-UPDOWN: Interface GigabitEthernet0/1, changed state to up']);
+    const resolved = await eventually(async () => hook.deliveries.find((d) => d.json.event === 'resolved' && d.json.alert.alert.id === opened.json.alert.alert.id), 'the resolution', 30_000);
+    expect(resolved.signatureValid).toBe(true);
+    expect(resolved.json.alert.alert).toMatchObject({ status: 'resolved', group_key: opened.json.alert.alert.group_key });
+    expect(resolved.delivery).toBe(`${opened.json.alert.alert.id}-resolved-webhook`);
+    await es.indices.refresh({ index: cfg.alertsIndex });
+    const stored = await es.get<any>({ index: cfg.alertsIndex, id: opened.json.alert.alert.id });
+    expect(stored._source.alert.status).toBe('resolved');
+    expect(stored._source.alert.resolved_by).toMatch(/^haetae\.test\./);
+    // The link-up rule routes to no channel: it produced no delivery of its own.
+    expect(hook.deliveries.filter((d) => d.json.alert.rule.id === '8a2b4c6d-1e3f-4a5b-9c7d-2e4f6a8b0c13')).toHaveLength(0);
+  }, 60_000);
+
   it('turns a rule match into one alert document and exactly one signed webhook delivery', async () => {
     const token = `ssh${randomUUID().slice(0, 8)}`;
     const before = hook.deliveries.length;
@@ -163,7 +180,8 @@ describe('syslog → Kafka → worker → Elasticsearch → alert → webhook, a
     expect(delivery.json.alert.rule).toMatchObject({ id: '4f1c8a52-2a7e-4b0e-9d43-6d9b3c1f7a01', title: 'SSH authentication failure' });
     expect(delivery.json.alert.alert).toMatchObject({ status: 'open', severity: 'low' });
 
-    const [event] = search(cfg.file, `message:${token}`);
+    // Indexed before the alert was enqueued, but searchable only after the next refresh (≤ 1 s).
+    const event = await eventually(async () => search(cfg.file, `message:${token}`)[0], 'the event in search', 10_000);
     expect(event.haetae.rules).toEqual(['4f1c8a52-2a7e-4b0e-9d43-6d9b3c1f7a01']);
     await es.indices.refresh({ index: cfg.alertsIndex });
     const alerts = await es.search({ index: cfg.alertsIndex, query: { match: { message: token } } });

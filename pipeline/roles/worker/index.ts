@@ -10,6 +10,7 @@ import type { Metrics } from '../../telemetry/metrics';
 import type { NotificationJob } from '../../../schemas/generated/types';
 import { ensureTopics } from '../../../connectors/kafka/client';
 import { writeBulk } from '../../../connectors/elasticsearch/bulk';
+import { resolveAlerts } from '../../../connectors/elasticsearch/alerts';
 import { ensureIndexTemplates } from '../../../connectors/elasticsearch/templates';
 import { jobOptions } from '../../../connectors/bullmq/queue';
 import { retryUntilSuccess } from '../../delivery/retry';
@@ -86,6 +87,15 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
           },
         );
       },
+      resolveAlerts: (requests) =>
+        retryUntilSuccess(() => resolveAlerts(es, cfg.elasticsearch.alertsIndex, requests, new Date()), {
+          what: 'alert recovery',
+          signal: abort.signal,
+          onRetry: (attempt, err, delayMs) => {
+            metrics.retries.inc({ service: 'elasticsearch' });
+            log.warn({ attempt, delayMs }, `Elasticsearch at ${cfg.elasticsearch.url} did not complete ${requests.length} alert recoveries (${messageOf(err)}); retrying.`);
+          },
+        }),
       deadLetter: async (records) => {
         await retryUntilSuccess(
           () => dlqProducer!.send({ topic: cfg.kafka.dlqTopic, acks: -1, messages: records.map((r) => ({ key: r.origin.key ?? null, value: JSON.stringify(r) })) }),

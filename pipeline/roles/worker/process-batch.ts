@@ -6,7 +6,7 @@ import { parseSyslog } from '../../parse/syslog';
 import { normalizeSyslog } from '../../normalize/syslog';
 import { matchRules } from '../../detect/match';
 import type { CompiledRule } from '../../detect/load';
-import { buildAlert } from '../../alert/build';
+import { buildAlert, groupOf } from '../../alert/build';
 import { buildNotificationJob } from '../../notify/job';
 import { eventDocumentId } from '../../index/document-id';
 import type { Metrics } from '../../telemetry/metrics';
@@ -26,6 +26,20 @@ export interface WorkerSinks {
   writeDocuments(items: readonly BulkItem[]): Promise<ItemResult[]>;
   enqueueNotifications(jobs: ReadonlyArray<{ id: string; data: NotificationJob }>): Promise<void>;
   deadLetter(records: readonly DeadLetter[]): Promise<void>;
+  /**
+   * Resolves the open (or acknowledged) alerts of a rule and group raised at or before `until`,
+   * marking them resolved by `eventId`; returns them as resolved — including alerts this same
+   * event resolved before (a replay after a crash), so their notifications are enqueued again
+   * (deduplicated by job id) rather than lost.
+   */
+  resolveAlerts(requests: readonly RecoveryRequest[]): Promise<Alert[]>;
+}
+
+export interface RecoveryRequest {
+  ruleId: string;
+  groupKey: string;
+  until: string;
+  eventId: string;
 }
 
 export interface WorkerContext {
@@ -70,6 +84,8 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
   const seenAlerts = new Set<string>();
   /** alert ↔ event records for the alert-events index. */
   const links: BulkItem[] = [];
+  const recoveries: RecoveryRequest[] = [];
+  const recoveredBy = recoveryIndex(ctx.rules());
   let parseFailures = 0;
 
   for (const record of records) {
@@ -90,6 +106,11 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
       ctx.metrics.errors.inc({ stage: 'detect', error_type: 'rule_runtime_error' });
       ctx.logger.error({ rule: rule.id, file: rule.file }, `Rule '${rule.id}' failed on an event and was treated as not matching: ${messageOf(err)}`);
     });
+    for (const hit of hits) {
+      for (const problemRule of [...(recoveredBy.get(hit.id) ?? []), ...(hit.source.name ? recoveredBy.get(hit.source.name) ?? [] : [])]) {
+        recoveries.push({ ruleId: problemRule.id, groupKey: groupOf(problemRule, event).key, until: event['@timestamp'], eventId: id });
+      }
+    }
     if (hits.length > 0) {
       event.haetae.rules = hits.map((r) => r.id);
       for (const rule of hits) {
@@ -141,6 +162,18 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
   ctx.failpoint?.('after-index');
 
   const jobs = deliveredAlerts.flatMap(({ alert, channels }) => channels.map((channel) => buildNotificationJob(alert, channel)));
+  // Recoveries run after the batch's own alerts are stored, so a problem and its recovery in one
+  // batch pair up too.
+  if (recoveries.length > 0) {
+    const resolved = await ctx.sinks.resolveAlerts(recoveries);
+    const byRule = new Map(ctx.rules().map((r) => [r.id, r] as const));
+    for (const alert of resolved) {
+      const rule = byRule.get(alert.rule.id);
+      const channels = rule?.alerting.channels ? ctx.channels.filter((c) => rule.alerting.channels!.includes(c)) : ctx.channels;
+      for (const channel of channels) jobs.push(buildNotificationJob(alert, channel, 'resolved'));
+    }
+    ctx.metrics.sent.inc({ stage: 'resolve' }, resolved.length);
+  }
   if (jobs.length > 0) await ctx.sinks.enqueueNotifications(jobs);
   ctx.metrics.sent.inc({ stage: 'alert' }, deliveredAlerts.length);
   ctx.failpoint?.('after-enqueue');
@@ -150,6 +183,20 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
     for (const d of dead) ctx.metrics.deadLettered.inc({ stage: d.stage, error_type: d.code });
   }
   return { events: eventCount, alerts: deliveredAlerts.length, deadLettered: dead.length, parseFailures };
+}
+
+/** Recovery rule (id or name) → the rules whose alerts it resolves; built once per rule set. */
+const recoveryCache = new WeakMap<readonly CompiledRule[], Map<string, CompiledRule[]>>();
+function recoveryIndex(rules: readonly CompiledRule[]): Map<string, CompiledRule[]> {
+  let index = recoveryCache.get(rules);
+  if (!index) {
+    index = new Map();
+    for (const r of rules) {
+      for (const ref of r.alerting.recoveredBy ?? []) index.set(ref, [...(index.get(ref) ?? []), r]);
+    }
+    recoveryCache.set(rules, index);
+  }
+  return index;
 }
 
 function deadLetter(stage: DeadLetter['stage'], code: string, reason: string, record: RawRecord, now: Date): DeadLetter {

@@ -52,7 +52,7 @@ describe('haetae rules commands', () => {
 
   it('test: passes on the shipped pack', () => {
     const res = haetae(['rules', 'test', 'rules']);
-    expect(res.stdout).toMatch(/^\d+ passed, 0 failed \(\d+ cases in 3 rules\)$/m);
+    expect(res.stdout).toMatch(/^\d+ passed, 0 failed \(\d+ cases in \d+ rules\)$/m);
     expect(res.status).toBe(0);
   });
 

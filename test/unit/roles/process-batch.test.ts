@@ -1,8 +1,8 @@
 import { compileValidators } from '../../../schemas/validators';
 import { buildEnvelope, encodeEnvelope } from '../../../pipeline/envelope/envelope';
-import { processBatch, type RawRecord, type WorkerContext } from '../../../pipeline/roles/worker/process-batch';
+import { processBatch, type RawRecord, type RecoveryRequest, type WorkerContext } from '../../../pipeline/roles/worker/process-batch';
 import type { BulkItem, ItemResult } from '../../../connectors/elasticsearch/bulk';
-import type { DeadLetter, NotificationJob } from '../../../schemas/generated/types';
+import type { Alert, DeadLetter, NotificationJob } from '../../../schemas/generated/types';
 import { loadRuleText, type RuleProblem } from '../../../pipeline/detect/load';
 import { Metrics } from '../../../pipeline/telemetry/metrics';
 import pino from 'pino';
@@ -40,6 +40,19 @@ function fakeSinks(reject: (doc: BulkItem) => boolean = () => false) {
       }),
       enqueueNotifications: async (js: ReadonlyArray<{ id: string; data: NotificationJob }>) => { for (const j of js) if (!jobs.has(j.id)) jobs.set(j.id, j.data); },
       deadLetter: async (records: readonly DeadLetter[]) => { dead.push(...records); },
+      resolveAlerts: async (requests: readonly RecoveryRequest[]): Promise<Alert[]> => {
+        const out: Alert[] = [];
+        for (const r of requests) {
+          for (const [key, doc] of stored) {
+            const a = doc as Alert;
+            if (!key.startsWith('haetae-alerts/') || a.rule.id !== r.ruleId || a.alert.group_key !== r.groupKey || a['@timestamp'] > r.until) continue;
+            if (a.alert.status === 'resolved' && a.alert.resolved_by !== r.eventId) continue;
+            a.alert = { ...a.alert, status: 'resolved', resolved_by: r.eventId };
+            out.push(a);
+          }
+        }
+        return out;
+      },
     },
   };
 }
@@ -169,6 +182,34 @@ describe('worker batch processing', () => {
     const links = [...f.stored.entries()].filter(([k]) => k.startsWith('haetae-alert-events/')).map(([, v]) => v as any);
     const firstSw1 = alerts[0].alert.id;
     expect(links.filter((l) => l.alert.id === firstSw1).map((l) => l.event.id)).toEqual(['haetae.raw-1-30', 'haetae.raw-1-31', 'haetae.raw-1-33']);
+  });
+
+  it('resolves the open alert of the same group when the recovery rule matches, once, replays included', async () => {
+    const pair = loadRuleText([
+      'title: Link down\nid: link-down\ndetection:\n  sel:\n    message|contains: changed state to down\n  condition: sel\nhaetae:\n  group-by: [host.hostname]\n  recovered-by: [link-up]\n',
+      'title: Link up\nid: link-up\nlevel: informational\ndetection:\n  sel:\n    message|contains: changed state to up\n  condition: sel\nhaetae:\n  channels: []\n',
+    ].join('---\n'), 'link.yml', validators.rule, problems).map((r) => r.rule);
+    const f = fakeSinks();
+    const ctx = context(f.sinks);
+    ctx.rules = () => pair;
+    const line = (min: number, host: string, state: string): string => `<187>Nov 22 10:0${min}:00 ${host} 457: %LINK-3-UPDOWN: Interface Gi0/1, changed state to ${state}`;
+    await processBatch([record(50, line(0, 'sw1', 'down')), record(51, line(1, 'sw2', 'down'))], ctx);
+    const up = [record(52, line(2, 'sw1', 'up'))];
+    await processBatch(up, ctx);
+    await processBatch(up, ctx); // a replay after a crash
+    const alerts = [...f.stored.entries()].filter(([k]) => k.startsWith('haetae-alerts/')).map(([, v]) => v as Alert);
+    expect(alerts.filter((a) => a.rule.id === 'link-down').map((a) => [a.alert.group_key, a.alert.status])).toEqual([
+      ['host.hostname="sw1"', 'resolved'],
+      ['host.hostname="sw2"', 'open'],
+    ]);
+    const sw1 = alerts.find((a) => a.alert.group_key === 'host.hostname="sw1"')!;
+    // One opened and one resolved notification for sw1 (the replay re-adds the same job id);
+    // the link-up rule itself notifies nobody (channels: []).
+    expect([...f.jobs.entries()].filter(([, j]) => j.alert.alert.id === sw1.alert.id).map(([id, j]) => [id, j.event ?? 'opened'])).toEqual([
+      [`${sw1.alert.id}-webhook`, 'opened'],
+      [`${sw1.alert.id}-resolved-webhook`, 'resolved'],
+    ]);
+    expect(f.jobs.size).toBe(3);
   });
 
   it('routes alerts only to the channels a rule names', async () => {
