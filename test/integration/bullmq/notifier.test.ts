@@ -36,52 +36,51 @@ async function add(queue: Queue<NotificationJob>, settings: Parameters<typeof jo
   await queue.add('webhook', job.data, jobOptions(settings, job.id));
 }
 
+/** A real notifier on a fresh queue, a scripted webhook endpoint, and cleanup afterwards. */
+async function withNotifier(
+  statuses: number[],
+  body: (h: { hook: Awaited<ReturnType<typeof startWebhookServer>>; queue: Queue<NotificationJob>; add(a: Alert): Promise<void> }) => Promise<void>,
+): Promise<void> {
+  const hook = await startWebhookServer(SECRET, statuses);
+  const { loaded, settings, queue } = setup(hook.url);
+  const notifier = startNotifier(loaded, quietLogger(), freshMetrics());
+  try {
+    await body({ hook, queue, add: (a) => add(queue, settings, a) });
+  } finally {
+    await notifier.stop();
+    await queue.obliterate({ force: true });
+    await queue.close();
+    await hook.close();
+  }
+}
+
 describe('notifier against real Redis and a real HTTP endpoint', () => {
   it('delivers each alert once with a valid signature, even when the job is enqueued twice', async () => {
-    const hook = await startWebhookServer(SECRET);
-    const { loaded, settings, queue } = setup(hook.url);
-    const notifier = startNotifier(loaded, quietLogger(), freshMetrics());
-    try {
+    await withNotifier([], async ({ hook, add }) => {
       const a = alert('a'.repeat(32));
-      await add(queue, settings, a);
+      await add(a);
       await eventually(async () => (hook.deliveries.length === 1 ? true : undefined), 'one delivery');
-      await add(queue, settings, a); // a replayed batch enqueues the same alert again
+      await add(a); // a replayed batch enqueues the same alert again
       await new Promise((r) => setTimeout(r, 1_000));
       expect(hook.deliveries).toHaveLength(1);
       expect(hook.deliveries[0]!.signatureValid).toBe(true);
       expect(hook.deliveries[0]!.delivery).toBe(`${'a'.repeat(32)}-webhook`);
       expect(hook.deliveries[0]!.json.alert.rule.id).toBe('rule-1');
-    } finally {
-      await notifier.stop();
-      await queue.obliterate({ force: true });
-      await queue.close();
-      await hook.close();
-    }
+    });
   }, 30_000);
 
   it('retries a failing endpoint with backoff until it answers 2xx', async () => {
-    const hook = await startWebhookServer(SECRET, [503, 500]);
-    const { loaded, settings, queue } = setup(hook.url);
-    const notifier = startNotifier(loaded, quietLogger(), freshMetrics());
-    try {
-      await add(queue, settings, alert('b'.repeat(32)));
+    await withNotifier([503, 500], async ({ hook, add }) => {
+      await add(alert('b'.repeat(32)));
       await eventually(async () => (hook.deliveries.length === 1 ? true : undefined), 'delivery after two failures');
       expect(hook.attempts).toBe(3);
       expect(hook.deliveries[0]!.json.attempt).toBe(3);
-    } finally {
-      await notifier.stop();
-      await queue.obliterate({ force: true });
-      await queue.close();
-      await hook.close();
-    }
+    });
   }, 30_000);
 
   it('moves a permanently refused job to the failed list, from where it can be retried', async () => {
-    const hook = await startWebhookServer(SECRET, [400]);
-    const { loaded, settings, queue } = setup(hook.url);
-    const notifier = startNotifier(loaded, quietLogger(), freshMetrics());
-    try {
-      await add(queue, settings, alert('c'.repeat(32)));
+    await withNotifier([400], async ({ hook, queue, add }) => {
+      await add(alert('c'.repeat(32)));
       const failed = await eventually(async () => { const f = await listFailed(queue, 10); return f.total === 1 ? f : undefined; }, 'a failed job');
       expect(hook.attempts).toBe(1); // 400 is not retried
       expect(failed.jobs[0]).toMatchObject({ id: `${'c'.repeat(32)}-webhook`, rule: 'rule-1', attempts: 1 });
@@ -89,11 +88,6 @@ describe('notifier against real Redis and a real HTTP endpoint', () => {
       expect(await retryFailed(queue, 'all')).toEqual([`${'c'.repeat(32)}-webhook`]);
       await eventually(async () => (hook.deliveries.length === 1 ? true : undefined), 'delivery after retry');
       expect((await listFailed(queue, 10)).total).toBe(0);
-    } finally {
-      await notifier.stop();
-      await queue.obliterate({ force: true });
-      await queue.close();
-      await hook.close();
-    }
+    });
   }, 30_000);
 });
