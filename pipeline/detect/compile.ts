@@ -1,5 +1,5 @@
 import { compileGlob, matchGlob, parseSigmaString } from './glob';
-import { getField } from './field';
+import { fieldReader } from './rule-index/field-path';
 import { expandPattern, type ConditionNode } from './condition';
 import { checkChain } from './modifiers/chain';
 import { asText, valueMatcher, type ValueMatcher } from './modifiers/matchers';
@@ -85,7 +85,8 @@ function compileFieldChecked(field: string, ids: string[], values: unknown[], pa
     if (values.length !== 1 || typeof values[0] !== 'boolean') throw new SelectionError("'exists' takes true or false", path);
     const want = values[0];
     // Presence only (spec): a field holding null or '' exists.
-    return (e) => (getField(e, field) !== undefined) === want;
+    const readExists = fieldReader(field);
+    return (e) => (readExists(e) !== undefined) === want;
   }
   if (flags.has('all') && values.length < 2) throw new ModifierError("modifier 'all' needs a list of at least two values");
   if (values.length > 1 && values.includes(null)) throw new ModifierError('null cannot be part of a list of values; put it in a selection of its own');
@@ -120,8 +121,10 @@ function compileFieldChecked(field: string, ids: string[], values: unknown[], pa
   };
   // Per event: one field lookup, then plain loops over the precompiled matchers — no closures,
   // arrays or regexes are created here.
+  // The path's split points are worked out once (fieldReader): getField re-slices it per call.
+  const read = fieldReader(field);
   const matches = (e: unknown): boolean => {
-    const actual = getField(e, field);
+    const actual = read(e);
     if (all) {
       for (const alternatives of perValue) if (!matchOne(alternatives, actual, e)) return false;
       return true;
