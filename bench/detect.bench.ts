@@ -3,7 +3,7 @@
  * (every rule's matches()) vs the pre-filter index (pipeline/detect/rule-index). Rules are
  * synthetic but SigmaHQ-shaped: the selection / filter / `1 of selection_*` / keywords /
  * `contains|all` shapes of the SigmaHQ linux and network rules, with literals harvested from those
- * rules ($SIGMAHQ_DIR, default /work/shared/data/sigmahq) mixed with syslog vocabulary, over the
+ * rules ($SIGMAHQ_DIR, default ../shared/data/sigmahq beside the project) mixed with syslog vocabulary, over the
  * ECS fields our syslog events carry. Events go through the real parser and normalizer
  * (eventFromLine); most match no rule. One core, median of 5 runs. `npm run bench:detect`.
  */
@@ -28,7 +28,7 @@ const POOL = 2_000;
 /** Brute force at 1,000 rules is slow: it runs on a prefix of the events (at least one pool). */
 const BRUTE_BUDGET = 4_000_000;
 const RUNS = 5;
-const SIGMA_DIR = process.env.SIGMAHQ_DIR ?? '/work/shared/data/sigmahq';
+const SIGMA_DIR = process.env.SIGMAHQ_DIR ?? path.resolve(__dirname, '..', '..', '..', 'shared', 'data', 'sigmahq');
 
 // Deterministic PRNG (mulberry32) so every run benchmarks the same rules and events.
 let seed = 0x5eed;

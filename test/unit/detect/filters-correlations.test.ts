@@ -3,11 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { compileValidators } from '../../../schemas/validators';
 import { formatProblem, loadRules } from '../../../pipeline/detect/load';
+import { sharedData } from '../../support/shared-data';
 
 const validators = compileValidators();
-const SPEC = '/work/shared/data/sigma-specification';
-const sharedSpec = path.join(__dirname, '..', '..', '..', '..', 'shared', 'data', 'sigma-specification');
-const specDir = fs.existsSync(sharedSpec) ? sharedSpec : SPEC;
+const specDir = sharedData('sigma-specification');
 
 function dir(files: Record<string, string>): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'haetae-fc-'));

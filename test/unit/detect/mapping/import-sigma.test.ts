@@ -7,8 +7,9 @@ import { formatImportReport, importReportJson, importSigma } from '../../../../c
 import { applyProfiles, loadMappingProfiles } from '../../../../pipeline/detect/mapping';
 import { loadRuleText, type RuleProblem } from '../../../../pipeline/detect/load';
 import { eventFromLine } from '../../../../pipeline/detect/sample-event';
+import { sharedData } from '../../../support/shared-data';
 
-const SIGMAHQ = '/work/shared/data/sigmahq';
+const SIGMAHQ = sharedData('sigmahq');
 const PROFILES = path.join(__dirname, '..', '..', '..', '..', 'rules', 'mappings');
 const validate = compileValidators().rule;
 
