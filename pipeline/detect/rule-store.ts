@@ -41,6 +41,8 @@ export class RuleStore {
   private assemblyProblems: RuleProblem[] = [];
   private versionNo = 0;
 
+  /** Rules taken out of the live set because they threw at run time, until their file changes. */
+  private disabledRules = new Map<string, { file: string; error: string; at: string }>();
   private mappingHash = '';
   private options: LoadOptions = {};
   private mappingProblems: RuleProblem[] = [];
@@ -69,6 +71,24 @@ export class RuleStore {
     return [...this.mappingProblems, ...[...this.files.values()].flatMap((f) => f.problems), ...this.assemblyProblems];
   }
 
+  /** Rules disabled because they threw on an event, with the error. */
+  get disabled(): ReadonlyMap<string, { file: string; error: string; at: string }> {
+    return this.disabledRules;
+  }
+
+  /**
+   * Takes a rule that threw at run time out of the live set (a new version of the set is
+   * published) and keeps it out until its file changes. Returns false if it was not live.
+   */
+  disable(ruleId: string, error: string, now = new Date()): boolean {
+    const rule = this.live.find((r) => r.id === ruleId);
+    if (!rule) return false;
+    this.disabledRules.set(ruleId, { file: rule.file, error, at: now.toISOString() });
+    this.live = this.live.filter((r) => r.id !== ruleId);
+    this.versionNo++;
+    return true;
+  }
+
   /** Re-reads every rule file; only files whose content changed are recompiled. */
   reload(): ReloadReport {
     const report: ReloadReport = { version: this.versionNo, applied: [], rejected: [], removed: [], rules: 0 };
@@ -88,6 +108,8 @@ export class RuleStore {
       const problems: RuleProblem[] = [];
       const contents = loadFileText(text, file, this.validate, problems, this.options);
       if (problems.length === 0) {
+        // A new version of a file gets its disabled rules another chance.
+        for (const [id, d] of this.disabledRules) if (d.file === file) this.disabledRules.delete(id);
         this.files.set(file, { hash, good: contents, problems: [] });
         report.applied.push(file);
       } else {
@@ -145,7 +167,7 @@ export class RuleStore {
       report.rejected.push({ file, problems: fresh.filter((p) => p.file === file) });
     }
     this.assemblyProblems = set.problems;
-    this.live = set.rules;
+    this.live = set.rules.filter((r) => !this.disabledRules.has(r.id));
     this.liveCorrelations = set.correlations;
     this.versionNo++;
   }

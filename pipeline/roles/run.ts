@@ -68,7 +68,12 @@ export async function runRoles(loaded: LoadedConfig, roles: readonly Role[], opt
     httpServer = await startHttp(cfg.http.host, cfg.http.port, metrics, () => health, () => {
       const store = running.worker?.rules;
       if (!store) return null;
-      return { version: store.version, rules: store.rules.map((r) => ({ id: r.id, title: r.title, file: r.file })), rejected: store.problems.map((p) => ({ ...p, text: formatProblem(p) })) };
+      return {
+        version: store.version,
+        rules: store.rules.map((r) => ({ id: r.id, title: r.title, file: r.file })),
+        rejected: store.problems.map((p) => ({ ...p, text: formatProblem(p) })),
+        disabled: [...store.disabled].map(([id, d]) => ({ id, ...d })),
+      };
     });
     running.httpPort = httpServer.port;
     logger.info(`Metrics and health on http://${cfg.http.host}:${httpServer.port}/metrics, /healthz, /readyz.`);

@@ -25,6 +25,8 @@ export class Metrics {
   readonly rulesLoaded: Gauge;
   /** Rule files whose current content was refused (their last good version keeps running). */
   readonly ruleFilesRejected: Gauge;
+  /** Rules disabled because they threw at run time (until their file changes). */
+  readonly rulesDisabled: Gauge;
   /** Rule reloads by result: applied (some change went live), rejected (a change was refused). */
   readonly ruleReloads: Counter<'result'>;
   /** Cumulative kernel drops per UDP listener; filled on each scrape by the receiver's collector. */
@@ -49,6 +51,7 @@ export class Metrics {
     this.retries = new Counter({ name: 'haetae_retries_total', help: 'Retries of an outside service.', labelNames: ['service'], registers });
     this.rulesLoaded = new Gauge({ name: 'haetae_rules_loaded', help: 'Rules currently live in this worker.', registers });
     this.ruleFilesRejected = new Gauge({ name: 'haetae_rule_files_rejected', help: 'Rule files whose current content was refused; their last good version keeps running.', registers });
+    this.rulesDisabled = new Gauge({ name: 'haetae_rules_disabled', help: 'Rules disabled because they threw at run time, until their file changes.', registers });
     this.ruleReloads = new Counter({ name: 'haetae_rule_reloads_total', help: 'Rule reloads by result (applied, rejected).', labelNames: ['result'], registers });
     const collectors = this.udpDropCollectors;
     this.udpKernelDrops = new Gauge({

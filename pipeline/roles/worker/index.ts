@@ -72,6 +72,15 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     metrics,
     logger: log,
     ...(failpoint ? { failpoint } : {}),
+    // A rule that throws is a bug in the rule (or in us): disable it rather than fail every event
+    // it sees; fixing its file brings it back. The rest of the batch already runs without it.
+    onRuleError: (rule, err) => {
+      if (ruleStore.store.disable(rule.id, messageOf(err))) {
+        metrics.rulesLoaded.set(ruleStore.store.rules.length);
+        metrics.rulesDisabled.set(ruleStore.store.disabled.size);
+        log.error({ rule: rule.id, file: rule.file }, `Rule '${rule.id}' disabled after it threw on an event; fix ${rule.file} to bring it back: ${messageOf(err)}`);
+      }
+    },
     sinks: {
       writeDocuments: (items) => writeBulk(es, items, { url: cfg.elasticsearch.url, logger: log, metrics, signal: abort.signal }),
       enqueueNotifications: async (jobs) => {

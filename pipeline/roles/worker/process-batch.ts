@@ -53,6 +53,8 @@ export interface WorkerContext {
   metrics: Metrics;
   logger: Logger;
   now?: () => Date;
+  /** Called when a rule throws on an event (after it is counted and logged): the worker disables it. */
+  onRuleError?: (rule: CompiledRule, err: unknown) => void;
   /** Test hook (failpoint): called between stages so tests can kill the process at a known point. */
   failpoint?: (name: 'after-index' | 'after-enqueue') => void;
 }
@@ -105,6 +107,7 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
     const hits = matchRules(ctx.rules(), event, (rule, err) => {
       ctx.metrics.errors.inc({ stage: 'detect', error_type: 'rule_runtime_error' });
       ctx.logger.error({ rule: rule.id, file: rule.file }, `Rule '${rule.id}' failed on an event and was treated as not matching: ${messageOf(err)}`);
+      ctx.onRuleError?.(rule, err);
     });
     for (const hit of hits) {
       for (const problemRule of [...(recoveredBy.get(hit.id) ?? []), ...(hit.source.name ? recoveredBy.get(hit.source.name) ?? [] : [])]) {

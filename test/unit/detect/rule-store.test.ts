@@ -68,6 +68,29 @@ describe('the live rule store', () => {
   });
 });
 
+describe('disabling a rule that throws', () => {
+  it('takes it out of the live set until its file changes, and says why', () => {
+    const dir = tmpRules({ 'a.yml': rule('a', 'alpha'), 'b.yml': rule('b', 'beta') });
+    const store = new RuleStore([dir], validators.rule);
+    store.reload();
+    const before = store.rules;
+    expect(store.disable('a', 'boom', new Date('2026-11-22T10:00:00Z'))).toBe(true);
+    expect(store.rules).not.toBe(before); // a new version is published, the old array is untouched
+    expect(hits(store, 'alpha beta')).toEqual(['b']);
+    expect([...store.disabled]).toEqual([['a', { file: path.join(dir, 'a.yml'), error: 'boom', at: '2026-11-22T10:00:00.000Z' }]]);
+    expect(store.disable('a', 'again')).toBe(false);
+    // Other files changing does not bring it back…
+    fs.writeFileSync(path.join(dir, 'b.yml'), rule('b', 'gamma'));
+    store.reload();
+    expect(hits(store, 'alpha gamma')).toEqual(['b']);
+    // …a new version of its own file does.
+    fs.writeFileSync(path.join(dir, 'a.yml'), rule('a', 'delta'));
+    store.reload();
+    expect(hits(store, 'delta gamma')).toEqual(['a', 'b']);
+    expect(store.disabled.size).toBe(0);
+  });
+});
+
 describe('watching rule directories', () => {
   it('notices a new file, a change in a new subdirectory, and an editor-style rename save', async () => {
     const dir = tmpRules({ 'a.yml': rule('a', 'alpha') });

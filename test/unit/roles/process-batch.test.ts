@@ -231,8 +231,11 @@ describe('worker batch processing', () => {
     const ctx = context(f.sinks, metrics);
     const boom = { ...rules[0]!, id: 'boom', matches: () => { throw new Error('bad rule'); } };
     ctx.rules = () => [boom, ...rules];
+    const failed: string[] = [];
+    ctx.onRuleError = (rule) => failed.push(rule.id);
     const summary = await processBatch([record(8, '<38>Nov 22 10:00:00 web1 sshd[1]: Failed password for x')], ctx);
     expect(summary.alerts).toBe(1);
+    expect(failed).toEqual(['boom']); // the worker disables it (rule-store.test.ts)
     expect(await metrics.value('haetae_errors_total', { stage: 'detect', error_type: 'rule_runtime_error' })).toBe(1);
   });
 });
