@@ -37,8 +37,11 @@ export function displayPath(file: string, cwd: string): string {
 
 export function reportText(set: RuleSet, cwd: string): string {
   const lines = set.problems.map((p) => formatProblem({ ...p, file: displayPath(p.file, cwd) }));
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const extras = [set.correlations.length > 0 ? plural(set.correlations.length, 'correlation') : '', set.filters > 0 ? plural(set.filters, 'filter') : ''].filter(Boolean);
+  const what = `${plural(set.rules.length, 'rule')}${extras.length > 0 ? ` (+ ${extras.join(', ')})` : ''}`;
   const verdict = set.problems.length === 0
-    ? `${set.rules.length} rule${set.rules.length === 1 ? '' : 's'} in ${set.files.length} file${set.files.length === 1 ? '' : 's'}: all valid.`
-    : `${set.problems.length} problem${set.problems.length === 1 ? '' : 's'}; ${set.rules.length} rule${set.rules.length === 1 ? '' : 's'} valid in ${set.files.length} file${set.files.length === 1 ? '' : 's'}.`;
+    ? `${what} in ${plural(set.files.length, 'file')}: all valid.`
+    : `${plural(set.problems.length, 'problem')}; ${what} valid in ${plural(set.files.length, 'file')}.`;
   return [...lines, verdict].join('\n');
 }

@@ -2,6 +2,9 @@ import fs from 'node:fs';
 import YAML, { LineCounter, isMap, isSeq, type Node } from 'yaml';
 import type { CompiledRule, RuleSet } from './load';
 import { eventFromLine } from './sample-event';
+import { matchRules } from './match';
+import { CorrelationEngine, type CorrelationAlert } from '../correlate/engine';
+import type { CorrelationRule } from '../correlate/model';
 
 export interface CaseResult {
   ruleId: string;
@@ -41,7 +44,16 @@ export function runRuleTests(set: RuleSet, now = new Date()): RuleTestReport {
       if (!isMap(root)) continue;
       const id = root.get('id');
       const tests = root.get('tests', true);
-      if (typeof id !== 'string' || !isSeq(tests)) continue;
+      if (!isSeq(tests)) continue;
+      if (root.has('correlation')) {
+        const key = (typeof id === 'string' ? id : undefined) ?? (root.get('name') as string | undefined) ?? `title:${String(root.get('title'))}`;
+        const correlation = set.correlations.find((c) => c.key === key);
+        if (!correlation) continue; // refused by the loader, which reported why
+        tested.add(key);
+        tests.items.forEach((item, index) => cases.push(runCorrelationCase(set, correlation, file, item as Node, index, lc)));
+        continue;
+      }
+      if (typeof id !== 'string') continue;
       const rule = byId.get(id);
       if (!rule) continue; // the rule itself did not load: its problems are reported by the loader
       tested.add(id);
@@ -49,7 +61,8 @@ export function runRuleTests(set: RuleSet, now = new Date()): RuleTestReport {
     }
   }
   const passed = cases.filter((c) => c.actual === c.expected).length;
-  return { cases, passed, failed: cases.length - passed, untested: set.rules.filter((r) => !tested.has(r.id)).map((r) => r.id) };
+  const untested = [...set.rules.map((r) => r.id), ...set.correlations.map((c) => c.key)].filter((k) => !tested.has(k));
+  return { cases, passed, failed: cases.length - passed, untested };
 }
 
 function runCase(rule: CompiledRule, file: string, item: Node, index: number, lc: LineCounter, now: Date): CaseResult {
@@ -81,3 +94,58 @@ export function formatRuleTestReport(report: RuleTestReport, relative: (file: st
   return lines.join('\n');
 }
 
+
+interface CorrelationCaseSpec {
+  name?: string;
+  events?: Array<{ event?: object; line?: string; at?: string; repeat?: number; every?: string }>;
+  alerts?: Array<{ group?: Record<string, unknown>; count?: number }>;
+}
+
+const EVERY_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/**
+ * A correlation case: events in time order (each item may repeat N times, `every` apart, from
+ * `at`), run through the detection rules and the correlation engine as `rules replay` does; the
+ * correlation's alerts must be exactly the expected groups (and event counts, when given).
+ */
+function runCorrelationCase(set: RuleSet, correlation: CorrelationRule, file: string, item: Node, index: number, lc: LineCounter): CaseResult {
+  const pos = lc.linePos(item.range?.[0] ?? 0);
+  const spec = (item as { toJSON(): unknown }).toJSON() as CorrelationCaseSpec;
+  const base = { ruleId: correlation.key, file, line: pos.line, column: pos.col, index, name: spec.name ?? `case ${index + 1}`, expected: true };
+  if (!Array.isArray(spec.events) || !Array.isArray(spec.alerts)) {
+    return { ...base, actual: null, error: 'a correlation test case needs `events` (a list) and `alerts` (the expected alerts, [] for none)' };
+  }
+  const timeline: Array<{ event: object; t: number }> = [];
+  for (const [i, e] of spec.events.entries()) {
+    const start = Date.parse(e.at ?? '');
+    const every = /^([0-9]+)(ms|s|m|h)$/.exec(e.every ?? '0s');
+    if (Number.isNaN(start) || !every || (e.event === undefined) === (e.line === undefined)) {
+      return { ...base, actual: null, error: `events[${i}] needs \`at\` (a time), exactly one of \`event\` or \`line\`, and optionally \`repeat\` and \`every\` (e.g. 10s)` };
+    }
+    const step = Number(every[1]) * EVERY_UNITS[every[2]!]!;
+    for (let k = 0; k < (e.repeat ?? 1); k++) {
+      const t = start + k * step;
+      const ev = e.line !== undefined ? eventFromLine(e.line, new Date(t)) : { ...e.event };
+      (ev as Record<string, unknown>)['@timestamp'] = new Date(t).toISOString();
+      timeline.push({ event: ev, t });
+    }
+  }
+  timeline.sort((a, b) => a.t - b.t);
+  const engine = new CorrelationEngine(set.correlations);
+  const got: CorrelationAlert[] = [];
+  for (const { event, t } of timeline) {
+    for (const rule of matchRules(set.rules, event, () => undefined)) {
+      got.push(...engine.observe({ id: rule.id, ...(rule.source.name ? { name: rule.source.name } : {}) }, event, new Date(t)));
+    }
+  }
+  got.push(...engine.advanceWatermark(new Date(8.64e15)));
+  const mine = got.filter((a) => a.ruleId === correlation.key);
+  const actual = mine.map((a) => ({ group: a.groupBy, count: a.eventCount }));
+  const expected = spec.alerts.map((a) => ({ group: a.group ?? {}, count: a.count }));
+  // Alerts are compared in the order they fire; group fields in any order.
+  const canon = (g: Record<string, unknown>): string => JSON.stringify(Object.keys(g).sort().map((k) => [k, g[k]]));
+  const same = actual.length === expected.length && expected.every((x, i) => canon(x.group) === canon(actual[i]!.group) && (x.count === undefined || x.count === actual[i]!.count));
+  if (same) return { ...base, actual: true };
+  const show = (list: Array<{ group: unknown; count?: number | undefined }>): string => (list.length === 0 ? 'no alert' : list.map((a) => `${JSON.stringify(a.group)}${a.count !== undefined ? ` ×${a.count}` : ''}`).join(', '));
+  return { ...base, actual: false, error: `expected ${show(expected)}, got ${show(actual)}` };
+}

@@ -35,7 +35,7 @@ describe('haetae rules commands', () => {
   it('validate: says all is well for the shipped pack and exits 0', () => {
     const res = haetae(['rules', 'validate', 'rules']);
     expect(res.status).toBe(0);
-    expect(res.stdout).toMatch(/^\d+ rules in \d+ files: all valid\.$/m);
+    expect(res.stdout).toMatch(/^\d+ rules \(\+ 1 correlation\) in \d+ files: all valid\.$/m);
   });
 
   it('test: runs the inline cases and reports a failing one with its position', () => {
@@ -48,6 +48,26 @@ describe('haetae rules commands', () => {
     expect(res.status).toBe(1);
     expect(res.stdout).toContain(`FAIL ${file}:10:5: t1 — wrong on purpose: expected a match, got no match`);
     expect(res.stdout.trim().split('\n').pop()).toBe('1 passed, 1 failed (2 cases in 1 rules)');
+  });
+
+  it('test: checks a correlation case against the groups that should alert', () => {
+    const file = tmpFile('c.yml', [
+      'title: Fail', 'id: fail', 'detection:', '  sel:', '    message|contains: fail', '  condition: sel', '---',
+      'title: Burst', 'id: burst', 'correlation:', '  type: event_count', '  rules: [fail]', '  group-by: [host.hostname]', '  timespan: 1m', '  condition: {gte: 3}',
+      'tests:',
+      '  - name: wrong on purpose',
+      '    events:',
+      "      - event: { host: { hostname: a }, message: 'fail' }",
+      "        at: '2026-11-22T10:00:00Z'",
+      '        repeat: 3',
+      '        every: 5s',
+      '    alerts:',
+      '      - group: { host.hostname: b }',
+    ].join('\n'));
+    const res = haetae(['rules', 'test', file, '--mappings', 'none']);
+    expect(res.status).toBe(1);
+    expect(res.stdout).toContain(`FAIL ${file}:17:5: burst — wrong on purpose: expected {"host.hostname":"b"}, got {"host.hostname":"a"} ×3`);
+    expect(res.stdout).toContain('1 rules without tests: fail');
   });
 
   it('test: passes on the shipped pack', () => {
