@@ -1,5 +1,5 @@
 import { compileGlob, matchGlob, parseSigmaString } from './glob';
-import { fieldReader } from './rule-index/field-path';
+import { fieldReader } from './field';
 import { expandPattern, type ConditionNode } from './condition';
 import { checkChain } from './modifiers/chain';
 import { asText, valueMatcher, type ValueMatcher } from './modifiers/matchers';
@@ -121,7 +121,7 @@ function compileFieldChecked(field: string, ids: string[], values: unknown[], pa
   };
   // Per event: one field lookup, then plain loops over the precompiled matchers — no closures,
   // arrays or regexes are created here.
-  // The path's split points are worked out once (fieldReader): getField re-slices it per call.
+  // The path's split points are worked out once (fieldReader) once per matcher, not per event.
   const read = fieldReader(field);
   const matches = (e: unknown): boolean => {
     const actual = read(e);

@@ -19,7 +19,7 @@ import { parseIp } from '../modifiers/cidr';
 import { asText } from '../modifiers/matchers';
 import type { IpNet } from '../modifiers/types';
 import { AhoCorasick } from './aho-corasick';
-import { fieldReader, type FieldReader } from './field-path';
+import { fieldReader, type FieldReader } from '../field';
 import { ruleRequirement, type Clause, type Key, type Requirement } from './requirements';
 
 /** A key in more rules' clauses than this counts as common (see the constructor). */

@@ -1,6 +1,5 @@
 import fc from 'fast-check';
-import { getField } from '../../../../pipeline/detect/field';
-import { fieldReader } from '../../../../pipeline/detect/rule-index/field-path';
+import { fieldReader, getField } from '../../../../pipeline/detect/field';
 
 describe('fieldReader', () => {
   it('reads nested objects and flat dotted keys like getField', () => {
