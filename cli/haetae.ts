@@ -4,7 +4,7 @@ import { loadConfig, type LoadedConfig } from '../pipeline/config/load';
 import { HaetaeError, messageOf } from '../pipeline/errors/catalog';
 import { ALL_ROLES, runRoles, type Role } from '../pipeline/roles/run';
 import { createEsClient } from '../connectors/elasticsearch/client';
-import { createNotificationQueue } from '../connectors/bullmq/queue';
+import { createNotificationQueue, queueSettings } from '../connectors/bullmq/queue';
 import { formatTable, searchEvents } from './commands/search';
 import { DEFAULT_MAPPINGS, displayPath, reportText, validateRules } from './commands/rules-validate';
 import { formatImportReport, importReportJson, importSigma } from './commands/import-sigma';
@@ -239,7 +239,7 @@ Roles:
     .option('--json', 'one JSON object per line')
     .action(async (opts: { limit: number; json?: boolean }, cmd: Command) => {
       const { config: cfg } = config(cmd);
-      const queue = createNotificationQueue({ redisUrl: cfg.redis.url, ...cfg.notifier });
+      const queue = createNotificationQueue(queueSettings(cfg));
       try {
         const { total, jobs } = await listFailed(queue, opts.limit);
         for (const j of jobs) {
@@ -258,7 +258,7 @@ Roles:
     .action(async (ids: string[], opts: { all?: boolean }, cmd: Command) => {
       if (!opts.all && ids.length === 0) throw new HaetaeError('HAETAE_USAGE', ['give job ids or --all']);
       const { config: cfg } = config(cmd);
-      const queue = createNotificationQueue({ redisUrl: cfg.redis.url, ...cfg.notifier });
+      const queue = createNotificationQueue(queueSettings(cfg));
       try {
         const retried = await retryFailed(queue, opts.all ? 'all' : ids);
         process.stdout.write(`retrying ${retried.length} job${retried.length === 1 ? '' : 's'}\n`);

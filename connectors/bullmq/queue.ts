@@ -17,6 +17,15 @@ export function redisConnection(url: string): ConnectionOptions {
   return { url, maxRetriesPerRequest: null, enableOfflineQueue: true };
 }
 
+/** Queue settings from the config's redis and notifier sections. */
+export function queueSettings(cfg: {
+  redis: { url: string };
+  notifier: { queue: string; attempts: number; backoffMs: number; keepCompletedHours: number };
+}): QueueSettings {
+  const n = cfg.notifier;
+  return { redisUrl: cfg.redis.url, queue: n.queue, attempts: n.attempts, backoffMs: n.backoffMs, keepCompletedHours: n.keepCompletedHours };
+}
+
 export function createNotificationQueue(s: QueueSettings): Queue<NotificationJob> {
   return new Queue<NotificationJob>(s.queue, { connection: redisConnection(s.redisUrl) });
 }

@@ -23,7 +23,7 @@ export interface BatchingProducerOptions {
  * When Kafka is down the batch is retried forever with a log line per attempt; nothing is thrown
  * away. Callers look at `saturated` to apply backpressure and listen for 'drain' to resume.
  */
-export class BatchingProducer extends EventEmitter<{ drain: []; delivered: [count: number] }> {
+export class BatchingProducer extends EventEmitter<{ drain: [] }> {
   private queue: Message[] = [];
   private inFlight = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -107,7 +107,6 @@ export class BatchingProducer extends EventEmitter<{ drain: []; delivered: [coun
       this.inFlight = 0;
       this.metrics.sent.inc({ stage: this.opts.stage }, batch.length);
       this.metrics.pending.set({ stage: this.opts.stage }, this.pending);
-      this.emit('delivered', batch.length);
       if (this.wasSaturated && this.pending < this.opts.maxPending / 2) {
         this.wasSaturated = false;
         this.emit('drain');

@@ -4,6 +4,8 @@ import { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
 // a key lands on the same partition whichever client produced it. This only silences its notice.
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 import type { Logger } from '../../pipeline/telemetry/logger';
+import { retryUntilSuccess } from '../../pipeline/delivery/retry';
+import { messageOf } from '../../pipeline/errors/catalog';
 
 export interface KafkaSettings {
   brokers: readonly string[];
@@ -53,4 +55,37 @@ export async function ensureTopics(admin: Admin, topics: readonly TopicSpec[]): 
     topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.numPartitions, replicationFactor: -1 })),
   });
   return missing.map((t) => t.topic);
+}
+
+/**
+ * The pipeline's own topics (raw and dead-letter), created when missing. Receivers and workers
+ * both call it at start-up, so either may come first; while Kafka is down it retries with a log
+ * line per attempt (until `signal` aborts).
+ */
+export async function ensurePipelineTopics(
+  kafka: Kafka,
+  cfg: { brokers: readonly string[]; rawTopic: string; dlqTopic: string; rawPartitions: number },
+  log: Logger,
+  signal?: AbortSignal,
+): Promise<void> {
+  await retryUntilSuccess(
+    async () => {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const created = await ensureTopics(admin, [
+          { topic: cfg.rawTopic, numPartitions: cfg.rawPartitions },
+          { topic: cfg.dlqTopic, numPartitions: 1 },
+        ]);
+        if (created.length > 0) log.info({ topics: created }, 'Created Kafka topics.');
+      } finally {
+        await admin.disconnect();
+      }
+    },
+    {
+      what: 'Kafka topic setup',
+      ...(signal ? { signal } : {}),
+      onRetry: (a, err, d) => log.warn({ attempt: a, delayMs: d }, `Kafka at ${cfg.brokers.join(',')} is unavailable (${messageOf(err)}); retrying.`),
+    },
+  );
 }

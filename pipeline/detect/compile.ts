@@ -121,7 +121,7 @@ function compileFieldChecked(field: string, ids: string[], values: unknown[], pa
   };
   // Per event: one field lookup, then plain loops over the precompiled matchers — no closures,
   // arrays or regexes are created here.
-  // The path's split points are worked out once (fieldReader) once per matcher, not per event.
+  // The path is compiled once per matcher (fieldReader), not per event.
   const read = fieldReader(field);
   const matches = (e: unknown): boolean => {
     const actual = read(e);

@@ -4,10 +4,9 @@ import type { LoadedConfig } from '../config/load';
 import type { Logger } from '../telemetry/logger';
 import type { Metrics } from '../telemetry/metrics';
 import { BatchingProducer } from '../../connectors/kafka/batching-producer';
-import { ensureTopics } from '../../connectors/kafka/client';
+import { ensurePipelineTopics } from '../../connectors/kafka/client';
 import { buildEnvelope, encodeEnvelope, normalizeAddress } from '../envelope/envelope';
 import { bindListener, type BoundListener, type FrameSink } from '../receive/syslog/listeners';
-import { retryUntilSuccess } from '../delivery/retry';
 import { udpKernelDrops } from '../receive/syslog/kernel-drops';
 import { messageOf } from '../errors/catalog';
 
@@ -27,22 +26,7 @@ export async function startReceiver(loaded: LoadedConfig, kafka: Kafka, logger: 
   const cfg = loaded.config;
   const log = logger.child({ role: 'receiver' });
   const observerHostname = os.hostname();
-  await retryUntilSuccess(
-    async () => {
-      const admin = kafka.admin();
-      await admin.connect();
-      try {
-        const created = await ensureTopics(admin, [
-          { topic: cfg.kafka.rawTopic, numPartitions: cfg.kafka.rawPartitions },
-          { topic: cfg.kafka.dlqTopic, numPartitions: 1 },
-        ]);
-        if (created.length > 0) log.info({ topics: created }, 'Created Kafka topics.');
-      } finally {
-        await admin.disconnect();
-      }
-    },
-    { what: 'Kafka topic setup', onRetry: (a, err, d) => log.warn({ attempt: a, delayMs: d }, `Kafka at ${cfg.kafka.brokers.join(',')} is unavailable (${messageOf(err)}); retrying.`) },
-  );
+  await ensurePipelineTopics(kafka, cfg.kafka, log);
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   const r = cfg.receiver;

@@ -7,7 +7,7 @@ import { createLogger, redactUrl, type Logger } from '../telemetry/logger';
 import { Metrics } from '../telemetry/metrics';
 import { createKafka } from '../../connectors/kafka/client';
 import { createEsClient } from '../../connectors/elasticsearch/client';
-import { createNotificationQueue } from '../../connectors/bullmq/queue';
+import { createNotificationQueue, queueSettings } from '../../connectors/bullmq/queue';
 import type { NotificationJob } from '../../schemas/generated/types';
 import { startReceiver, type RunningReceiver } from './receiver';
 import { startWorker, type RunningWorker } from './worker';
@@ -52,7 +52,7 @@ export async function runRoles(loaded: LoadedConfig, roles: readonly Role[], opt
   if (roles.includes('receiver') || roles.includes('worker')) kafka = createKafka(cfg.kafka, logger);
   if (roles.includes('worker')) {
     es = createEsClient(cfg.elasticsearch);
-    queue = createNotificationQueue({ redisUrl: cfg.redis.url, ...cfg.notifier });
+    queue = createNotificationQueue(queueSettings(cfg));
     queue.on('error', (err) => logger.warn(`Notification queue lost Redis at ${redactUrl(cfg.redis.url)} (${messageOf(err)}); reconnecting.`));
   }
   if (roles.includes('notifier')) {

@@ -6,11 +6,11 @@ import type { Validators } from '../../../schemas/validators';
 import type { Logger } from '../../telemetry/logger';
 import type { Metrics } from '../../telemetry/metrics';
 import type { NotificationJob } from '../../../schemas/generated/types';
-import { ensureTopics } from '../../../connectors/kafka/client';
+import { ensurePipelineTopics } from '../../../connectors/kafka/client';
 import { writeBulk } from '../../../connectors/elasticsearch/bulk';
 import { resolveAlerts } from '../../../connectors/elasticsearch/alerts';
 import { ensureIndexTemplates } from '../../../connectors/elasticsearch/templates';
-import { jobOptions } from '../../../connectors/bullmq/queue';
+import { jobOptions, queueSettings } from '../../../connectors/bullmq/queue';
 import { retryUntilSuccess } from '../../delivery/retry';
 import { messageOf } from '../../errors/catalog';
 import type { RuleStore } from '../../detect/rule-store';
@@ -58,6 +58,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     log.warn('No notification channel is configured (notifier.webhook.url / HAETAE_WEBHOOK_URL): alerts are indexed but not sent.');
   }
   const failpoint = activeFailpoint(process.env);
+  const jobSettings = queueSettings(cfg);
 
   const ctx: WorkerContext = {
     validateEnvelope: validators.envelope,
@@ -82,7 +83,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
       writeDocuments: (items) => writeBulk(es, items, { url: cfg.elasticsearch.url, logger: log, metrics, signal: abort.signal }),
       enqueueNotifications: async (jobs) => {
         await retryUntilSuccess(
-          () => queue.addBulk(jobs.map((j) => ({ name: j.data.channel, data: j.data, opts: jobOptions(notifierSettings(loaded), j.id) }))),
+          () => queue.addBulk(jobs.map((j) => ({ name: j.data.channel, data: j.data, opts: jobOptions(jobSettings, j.id) }))),
           {
             what: 'enqueue notifications',
             signal: abort.signal,
@@ -120,21 +121,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
   };
 
   const ready = (async () => {
-    await retryUntilSuccess(
-      async () => {
-        const admin = kafka.admin();
-        await admin.connect();
-        try {
-          await ensureTopics(admin, [
-            { topic: cfg.kafka.rawTopic, numPartitions: cfg.kafka.rawPartitions },
-            { topic: cfg.kafka.dlqTopic, numPartitions: 1 },
-          ]);
-        } finally {
-          await admin.disconnect();
-        }
-      },
-      { what: 'Kafka topic setup', signal: abort.signal, onRetry: (a, err, d) => log.warn({ attempt: a, delayMs: d }, `Kafka at ${cfg.kafka.brokers.join(',')} is unavailable (${messageOf(err)}); retrying.`) },
-    );
+    await ensurePipelineTopics(kafka, cfg.kafka, log, abort.signal);
     await retryUntilSuccess(() => ensureIndexTemplates(es, cfg.elasticsearch), {
       what: 'Elasticsearch template setup',
       signal: abort.signal,
@@ -187,9 +174,4 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
       await dlqProducer?.disconnect().catch(() => undefined);
     },
   };
-}
-
-function notifierSettings(loaded: LoadedConfig) {
-  const n = loaded.config.notifier;
-  return { redisUrl: loaded.config.redis.url, queue: n.queue, attempts: n.attempts, backoffMs: n.backoffMs, keepCompletedHours: n.keepCompletedHours };
 }

@@ -126,7 +126,7 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
         seenAlerts.add(alert.alert.id);
         alerts.push(alert);
         alertSources.push(record);
-        alertChannels.push(rule.alerting.channels ? ctx.channels.filter((c) => rule.alerting.channels!.includes(c)) : ctx.channels);
+        alertChannels.push(channelsFor(rule, ctx.channels));
       }
     }
     eventFor.set(items.length, record);
@@ -172,8 +172,7 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
     const byRule = new Map(ctx.rules().map((r) => [r.id, r] as const));
     for (const alert of resolved) {
       const rule = byRule.get(alert.rule.id);
-      const channels = rule?.alerting.channels ? ctx.channels.filter((c) => rule.alerting.channels!.includes(c)) : ctx.channels;
-      for (const channel of channels) jobs.push(buildNotificationJob(alert, channel, 'resolved'));
+      for (const channel of rule ? channelsFor(rule, ctx.channels) : ctx.channels) jobs.push(buildNotificationJob(alert, channel, 'resolved'));
     }
     ctx.metrics.sent.inc({ stage: 'resolve' }, resolved.length);
   }
@@ -186,6 +185,12 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
     for (const d of dead) ctx.metrics.deadLettered.inc({ stage: d.stage, error_type: d.code });
   }
   return { events: eventCount, alerts: deliveredAlerts.length, deadLettered: dead.length, parseFailures };
+}
+
+/** The configured channels a rule's alerts go to: the ones it names, or all of them. */
+function channelsFor(rule: CompiledRule, configured: readonly string[]): readonly string[] {
+  const wanted = rule.alerting.channels;
+  return wanted ? configured.filter((c) => wanted.includes(c)) : configured;
 }
 
 /** Recovery rule (id or name) → the rules whose alerts it resolves; built once per rule set. */
