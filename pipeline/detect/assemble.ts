@@ -29,7 +29,7 @@ export function assembleRuleSet(files: readonly FileContents[]): Omit<RuleSet, '
   for (const f of files) {
     for (const { rule, at } of f.rules) {
       (rule.alerting.recoveredBy ?? []).forEach((ref, i) => {
-        if (!rules.some((r) => r.id === ref || r.source.name === ref)) {
+        if (!rules.some((r) => refersTo(r, ref))) {
           const pos = at?.(['haetae', 'recovered-by', i]) ?? { line: 1, column: 1 };
           problems.push({ code: 'HAETAE_RULE_INVALID', file: f.file, ...pos, message: `recovered-by names rule '${ref}', which is not loaded`, keyPath: ['haetae', 'recovered-by', i] });
         }
@@ -40,27 +40,27 @@ export function assembleRuleSet(files: readonly FileContents[]): Omit<RuleSet, '
   const filters = files.flatMap((f) => f.filters);
   for (const filter of filters) {
     filter.rules.forEach((ref, i) => {
-      if (!rules.some((r) => r.id === ref || r.source.name === ref)) {
+      if (!rules.some((r) => refersTo(r, ref))) {
         problems.push({ code: 'HAETAE_RULE_INVALID', file: filter.file, ...filter.at(['filter', 'rules', i]), message: `filter '${filter.title}' names rule '${ref}', which is not loaded`, keyPath: ['filter', 'rules', i] });
       }
     });
   }
-  if (filters.length > 0) rules = rules.map((r) => withFilters(r, filters.filter((f) => f.rules.includes(r.id) || (r.source.name !== undefined && f.rules.includes(r.source.name)))));
+  if (filters.length > 0) rules = rules.map((r) => withFilters(r, filters.filter((f) => f.rules.some((ref) => refersTo(r, ref)))));
 
   const loaded = files.flatMap((f) => f.correlations);
-  const resolution = resolveCorrelations(loaded.map((c) => c.rule), rules.map((r) => ({ id: r.id, ...(r.source.name ? { name: r.source.name } : {}) })));
+  const known = rules.map((r) => ({ id: r.id, ...(r.source.name ? { name: r.source.name } : {}) }));
   const refused = new Set<CorrelationRule>();
-  for (const p of resolution.problems) {
+  for (const p of resolveCorrelations(loaded.map((c) => c.rule), known).problems) {
     const c = loaded.find((l) => l.rule === p.rule)!;
     refused.add(p.rule);
     problems.push({ code: 'HAETAE_RULE_INVALID', file: c.file, ...c.at(p.keyPath), message: p.message, keyPath: p.keyPath });
   }
-  // A correlation over a refused one cannot run either; resolving again without it says so.
+  // A correlation over a refused one cannot run either: resolve again without the refused ones
+  // until nothing more falls out.
   let correlations = loaded.map((c) => c.rule).filter((c) => !refused.has(c));
-  for (let again = resolveCorrelations(correlations, rules.map((r) => ({ id: r.id, ...(r.source.name ? { name: r.source.name } : {}) }))); again.problems.length > 0; ) {
-    const bad = new Set(again.problems.map((p) => p.rule));
-    correlations = correlations.filter((c) => !bad.has(c));
-    again = resolveCorrelations(correlations, rules.map((r) => ({ id: r.id, ...(r.source.name ? { name: r.source.name } : {}) })));
+  for (let bad = resolveCorrelations(correlations, known).problems; bad.length > 0; bad = resolveCorrelations(correlations, known).problems) {
+    const out = new Set(bad.map((p) => p.rule));
+    correlations = correlations.filter((c) => !out.has(c));
   }
   return { rules, correlations, filters: filters.length, problems };
 }
@@ -79,4 +79,9 @@ function withFilters(rule: CompiledRule, filters: LoadedFilter[]): CompiledRule 
       return { matched: matches(e), selections: [...x.selections, ...filtered], conditions: x.conditions };
     },
   };
+}
+
+/** Sigma refers to rules by id or by name. */
+function refersTo(rule: CompiledRule, ref: string): boolean {
+  return rule.id === ref || rule.source.name === ref;
 }

@@ -45,13 +45,12 @@ export function normalizeSyslog(
     },
     source: { ip: envelope.source.address, port: envelope.source.port, address: envelope.source.address },
     network: { transport: envelope.transport === 'udp' ? 'udp' : 'tcp', protocol: 'syslog' },
-    observer: { hostname: envelope.observer?.hostname ?? '', type: 'haetae' },
+    ...(envelope.observer?.hostname ? { observer: { hostname: envelope.observer.hostname, type: 'haetae' } } : {}),
     haetae: {
       raw,
       syslog: { format: 'unparsed', framing: envelope.framing, transport: envelope.transport },
     },
   };
-  if (!envelope.observer?.hostname) delete event.observer;
 
   if (parsed.ok) {
     const m = parsed.value;
