@@ -48,6 +48,7 @@ const ctx: WorkerContext = {
     enqueueNotifications: async (jobs) => { alerts += jobs.length; },
     deadLetter: async () => undefined,
     resolveAlerts: async () => [],
+    produceCorrelate: async () => undefined,
   },
 };
 

@@ -174,10 +174,10 @@ Roles:
 
   rules
     .command('replay')
-    .description('run detections and correlations over ECS events in event-time order, offline, and print the alerts that would fire')
+    .description('run detections, correlations and absence rules over ECS events in event-time order, offline, and print the alerts that would fire')
     .argument('<rules-path>', 'rule file or directory (detection, correlation and filter rules)')
     .argument('<events>', "JSONL file of ECS events with @timestamp, or '-' for standard input")
-    .option('--json', 'one JSON object per alert: rule id, kind, groupBy, windowStart, windowEnd, eventCount')
+    .option('--json', 'one JSON object per alert: rule id, kind (detection, correlation, absence), groupBy, windowStart, windowEnd, eventCount')
     .option('--lateness <duration>', 'how late an event may be and still count (the input is sorted, so rarely needed)', '0s')
     .option('--mappings <dir>', "field-mapping profiles ('none' to use field names as written)", undefined)
     .action(async (rulesPath: string, events: string, opts: { json?: boolean; lateness: string; mappings?: string }) => {

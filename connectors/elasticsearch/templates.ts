@@ -81,6 +81,8 @@ export function alertMappings(): estypes.MappingTypeMapping {
         resolved_at: { type: 'date' },
         window: obj({ start: { type: 'date' }, end: { type: 'date' } }),
         resolved_by: keyword(),
+        kind: keyword(),
+        value: { type: 'double' },
       }),
       rule: obj({ id: keyword(), title: { type: 'text', fields: { keyword: keyword() } }, description: { type: 'text' }, level: keyword(), tags: keyword(), file: keyword() }),
       events: obj({ ids: keyword(), count: { type: 'long' }, index: keyword() }),

@@ -64,7 +64,7 @@ export async function ensureTopics(admin: Admin, topics: readonly TopicSpec[]): 
  */
 export async function ensurePipelineTopics(
   kafka: Kafka,
-  cfg: { brokers: readonly string[]; rawTopic: string; dlqTopic: string; rawPartitions: number },
+  cfg: { brokers: readonly string[]; rawTopic: string; dlqTopic: string; rawPartitions: number; correlateTopic: string; correlatePartitions: number },
   log: Logger,
   signal?: AbortSignal,
 ): Promise<void> {
@@ -76,6 +76,7 @@ export async function ensurePipelineTopics(
         const created = await ensureTopics(admin, [
           { topic: cfg.rawTopic, numPartitions: cfg.rawPartitions },
           { topic: cfg.dlqTopic, numPartitions: 1 },
+          { topic: cfg.correlateTopic, numPartitions: cfg.correlatePartitions },
         ]);
         if (created.length > 0) log.info({ topics: created }, 'Created Kafka topics.');
       } finally {

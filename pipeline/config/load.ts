@@ -20,8 +20,13 @@ type DeepReadonly<T> = T extends (infer U)[] ? ReadonlyArray<DeepReadonly<U>> : 
  * The schema fills every default, so these sections are always present after loading; the
  * generated type cannot know that, hence this refinement.
  */
+type WorkerSection = NonNullable<HaetaeConfig['worker']>;
 type ResolvedDefaults = {
-  readonly [K in Exclude<keyof HaetaeConfig, 'notifier'>]-?: DeepReadonly<Required<NonNullable<HaetaeConfig[K]>>>;
+  readonly [K in Exclude<keyof HaetaeConfig, 'notifier' | 'worker'>]-?: DeepReadonly<Required<NonNullable<HaetaeConfig[K]>>>;
+} & {
+  readonly worker: DeepReadonly<Required<Omit<WorkerSection, 'correlation'>>> & {
+    readonly correlation: DeepReadonly<Required<NonNullable<WorkerSection['correlation']>>>;
+  };
 } & {
   readonly notifier: DeepReadonly<Required<Omit<NonNullable<HaetaeConfig['notifier']>, 'webhook'>>> & {
     readonly webhook?: DeepReadonly<NonNullable<NonNullable<HaetaeConfig['notifier']>['webhook']>>;

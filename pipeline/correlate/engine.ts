@@ -57,7 +57,12 @@ export interface CorrelationAlert {
   /** Latest event time in the window: the alert's @timestamp and, when chained, its event time. */
   lastEventTime: Date;
   alertId: string;
+  /** Ids of the window's observations that carried one (event document ids), in event-time order, at most MAX_ALERT_EVENT_IDS. */
+  eventIds: string[];
 }
+
+/** How many event ids an alert lists; `eventCount` always has the full number. */
+export const MAX_ALERT_EVENT_IDS = 100;
 
 export interface CorrelationStats {
   groups: number;
@@ -65,6 +70,8 @@ export interface CorrelationStats {
   lateDropped: number;
   /** Events that arrived (late) for a window that had already fired. */
   absorbed: number;
+  /** Observations ignored because one with the same id is already buffered (at-least-once redelivery). */
+  duplicates: number;
   timers: number;
   watermark: Date | null;
 }
@@ -73,6 +80,8 @@ interface Group {
   key: string;
   groupBy: unknown[];
   entries: Entry[];
+  /** Ids of the buffered entries, for dropping redelivered observations; created on first use. */
+  ids: Set<string> | null;
   firedUntil: number | null;
   /** When this group's current window closes; the heap item with this time is the live one. */
   scheduledAt: number | null;
@@ -102,12 +111,13 @@ export class CorrelationEngine {
   private readonly byRef = new Map<string, Runtime[]>();
   private readonly lateness: number;
   private readonly timers = new MinHeap<Timer>(timerLess);
-  private readonly derived: Array<{ rt: Runtime; from: RuleRef; event: Record<string, unknown>; t: number }> = [];
+  private readonly derived: Array<{ rt: Runtime; from: RuleRef; event: Record<string, unknown>; t: number; id: string }> = [];
   private watermark = Number.NEGATIVE_INFINITY;
   private maxEvent = Number.NEGATIVE_INFINITY;
   private seq = 0;
   private lateDropped = 0;
   private absorbed = 0;
+  private duplicates = 0;
 
   constructor(rules: readonly CorrelationRule[], options: CorrelationEngineOptions = {}) {
     this.lateness = options.allowedLatenessMs ?? 0;
@@ -133,8 +143,12 @@ export class CorrelationEngine {
     }
   }
 
-  /** Feeds one detection hit. Returns the correlation alerts it caused, chained ones included. */
-  observe(ref: RuleRef, event: object, eventTime: Date): CorrelationAlert[] {
+  /**
+   * Feeds one detection hit. Returns the correlation alerts it caused, chained ones included.
+   * `id` (the event's document id) makes redelivery harmless: an observation whose id is already
+   * buffered in its group is ignored, and one whose window already fired is absorbed.
+   */
+  observe(ref: RuleRef, event: object, eventTime: Date, id?: string): CorrelationAlert[] {
     const t = eventTime.getTime();
     if (!Number.isFinite(t)) throw new RangeError(`invalid event time for rule ${ref.id}`);
     const out: CorrelationAlert[] = [];
@@ -144,7 +158,7 @@ export class CorrelationEngine {
         this.lateDropped++;
       } else {
         const seq = this.seq++;
-        for (const rt of targets) this.ingest(rt, rt.rule.ruleIndex(ref), event, t, seq, out);
+        for (const rt of targets) this.ingest(rt, rt.rule.ruleIndex(ref), event, t, seq, out, id);
       }
     }
     if (t > this.maxEvent) this.maxEvent = t;
@@ -172,6 +186,11 @@ export class CorrelationEngine {
     return targets.length === 0 || targets.some((rt) => rt.rule.generate);
   }
 
+  /** The cumulative drop counters, without walking the groups (cheap enough per batch). */
+  get counters(): { lateDropped: number; absorbed: number; duplicates: number } {
+    return { lateDropped: this.lateDropped, absorbed: this.absorbed, duplicates: this.duplicates };
+  }
+
   stats(): CorrelationStats {
     let groups = 0;
     let bufferedEntries = 0;
@@ -180,7 +199,7 @@ export class CorrelationEngine {
       for (const g of rt.groups.values()) bufferedEntries += g.entries.length;
     }
     const watermark = Number.isFinite(this.watermark) ? new Date(this.watermark) : null;
-    return { groups, bufferedEntries, lateDropped: this.lateDropped, absorbed: this.absorbed, timers: this.timers.size, watermark };
+    return { groups, bufferedEntries, lateDropped: this.lateDropped, absorbed: this.absorbed, duplicates: this.duplicates, timers: this.timers.size, watermark };
   }
 
   snapshot(): CorrelationState {
@@ -198,7 +217,7 @@ export class CorrelationEngine {
         groups: [...rt.groups.values()].map((g) => ({
           groupBy: g.groupBy,
           firedUntilMs: g.firedUntil,
-          entries: g.entries.map((e): [number, number, number, string | number | null] => [e.t, e.seq, e.r, e.v]),
+          entries: g.entries.map((e): CorrelationState['rules'][number]['groups'][number]['entries'][number] => (e.id !== undefined ? [e.t, e.seq, e.r, e.v, e.id] : [e.t, e.seq, e.r, e.v])),
         })),
       })),
     };
@@ -223,13 +242,9 @@ export class CorrelationEngine {
       if (!rt) continue;
       for (const s of saved.groups) {
         const key = JSON.stringify(s.groupBy);
-        const g: Group = {
-          key,
-          groupBy: s.groupBy,
-          entries: s.entries.filter(([, , r]) => r < rt.rule.rules.length).map(([t, seq, r, v]) => ({ t, seq, r, v })),
-          firedUntil: s.firedUntilMs,
-          scheduledAt: null,
-        };
+        const entries: Entry[] = s.entries.filter(([, , r]) => r < rt.rule.rules.length).map(([t, seq, r, v, id]) => (id !== undefined ? { t, seq, r, v, id } : { t, seq, r, v }));
+        const ids = entries.some((e) => e.id !== undefined) ? new Set(entries.flatMap((e) => (e.id !== undefined ? [e.id] : []))) : null;
+        const g: Group = { key, groupBy: s.groupBy, entries, ids, firedUntil: s.firedUntilMs, scheduledAt: null };
         rt.groups.set(key, g);
         const first = g.entries[0];
         engine.schedule(rt, g, first ? first.t + rt.rule.timespan.ms : g.firedUntil);
@@ -246,20 +261,29 @@ export class CorrelationEngine {
     return [...new Set([...byId, ...byName])].sort((a, b) => a.order - b.order);
   }
 
-  private ingest(rt: Runtime, r: number, event: object, t: number, seq: number, out: CorrelationAlert[]): void {
+  private ingest(rt: Runtime, r: number, event: object, t: number, seq: number, out: CorrelationAlert[], id?: string): void {
     const fields = rt.groupFields[r]!;
     const groupBy = fields.map((f) => getField(event, f) ?? null);
     const key = JSON.stringify(groupBy);
     let g = rt.groups.get(key);
     if (!g) {
-      g = { key, groupBy, entries: [], firedUntil: null, scheduledAt: null };
+      g = { key, groupBy, entries: [], ids: null, firedUntil: null, scheduledAt: null };
       rt.groups.set(key, g);
     }
     if (g.firedUntil !== null && t < g.firedUntil) {
       this.absorbed++;
       return;
     }
-    insertSorted(g.entries, { t, seq, r, v: valueOf(rt.rule, event) });
+    if (id !== undefined) {
+      if (g.ids?.has(id)) {
+        this.duplicates++;
+        return;
+      }
+      (g.ids ??= new Set()).add(id);
+      insertSorted(g.entries, { t, seq, r, v: valueOf(rt.rule, event), id });
+    } else {
+      insertSorted(g.entries, { t, seq, r, v: valueOf(rt.rule, event) });
+    }
     this.settle(rt, g, out);
   }
 
@@ -282,7 +306,8 @@ export class CorrelationEngine {
         const value = aggregate(rt.rule, g.entries, n);
         if (conditionHolds(rt.rule, value)) {
           this.fire(rt, g, start, end, n, value, out);
-          g.entries.splice(0, n);
+          const consumed = g.entries.splice(0, n);
+          if (g.ids) for (const e of consumed) if (e.id !== undefined) g.ids.delete(e.id);
           g.firedUntil = end;
           continue;
         }
@@ -291,13 +316,19 @@ export class CorrelationEngine {
         this.schedule(rt, g, end);
         return;
       }
-      g.entries.shift(); // the window closed without firing: slide to the next event
+      const slid = g.entries.shift()!; // the window closed without firing: slide to the next event
+      if (slid.id !== undefined) g.ids?.delete(slid.id);
     }
   }
 
   private fire(rt: Runtime, g: Group, start: number, end: number, n: number, value: number, out: CorrelationAlert[]): void {
     let last = start;
-    for (let i = 0; i < n; i++) last = Math.max(last, g.entries[i]!.t);
+    const eventIds: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const e = g.entries[i]!;
+      last = Math.max(last, e.t);
+      if (e.id !== undefined && eventIds.length < MAX_ALERT_EVENT_IDS) eventIds.push(e.id);
+    }
     const windowStart = new Date(start);
     const groupBy = Object.fromEntries(rt.rule.groupBy.map((f, i) => [f, g.groupBy[i]]));
     const alert: CorrelationAlert = {
@@ -309,13 +340,14 @@ export class CorrelationEngine {
       ...(rt.rule.type.startsWith('value_') ? { value } : {}),
       lastEventTime: new Date(last),
       alertId: alertId(rt.id, `${g.key}\u0000${windowStart.toISOString()}`),
+      eventIds,
     };
     out.push(alert);
     // Chaining: the alert is an event for correlations that reference this one. Its fields are the
     // group-by values, so the outer rule can group by them (or alias them). Queued, not recursed,
     // so a settle loop never re-enters itself.
     const from: RuleRef = { id: rt.id, ...(rt.rule.name !== undefined ? { name: rt.rule.name } : {}) };
-    for (const next of this.targets(from)) this.derived.push({ rt: next, from, event: groupBy, t: last });
+    for (const next of this.targets(from)) this.derived.push({ rt: next, from, event: groupBy, t: last, id: alert.alertId });
   }
 
   private advanceTo(watermark: number, out: CorrelationAlert[]): void {
@@ -338,7 +370,7 @@ export class CorrelationEngine {
    */
   private drainDerived(out: CorrelationAlert[]): void {
     for (let d = this.derived.shift(); d; d = this.derived.shift()) {
-      this.ingest(d.rt, d.rt.rule.ruleIndex(d.from), d.event, d.t, this.seq++, out);
+      this.ingest(d.rt, d.rt.rule.ruleIndex(d.from), d.event, d.t, this.seq++, out, d.id);
     }
   }
 

@@ -12,6 +12,8 @@ export interface Entry {
   r: number;
   /** value_count: the field value(s) as a JSON key; value_sum/avg/percentile: the number; else null. */
   v: string | number | null;
+  /** The observation's id (the event's document id, or an inner alert's id when chained), for deduplication. */
+  id?: string;
 }
 
 /** Entries arrive mostly in order, so search back from the end (usually zero steps). */

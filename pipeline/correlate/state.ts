@@ -19,8 +19,11 @@ export interface CorrelationState {
       groupBy: unknown[];
       /** End of the last window that fired: later events before it belong to that alert. */
       firedUntilMs: number | null;
-      /** [event time, arrival sequence, referenced-rule index, value] sorted by time then sequence. */
-      entries: Array<[number, number, number, string | number | null]>;
+      /**
+       * [event time, arrival sequence, referenced-rule index, value, id?] sorted by time then
+       * sequence; the id (event document id) is present when the caller gave one.
+       */
+      entries: Array<[number, number, number, string | number | null] | [number, number, number, string | number | null, string]>;
     }>;
   }>;
 }

@@ -31,6 +31,21 @@ function compileAlerting(rule: Rule, problem: (code: ErrorCode, message: string,
     const m = /^([0-9]+)([smhd])$/.exec(block.throttle)!;
     alerting.throttleMs = Number(m[1]) * PERIOD_UNITS[m[2]!]!;
   }
+  if (block.absence) {
+    if (!block['group-by']) {
+      problem('HAETAE_RULE_INVALID', 'absence needs group-by: it tracks when each group (e.g. each host) was last seen', ['haetae', 'absence']);
+      return null;
+    }
+    // An absence rule raises no alert per match, so there is nothing to throttle or to recover.
+    const other = block.throttle ? 'throttle' : block['recovered-by'] ? 'recovered-by' : null;
+    if (other) {
+      problem('HAETAE_RULE_INVALID', `absence cannot be combined with ${other}: the rule's matches are heartbeats, not alerts, and its absence alert is resolved by the next heartbeat`, ['haetae', 'absence']);
+      return null;
+    }
+    const timespan = block.absence.timespan;
+    const m = /^([0-9]+)([smhd])$/.exec(timespan)!;
+    alerting.absence = { timespanMs: Number(m[1]) * PERIOD_UNITS[m[2]!]!, timespan };
+  }
   return alerting;
 }
 

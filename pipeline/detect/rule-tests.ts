@@ -4,6 +4,7 @@ import type { CompiledRule, RuleSet } from './load';
 import { eventFromLine } from './sample-event';
 import { matchRules } from './match';
 import { CorrelationEngine, type CorrelationAlert } from '../correlate/engine';
+import { AbsenceTracker, absenceRuleOf, type AbsenceAlert } from '../correlate/absence';
 import type { CorrelationRule } from '../correlate/model';
 
 export interface CaseResult {
@@ -57,7 +58,11 @@ export function runRuleTests(set: RuleSet, now = new Date()): RuleTestReport {
       const rule = byId.get(id);
       if (!rule) continue; // the rule itself did not load: its problems are reported by the loader
       tested.add(id);
-      tests.items.forEach((item, index) => cases.push(runCase(rule, file, item as Node, index, lc, now)));
+      tests.items.forEach((item, index) => {
+        // Timeline cases (`events` + `alerts`) are for absence rules; the rest are match cases.
+        const timeline = isMap(item) && item.has('events');
+        cases.push(timeline ? runAbsenceCase(rule, file, item as Node, index, lc) : runCase(rule, file, item as Node, index, lc, now));
+      });
     }
   }
   const passed = cases.filter((c) => c.actual === c.expected).length;
@@ -95,9 +100,17 @@ export function formatRuleTestReport(report: RuleTestReport, relative: (file: st
 }
 
 
+interface TimelineItem {
+  event?: object;
+  line?: string;
+  at?: string;
+  repeat?: number;
+  every?: string;
+}
+
 interface CorrelationCaseSpec {
   name?: string;
-  events?: Array<{ event?: object; line?: string; at?: string; repeat?: number; every?: string }>;
+  events?: TimelineItem[];
   alerts?: Array<{ group?: Record<string, unknown>; count?: number }>;
 }
 
@@ -115,22 +128,8 @@ function runCorrelationCase(set: RuleSet, correlation: CorrelationRule, file: st
   if (!Array.isArray(spec.events) || !Array.isArray(spec.alerts)) {
     return { ...base, actual: null, error: 'a correlation test case needs `events` (a list) and `alerts` (the expected alerts, [] for none)' };
   }
-  const timeline: Array<{ event: object; t: number }> = [];
-  for (const [i, e] of spec.events.entries()) {
-    const start = Date.parse(e.at ?? '');
-    const every = /^([0-9]+)(ms|s|m|h)$/.exec(e.every ?? '0s');
-    if (Number.isNaN(start) || !every || (e.event === undefined) === (e.line === undefined)) {
-      return { ...base, actual: null, error: `events[${i}] needs \`at\` (a time), exactly one of \`event\` or \`line\`, and optionally \`repeat\` and \`every\` (e.g. 10s)` };
-    }
-    const step = Number(every[1]) * EVERY_UNITS[every[2]!]!;
-    for (let k = 0; k < (e.repeat ?? 1); k++) {
-      const t = start + k * step;
-      const ev = e.line !== undefined ? eventFromLine(e.line, new Date(t)) : { ...e.event };
-      (ev as Record<string, unknown>)['@timestamp'] = new Date(t).toISOString();
-      timeline.push({ event: ev, t });
-    }
-  }
-  timeline.sort((a, b) => a.t - b.t);
+  const timeline = buildTimeline(spec.events);
+  if (typeof timeline === 'string') return { ...base, actual: null, error: timeline };
   const engine = new CorrelationEngine(set.correlations);
   const got: CorrelationAlert[] = [];
   for (const { event, t } of timeline) {
@@ -147,5 +146,75 @@ function runCorrelationCase(set: RuleSet, correlation: CorrelationRule, file: st
   const same = actual.length === expected.length && expected.every((x, i) => canon(x.group) === canon(actual[i]!.group) && (x.count === undefined || x.count === actual[i]!.count));
   if (same) return { ...base, actual: true };
   const show = (list: Array<{ group: unknown; count?: number | undefined }>): string => (list.length === 0 ? 'no alert' : list.map((a) => `${JSON.stringify(a.group)}${a.count !== undefined ? ` ×${a.count}` : ''}`).join(', '));
+  return { ...base, actual: false, error: `expected ${show(expected)}, got ${show(actual)}` };
+}
+
+/**
+ * A case's events in event-time order (stable for equal times): each item `repeat`s (default 1)
+ * `every` apart from `at`, and gets its time as @timestamp. A string is the problem with the case.
+ */
+function buildTimeline(events: readonly TimelineItem[]): Array<{ event: object; t: number }> | string {
+  const timeline: Array<{ event: object; t: number }> = [];
+  for (const [i, e] of events.entries()) {
+    const start = Date.parse(e.at ?? '');
+    const every = /^([0-9]+)(ms|s|m|h)$/.exec(e.every ?? '0s');
+    if (Number.isNaN(start) || !every || (e.event === undefined) === (e.line === undefined)) {
+      return `events[${i}] needs \`at\` (a time), exactly one of \`event\` or \`line\`, and optionally \`repeat\` and \`every\` (e.g. 10s)`;
+    }
+    const step = Number(every[1]) * EVERY_UNITS[every[2]!]!;
+    for (let k = 0; k < (e.repeat ?? 1); k++) {
+      const t = start + k * step;
+      const ev = e.line !== undefined ? eventFromLine(e.line, new Date(t)) : { ...e.event };
+      (ev as Record<string, unknown>)['@timestamp'] = new Date(t).toISOString();
+      timeline.push({ event: ev, t });
+    }
+  }
+  return timeline.sort((a, b) => a.t - b.t);
+}
+
+interface AbsenceCaseSpec {
+  name?: string;
+  events?: TimelineItem[];
+  until?: string;
+  alerts?: Array<{ group?: Record<string, unknown>; 'last-seen'?: string }>;
+}
+
+/**
+ * An absence case: the events in time order, this rule's matches feed an absence tracker and
+ * every event's time moves its watermark (as in `rules replay`), and at the end the watermark moves to `until` (default:
+ * the last event's time — a silence the timeline does not cover is not decided). The rule's
+ * absence alerts must be exactly the expected groups (and last-seen times, when given), in order.
+ */
+function runAbsenceCase(rule: CompiledRule, file: string, item: Node, index: number, lc: LineCounter): CaseResult {
+  const pos = lc.linePos(item.range?.[0] ?? 0);
+  const spec = (item as { toJSON(): unknown }).toJSON() as AbsenceCaseSpec;
+  const base = { ruleId: rule.id, file, line: pos.line, column: pos.col, index, name: spec.name ?? `case ${index + 1}`, expected: true };
+  const absence = absenceRuleOf(rule);
+  if (!absence) return { ...base, actual: null, error: 'cases with `events` and `alerts` are for absence rules (haetae.absence); use `line` or `event` with `match`' };
+  if (!Array.isArray(spec.events) || !Array.isArray(spec.alerts)) {
+    return { ...base, actual: null, error: 'an absence test case needs `events` (a list) and `alerts` (the expected absence alerts, [] for none)' };
+  }
+  const timeline = buildTimeline(spec.events);
+  if (typeof timeline === 'string') return { ...base, actual: null, error: timeline };
+  const until = spec.until !== undefined ? Date.parse(spec.until) : timeline.length > 0 ? timeline[timeline.length - 1]!.t : Number.NEGATIVE_INFINITY;
+  if (Number.isNaN(until)) return { ...base, actual: null, error: '`until` must be a time, e.g. 2026-11-22T11:00:00Z' };
+  const tracker = new AbsenceTracker([absence]);
+  const got: AbsenceAlert[] = [];
+  try {
+    for (const { event, t } of timeline) {
+      // Every event's time moves the watermark, as in replay: not only this rule's heartbeats.
+      got.push(...(rule.matches(event) ? tracker.observe(rule.id, event, new Date(t)) : tracker.advanceWatermark(new Date(t))).alerts);
+    }
+  } catch (err) {
+    return { ...base, actual: null, error: `the rule threw: ${(err as Error).message}` };
+  }
+  if (Number.isFinite(until)) got.push(...tracker.advanceWatermark(new Date(until)).alerts);
+  if (spec.alerts.some((a) => a['last-seen'] !== undefined && Number.isNaN(Date.parse(a['last-seen'])))) return { ...base, actual: null, error: '`last-seen` must be a time, e.g. 2026-11-22T10:00:00Z' };
+  const actual = got.map((a) => ({ group: a.groupBy, lastSeen: a.lastSeen.toISOString() }));
+  const expected = spec.alerts.map((a) => ({ group: a.group ?? {}, lastSeen: a['last-seen'] !== undefined ? new Date(a['last-seen']).toISOString() : undefined }));
+  const canon = (g: Record<string, unknown>): string => JSON.stringify(Object.keys(g).sort().map((k) => [k, g[k]]));
+  const same = actual.length === expected.length && expected.every((x, i) => canon(x.group) === canon(actual[i]!.group) && (x.lastSeen === undefined || x.lastSeen === actual[i]!.lastSeen));
+  if (same) return { ...base, actual: true };
+  const show = (list: Array<{ group: unknown; lastSeen?: string | undefined }>): string => (list.length === 0 ? 'no absence alert' : list.map((a) => `${JSON.stringify(a.group)}${a.lastSeen !== undefined ? ` last seen ${a.lastSeen}` : ''}`).join(', '));
   return { ...base, actual: false, error: `expected ${show(expected)}, got ${show(actual)}` };
 }

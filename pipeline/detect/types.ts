@@ -31,6 +31,11 @@ export interface RuleAlerting {
   throttleMs?: number;
   /** Rules (ids or names) whose match resolves this rule's open alerts of the same group. */
   recoveredBy?: readonly string[];
+  /**
+   * Absence rule: matches are heartbeats, and the alert is a group with no match for this long
+   * (pipeline/correlate/absence.ts). Requires groupBy; no per-match alerts.
+   */
+  absence?: { timespanMs: number; timespan: string };
 }
 
 export interface RuleExplanation {

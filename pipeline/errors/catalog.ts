@@ -23,6 +23,7 @@ export const ERRORS = {
   HAETAE_ENVELOPE_JSON: { kind: 'input', template: 'record is not a JSON envelope: %s' },
   HAETAE_ENVELOPE_INVALID: { kind: 'input', template: 'record is not a valid envelope: %s' },
   HAETAE_SYSLOG_PARSE: { kind: 'input', template: 'syslog message could not be parsed (%s): %s' },
+  HAETAE_CORRELATE_RECORD: { kind: 'input', template: 'correlate-topic record is not a correlation observation: %s' },
   HAETAE_SYSLOG_TRUNCATED: { kind: 'input', template: 'syslog message of %s bytes exceeds the limit of %s bytes; the first %s bytes are kept' },
 
   HAETAE_ES_REJECTED: { kind: 'delivery', template: 'Elasticsearch rejected the document (%s): %s' },

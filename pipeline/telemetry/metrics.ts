@@ -29,6 +29,8 @@ export class Metrics {
   readonly rulesDisabled: Gauge;
   /** Rule reloads by result: applied (some change went live), rejected (a change was refused). */
   readonly ruleReloads: Counter<'result'>;
+  /** Open correlation and absence groups held by this process's correlator. */
+  readonly correlationGroups: Gauge;
   /** Cumulative kernel drops per UDP listener; filled on each scrape by the receiver's collector. */
   readonly udpKernelDrops: Gauge<'listener'>;
 
@@ -53,6 +55,7 @@ export class Metrics {
     this.ruleFilesRejected = new Gauge({ name: 'haetae_rule_files_rejected', help: 'Rule files whose current content was refused; their last good version keeps running.', registers });
     this.rulesDisabled = new Gauge({ name: 'haetae_rules_disabled', help: 'Rules disabled because they threw at run time, until their file changes.', registers });
     this.ruleReloads = new Counter({ name: 'haetae_rule_reloads_total', help: 'Rule reloads by result (applied, rejected).', labelNames: ['result'], registers });
+    this.correlationGroups = new Gauge({ name: 'haetae_correlation_groups', help: 'Open correlation and absence groups held by this process (windows with buffered events, tracked heartbeats).', registers });
     const collectors = this.udpDropCollectors;
     this.udpKernelDrops = new Gauge({
       name: 'haetae_udp_kernel_drops',

@@ -69,7 +69,7 @@ export interface DeadLetter {
   /**
    * Pipeline stage that gave up on the record.
    */
-  stage: 'receive' | 'decode' | 'parse' | 'index' | 'alert';
+  stage: 'receive' | 'decode' | 'parse' | 'index' | 'alert' | 'correlate';
   /**
    * Stable error code from the error catalog (docs/errors.md).
    */
@@ -280,6 +280,14 @@ export interface Alert {
      * Document id of the event that resolved the alert (recovery pairing).
      */
     resolved_by?: string | null;
+    /**
+     * What raised the alert: one matching event, a correlation window, or a group that went silent. Absent on alerts written before the field existed (detection).
+     */
+    kind?: 'detection' | 'correlation' | 'absence';
+    /**
+     * The aggregate a value_* correlation compared (sum, average, percentile or distinct count).
+     */
+    value?: number;
   };
   rule: {
     id: string;
@@ -297,6 +305,9 @@ export interface Alert {
      * Document ids of the triggering events (capped).
      */
     ids: string[];
+    /**
+     * Events the alert covers: 1 for a detection, the window's count for a correlation, 0 for an absence alert (nothing arrived).
+     */
     count: number;
     /**
      * Data stream the events are in.
@@ -369,9 +380,39 @@ export interface Rule {
     [k: string]: {} | [unknown, ...unknown[]] | string | number | boolean | null | [string, ...string[]];
   };
   /**
-   * haetae extension: test cases that `haetae rules test` runs. Each case is a raw syslog line (parsed and normalized exactly as the pipeline does) or an ECS event, and whether the rule must match it. A case has either `line` or `event`.
+   * haetae extension: test cases that `haetae rules test` runs. Each case is a raw syslog line (parsed and normalized exactly as the pipeline does) or an ECS event, and whether the rule must match it. A case has either `line` or `event`. Rules with `haetae.absence` also take timeline cases: `events` (as in correlation tests) and the absence `alerts` expected.
    */
   tests?: {
+    /**
+     * Absence rules: the timeline, as in correlation tests — each item an `event` or a raw `line` at a time `at`, optionally `repeat`ed `every` (e.g. 1m).
+     */
+    events?: {
+      event?: {};
+      line?: string;
+      /**
+       * Event time of the (first) event, e.g. 2026-11-22T10:00:00Z.
+       */
+      at: string;
+      repeat?: number;
+      every?: string;
+    }[];
+    /**
+     * Absence rules: the event time the watermark is advanced to at the end of the timeline (default: the last event's time).
+     */
+    until?: string;
+    /**
+     * Absence rules: the absence alerts expected, in the order they fire ([] for none).
+     */
+    alerts?: {
+      /**
+       * Group-by field → value.
+       */
+      group?: {};
+      /**
+       * Event time of the last heartbeat before the silence (optional).
+       */
+      'last-seen'?: string;
+    }[];
     /**
      * What the case shows, printed when it fails.
      */
@@ -387,7 +428,7 @@ export interface Rule {
     /**
      * Whether the rule must match.
      */
-    match: boolean;
+    match?: boolean;
   }[];
   /**
    * haetae extension block: how alerts from this rule are grouped, throttled and routed. Sigma tools ignore it.
@@ -415,6 +456,15 @@ export interface Rule {
      * Rules (ids or names) whose match resolves this rule's open alerts of the same group — e.g. a link-up rule for a link-down rule. Requires group-by; the group is computed from the recovering event with this rule's group-by fields.
      */
     'recovered-by'?: string[];
+    /**
+     * Absence rule: the rule's matches are heartbeats, and it alerts when a group (e.g. a host) has not matched for `timespan` of event time — e.g. a device stopped logging. One alert per silence, resolved by the group's next match; no alert per match. Requires group-by; cannot be combined with throttle or recovered-by.
+     */
+    absence?: {
+      /**
+       * How long a group may stay silent after its last match, e.g. 15m.
+       */
+      timespan: string;
+    };
   };
 }
 
@@ -450,6 +500,18 @@ export interface HaetaeConfig {
      * Consumer group of the rule workers.
      */
     consumerGroup?: string;
+    /**
+     * Topic workers produce the detection hits of correlated (and absence) rules to, keyed by correlation and group-by values, so one correlator owns each group whatever raw partition its events came from.
+     */
+    correlateTopic?: string;
+    /**
+     * Partitions created for the correlate topic when it does not exist (the upper bound on correlator parallelism).
+     */
+    correlatePartitions?: number;
+    /**
+     * Consumer group of the correlators (every worker process runs one).
+     */
+    correlatorGroup?: string;
   };
   elasticsearch?: {
     /**
@@ -534,6 +596,23 @@ export interface HaetaeConfig {
      * Field-mapping profiles (Sigma field names → ECS per logsource), relative to the config file's directory. A missing directory means no mapping: rules use their field names as written.
      */
     mappingsPath?: string;
+    /**
+     * Streaming evaluation of correlation and absence rules.
+     */
+    correlation?: {
+      /**
+       * How far behind the newest event time (per correlate partition) an event may arrive and still be counted. Events from different raw partitions and devices interleave, so keep this above the skew you expect; windows whose condition can only be decided at their end (lt, eq, value_avg, ...) are decided this much later. Later events are counted in haetae_correlation_late_total.
+       */
+      allowedLatenessMs?: number;
+      /**
+       * When a correlate partition has received nothing for this long, its event time is assumed to move on with the wall clock (from the last event time seen), so windows and absence deadlines still close on a quiet system.
+       */
+      idleAdvanceMs?: number;
+      /**
+       * How often a correlator saves its state with its offset in Redis (0: after every batch). After a crash the state is restored from the checkpoint and the records after it are replayed from Kafka; deterministic alert ids make the replay duplicate-free.
+       */
+      checkpointIntervalMs?: number;
+    };
   };
   notifier?: {
     /**

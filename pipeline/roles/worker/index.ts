@@ -14,9 +14,14 @@ import { jobOptions, queueSettings } from '../../../connectors/bullmq/queue';
 import { retryUntilSuccess } from '../../delivery/retry';
 import { messageOf } from '../../errors/catalog';
 import type { RuleStore } from '../../detect/rule-store';
+import type { CompiledRule } from '../../detect/load';
+import type { CorrelationRule } from '../../correlate/model';
 import { startRuleStore } from './rules';
 import { processBatch, type RawRecord, type WorkerContext } from './process-batch';
 import { activeFailpoint } from './failpoint';
+import { CorrelationRouter } from '../../correlate/route';
+import { absenceRuleOf } from '../../correlate/absence';
+import { startCorrelator, type RunningCorrelator } from '../correlator';
 
 export interface WorkerDeps {
   loaded: LoadedConfig;
@@ -49,6 +54,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
   const log = logger.child({ role: 'worker' });
   const abort = new AbortController();
   let consumer: Consumer | null = null;
+  /** Produces dead letters and correlation observations. */
   let dlqProducer: Producer | null = null;
   let isReady = false;
 
@@ -59,10 +65,21 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
   }
   const failpoint = activeFailpoint(process.env);
   const jobSettings = queueSettings(cfg);
+  // One router per live rule set (rebuilt when a reload or a disabled rule changes it).
+  let routing: { rules: readonly CompiledRule[]; correlations: readonly CorrelationRule[]; router: CorrelationRouter } | null = null;
+  const router = (): CorrelationRouter => {
+    const { rules, correlations } = ruleStore.store;
+    if (!routing || routing.rules !== rules || routing.correlations !== correlations) {
+      routing = { rules, correlations, router: new CorrelationRouter(correlations, rules.flatMap((r) => absenceRuleOf(r) ?? [])) };
+    }
+    return routing.router;
+  };
+  let correlator: RunningCorrelator | null = null;
 
   const ctx: WorkerContext = {
     validateEnvelope: validators.envelope,
     rules: () => ruleStore.store.rules,
+    router,
     eventsDataStream: cfg.elasticsearch.eventsDataStream,
     alertsIndex: cfg.elasticsearch.alertsIndex,
     alertEventsIndex: cfg.elasticsearch.alertEventsIndex,
@@ -103,6 +120,19 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
             log.warn({ attempt, delayMs }, `Elasticsearch at ${cfg.elasticsearch.url} did not complete ${requests.length} alert recoveries (${messageOf(err)}); retrying.`);
           },
         }),
+      produceCorrelate: async (records) => {
+        await retryUntilSuccess(
+          () => dlqProducer!.send({ topic: cfg.kafka.correlateTopic, acks: -1, messages: records.map((r) => ({ key: r.key, value: JSON.stringify(r.message) })) }),
+          {
+            what: 'correlate produce',
+            signal: abort.signal,
+            onRetry: (attempt, err, delayMs) => {
+              metrics.retries.inc({ service: 'kafka' });
+              log.warn({ attempt, delayMs }, `Kafka did not take ${records.length} correlation observations (${messageOf(err)}); retrying.`);
+            },
+          },
+        );
+      },
       deadLetter: async (records) => {
         await retryUntilSuccess(
           () => dlqProducer!.send({ topic: cfg.kafka.dlqTopic, acks: -1, messages: records.map((r) => ({ key: r.origin.key ?? null, value: JSON.stringify(r) })) }),
@@ -122,6 +152,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
 
   const ready = (async () => {
     await ensurePipelineTopics(kafka, cfg.kafka, log, abort.signal);
+    correlator = startCorrelator({ loaded, kafka, es, queue, logger, metrics, rules: ruleStore.store, router, channels, ...(failpoint ? { failpoint } : {}) });
     await retryUntilSuccess(() => ensureIndexTemplates(es, cfg.elasticsearch), {
       what: 'Elasticsearch template setup',
       signal: abort.signal,
@@ -158,6 +189,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
       },
     });
     await joined;
+    await correlator.ready;
     isReady = true;
     log.info({ group: cfg.kafka.consumerGroup, topic: cfg.kafka.rawTopic, rules: ruleStore.store.rules.length }, 'Worker joined the consumer group.');
   })();
@@ -171,6 +203,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
       abort.abort();
       await ready.catch(() => undefined);
       await consumer?.disconnect().catch((err: unknown) => log.warn(`Consumer disconnect: ${messageOf(err)}`));
+      await correlator?.stop();
       await dlqProducer?.disconnect().catch(() => undefined);
     },
   };

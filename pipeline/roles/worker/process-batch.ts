@@ -12,6 +12,7 @@ import { eventDocumentId } from '../../index/document-id';
 import type { Metrics } from '../../telemetry/metrics';
 import type { Logger } from '../../telemetry/logger';
 import { messageOf } from '../../errors/catalog';
+import type { CorrelateRecord, CorrelationRouter } from '../../correlate/route';
 
 export interface RawRecord {
   topic: string;
@@ -33,6 +34,8 @@ export interface WorkerSinks {
    * (deduplicated by job id) rather than lost.
    */
   resolveAlerts(requests: readonly RecoveryRequest[]): Promise<Alert[]>;
+  /** Hands the hits correlations and absence rules need to the correlate topic (acknowledged by all replicas). */
+  produceCorrelate(records: readonly CorrelateRecord[]): Promise<void>;
 }
 
 export interface RecoveryRequest {
@@ -45,6 +48,8 @@ export interface RecoveryRequest {
 export interface WorkerContext {
   validateEnvelope: ValidateFunction<RawEnvelope>;
   rules: () => readonly CompiledRule[];
+  /** Which hits feed correlations or absence rules (and which of those still alert on their own). */
+  router?: () => CorrelationRouter;
   eventsDataStream: string;
   alertsIndex: string;
   alertEventsIndex: string;
@@ -64,6 +69,8 @@ export interface BatchSummary {
   alerts: number;
   deadLettered: number;
   parseFailures: number;
+  /** Observations handed to the correlate topic. */
+  correlated: number;
 }
 
 /**
@@ -88,6 +95,8 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
   const links: BulkItem[] = [];
   const recoveries: RecoveryRequest[] = [];
   const recoveredBy = recoveryIndex(ctx.rules());
+  const router = ctx.router?.();
+  const correlate: CorrelateRecord[] = [];
   let parseFailures = 0;
 
   for (const record of records) {
@@ -117,6 +126,13 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
     if (hits.length > 0) {
       event.haetae.rules = hits.map((r) => r.id);
       for (const rule of hits) {
+        if (router) {
+          const ref = { id: rule.id, ...(rule.source.name ? { name: rule.source.name } : {}) };
+          if (router.routes(ref)) {
+            correlate.push(...router.route(ref, event, Date.parse(event['@timestamp']), id));
+            if (!router.emitsOwnAlerts(ref)) continue;
+          }
+        }
         const alert = buildAlert(rule, event, id, ctx.eventsDataStream, now);
         // Every match is recorded against its alert (idempotent id), so a throttled alert's
         // absorbed repeats can be counted exactly, replays included.
@@ -163,6 +179,12 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
   });
   ctx.metrics.sent.inc({ stage: 'index' }, results.filter((r, i) => i < eventCount && r.outcome !== 'rejected').length);
   ctx.failpoint?.('after-index');
+  // Before the raw offsets are committed: a crash replays the batch and produces these again,
+  // which the correlator recognises by event id.
+  if (correlate.length > 0) {
+    await ctx.sinks.produceCorrelate(correlate);
+    ctx.metrics.sent.inc({ stage: 'route' }, correlate.length);
+  }
 
   const jobs = deliveredAlerts.flatMap(({ alert, channels }) => channels.map((channel) => buildNotificationJob(alert, channel)));
   // Recoveries run after the batch's own alerts are stored, so a problem and its recovery in one
@@ -184,7 +206,7 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
     await ctx.sinks.deadLetter(dead);
     for (const d of dead) ctx.metrics.deadLettered.inc({ stage: d.stage, error_type: d.code });
   }
-  return { events: eventCount, alerts: deliveredAlerts.length, deadLettered: dead.length, parseFailures };
+  return { events: eventCount, alerts: deliveredAlerts.length, deadLettered: dead.length, parseFailures, correlated: correlate.length };
 }
 
 /** The configured channels a rule's alerts go to: the ones it names, or all of them. */

@@ -38,11 +38,6 @@ export function startRuleStore(loaded: LoadedConfig, validators: Validators, log
     if (report.rejected.length > 0) metrics.ruleReloads.inc({ result: 'rejected' });
     if (report.applied.length > 0 || report.removed.length > 0) metrics.ruleReloads.inc({ result: 'applied' });
     metrics.rulesLoaded.set(store.rules.length);
-    if (store.correlations.length > 0 && (initial || report.applied.length > 0)) {
-      // Honest about the state of things: correlations are checked and loaded, but the streaming
-      // worker does not evaluate them yet (that needs repartitioning by group key).
-      log.warn({ correlations: store.correlations.length }, `${store.correlations.length} correlation rules are loaded but the worker does not evaluate correlations yet; use 'haetae rules replay' to run them over events.`);
-    }
     metrics.ruleFilesRejected.set(new Set(store.problems.map((p) => p.file)).size);
     if (initial) {
       log.info({ rules: report.rules, rejectedFiles: report.rejected.length }, `Loaded ${report.rules} rules.`);

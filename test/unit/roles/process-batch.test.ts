@@ -6,6 +6,7 @@ import type { Alert, DeadLetter, NotificationJob } from '../../../schemas/genera
 import { loadRuleText, type RuleProblem } from '../../../pipeline/detect/load';
 import { Metrics } from '../../../pipeline/telemetry/metrics';
 import pino from 'pino';
+import type { CorrelateRecord } from '../../../pipeline/correlate/route';
 
 const validators = compileValidators();
 const problems: RuleProblem[] = [];
@@ -28,8 +29,9 @@ function fakeSinks(reject: (doc: BulkItem) => boolean = () => false) {
   const stored = new Map<string, object>();
   const jobs = new Map<string, NotificationJob>();
   const dead: DeadLetter[] = [];
+  const correlated: CorrelateRecord[] = [];
   return {
-    stored, jobs, dead,
+    stored, jobs, dead, correlated,
     sinks: {
       writeDocuments: async (items: readonly BulkItem[]): Promise<ItemResult[]> => items.map((it) => {
         if (reject(it)) return { outcome: 'rejected', status: 400, type: 'document_parsing_exception', reason: 'failed to parse field [source.ip]' };
@@ -40,6 +42,7 @@ function fakeSinks(reject: (doc: BulkItem) => boolean = () => false) {
       }),
       enqueueNotifications: async (js: ReadonlyArray<{ id: string; data: NotificationJob }>) => { for (const j of js) if (!jobs.has(j.id)) jobs.set(j.id, j.data); },
       deadLetter: async (records: readonly DeadLetter[]) => { dead.push(...records); },
+      produceCorrelate: async (records: readonly CorrelateRecord[]) => { correlated.push(...records); },
       resolveAlerts: async (requests: readonly RecoveryRequest[]): Promise<Alert[]> => {
         const out: Alert[] = [];
         for (const r of requests) {
@@ -75,7 +78,7 @@ describe('worker batch processing', () => {
   it('indexes parsed events under ids derived from topic/partition/offset', async () => {
     const f = fakeSinks();
     const summary = await processBatch([record(7, '<34>1 2026-11-22T09:59:59.5Z web1 su - ID47 - switched user')], context(f.sinks));
-    expect(summary).toEqual({ events: 1, alerts: 0, deadLettered: 0, parseFailures: 0 });
+    expect(summary).toEqual({ events: 1, alerts: 0, deadLettered: 0, parseFailures: 0, correlated: 0 });
     const doc = f.stored.get('logs-haetae.syslog-default/haetae.raw-1-7') as any;
     expect(doc).toMatchObject({
       '@timestamp': '2026-11-22T09:59:59.500Z',

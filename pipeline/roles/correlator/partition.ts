@@ -1,0 +1,205 @@
+/**
+ * The correlation state of one correlate-topic partition: one CorrelationEngine per correlation
+ * and one AbsenceTracker per absence rule, fed the partition's records in offset order. Pure
+ * logic (no services), so crash and replay behaviour is unit-tested; the correlator role wires
+ * it to Kafka, Redis and Elasticsearch.
+ *
+ * Offsets: `next` is the offset of the first record not yet applied. Records below it are
+ * skipped (redelivery after a rebalance or a crash between checkpoint and commit); a record
+ * above it means this state missed records (another correlator owned the partition meanwhile),
+ * and the caller reloads the checkpoint and seeks back.
+ *
+ * Time: each record moves the partition's stream time (the newest event time seen); every engine
+ * of the partition follows it, less the allowed lateness, so a quiet correlation's windows close
+ * while others are busy. When the whole partition is quiet, `advanceIdle` lets event time move on
+ * with the wall clock from the last event time seen — a device that stopped logging still trips
+ * its absence rule.
+ */
+import { CorrelationEngine, type CorrelationAlert } from '../../correlate/engine';
+import type { CorrelationRule } from '../../correlate/model';
+import type { CorrelationState } from '../../correlate/state';
+import { AbsenceTracker, type AbsenceAlert, type AbsenceRecovery, type AbsenceResult, type AbsenceRule, type AbsenceState } from '../../correlate/absence';
+import type { CorrelateMessage, CorrelateRecord, CorrelationRouter } from '../../correlate/route';
+
+export interface PartitionCheckpoint {
+  v: 1;
+  /** First offset not applied, as a decimal string; null before the first record. */
+  next: string | null;
+  maxEventMs: number | null;
+  correlations: Record<string, CorrelationState>;
+  absence: Record<string, AbsenceState>;
+}
+
+/** What applying records produced; the caller persists it before checkpointing. */
+export interface CorrelatorOutput {
+  correlationAlerts: Array<{ rule: CorrelationRule; alert: CorrelationAlert }>;
+  absenceAlerts: Array<{ rule: AbsenceRule; alert: AbsenceAlert }>;
+  recoveries: Array<{ rule: AbsenceRule; recovery: AbsenceRecovery; eventId: string }>;
+  /** Alerts of inner correlations, routed to the correlations that chain on them. */
+  chained: CorrelateRecord[];
+  /** Records for a correlation or absence rule that no longer exists (removed by a reload). */
+  unknownTarget: number;
+}
+
+export function emptyOutput(): CorrelatorOutput {
+  return { correlationAlerts: [], absenceAlerts: [], recoveries: [], chained: [], unknownTarget: 0 };
+}
+
+export interface PartitionOptions {
+  allowedLatenessMs: number;
+}
+
+interface EngineSlot { rule: CorrelationRule; engine: CorrelationEngine }
+interface TrackerSlot { rule: AbsenceRule; sig: string; tracker: AbsenceTracker }
+
+export class PartitionCorrelator {
+  next: bigint | null = null;
+  private maxEventMs: number | null = null;
+  private readonly engines = new Map<string, EngineSlot>();
+  private readonly trackers = new Map<string, TrackerSlot>();
+  /** Counters already reported, so callers get deltas. */
+  private reported = { late: 0, duplicates: 0, absorbed: 0 };
+
+  constructor(private readonly opts: PartitionOptions) {}
+
+  /** Rebuilds a partition from its checkpoint under the current rules; state of removed rules is dropped. */
+  static restore(cp: PartitionCheckpoint, router: CorrelationRouter, opts: PartitionOptions): PartitionCorrelator {
+    if (cp.v !== 1) throw new Error(`unsupported correlator checkpoint version ${String(cp.v)}`);
+    const p = new PartitionCorrelator(opts);
+    p.next = cp.next === null ? null : BigInt(cp.next);
+    p.maxEventMs = cp.maxEventMs;
+    for (const [target, state] of Object.entries(cp.correlations)) {
+      const rule = router.correlations.get(target);
+      if (rule) p.engines.set(target, { rule, engine: CorrelationEngine.restore([rule], state, { allowedLatenessMs: opts.allowedLatenessMs }) });
+    }
+    for (const [target, state] of Object.entries(cp.absence)) {
+      const rule = router.absence.get(target);
+      if (rule) p.trackers.set(target, { rule, sig: JSON.stringify(rule), tracker: AbsenceTracker.restore([rule], state, { allowedLatenessMs: opts.allowedLatenessMs }) });
+    }
+    const c = p.counters();
+    p.reported = { late: c.late, duplicates: c.duplicates, absorbed: c.absorbed };
+    return p;
+  }
+
+  checkpoint(): PartitionCheckpoint {
+    return {
+      v: 1,
+      next: this.next === null ? null : this.next.toString(),
+      maxEventMs: this.maxEventMs,
+      correlations: Object.fromEntries([...this.engines].map(([k, s]) => [k, s.engine.snapshot()])),
+      absence: Object.fromEntries([...this.trackers].map(([k, s]) => [k, s.tracker.snapshot()])),
+    };
+  }
+
+  /**
+   * Follows a rule reload: a changed correlation or absence rule continues from its state (its
+   * snapshot restored into the new version), a removed one is dropped.
+   */
+  sync(router: CorrelationRouter): void {
+    for (const [target, slot] of this.engines) {
+      const rule = router.correlations.get(target);
+      if (!rule) this.engines.delete(target);
+      else if (rule !== slot.rule) this.engines.set(target, { rule, engine: CorrelationEngine.restore([rule], slot.engine.snapshot(), { allowedLatenessMs: this.opts.allowedLatenessMs }) });
+    }
+    for (const [target, slot] of this.trackers) {
+      const rule = router.absence.get(target);
+      if (!rule) {
+        this.trackers.delete(target);
+        continue;
+      }
+      const sig = JSON.stringify(rule);
+      if (sig !== slot.sig) this.trackers.set(target, { rule, sig, tracker: AbsenceTracker.restore([rule], slot.tracker.snapshot(), { allowedLatenessMs: this.opts.allowedLatenessMs }) });
+    }
+  }
+
+  /** Applies one record; the caller has checked `offset === next` (or that next is null). */
+  apply(msg: CorrelateMessage, offset: bigint, router: CorrelationRouter, out: CorrelatorOutput): void {
+    this.next = offset + 1n;
+    const at = new Date(msg.t);
+    if (msg.kind === 'correlation') {
+      const rule = router.correlations.get(msg.target);
+      if (!rule) {
+        out.unknownTarget++;
+        return;
+      }
+      let slot = this.engines.get(msg.target);
+      if (!slot) {
+        slot = { rule, engine: new CorrelationEngine([rule], { allowedLatenessMs: this.opts.allowedLatenessMs }) };
+        this.engines.set(msg.target, slot);
+      }
+      this.collect(slot, slot.engine.observe(msg.ref, msg.fields, at, msg.id), router, out);
+    } else {
+      const rule = router.absence.get(msg.target);
+      if (!rule) {
+        out.unknownTarget++;
+        return;
+      }
+      let slot = this.trackers.get(msg.target);
+      if (!slot) {
+        slot = { rule, sig: JSON.stringify(rule), tracker: new AbsenceTracker([rule], { allowedLatenessMs: this.opts.allowedLatenessMs }) };
+        this.trackers.set(msg.target, slot);
+      }
+      this.collectAbsence(slot, slot.tracker.observe(rule.id, msg.fields, at), msg.id, out);
+    }
+    if (this.maxEventMs === null || msg.t > this.maxEventMs) this.maxEventMs = msg.t;
+    this.advanceAll(this.maxEventMs - this.opts.allowedLatenessMs, router, out);
+  }
+
+  /**
+   * Called while the partition is quiet: event time is taken to have moved on by the wall-clock
+   * time since the last record arrived (`idleForMs`), from the newest event time seen.
+   */
+  advanceIdle(idleForMs: number, router: CorrelationRouter, out: CorrelatorOutput): void {
+    if (this.maxEventMs === null) return;
+    this.advanceAll(this.maxEventMs + idleForMs - this.opts.allowedLatenessMs, router, out);
+  }
+
+  /** Late, duplicate and absorbed observations since the last call. */
+  takeCounters(): { late: number; duplicates: number; absorbed: number } {
+    const c = this.counters();
+    const delta = { late: c.late - this.reported.late, duplicates: c.duplicates - this.reported.duplicates, absorbed: c.absorbed - this.reported.absorbed };
+    this.reported = c;
+    return delta;
+  }
+
+  /** Open groups across this partition's engines and trackers. */
+  groups(): number {
+    let n = 0;
+    for (const s of this.engines.values()) n += s.engine.stats().groups;
+    for (const s of this.trackers.values()) n += s.tracker.stats().groups;
+    return n;
+  }
+
+  private counters(): { late: number; duplicates: number; absorbed: number } {
+    let late = 0;
+    let duplicates = 0;
+    let absorbed = 0;
+    for (const s of this.engines.values()) {
+      const st = s.engine.counters;
+      late += st.lateDropped;
+      duplicates += st.duplicates;
+      absorbed += st.absorbed;
+    }
+    for (const s of this.trackers.values()) late += s.tracker.stats().lateDropped;
+    return { late, duplicates, absorbed };
+  }
+
+  private advanceAll(watermarkMs: number, router: CorrelationRouter, out: CorrelatorOutput): void {
+    const wm = new Date(watermarkMs);
+    for (const slot of this.engines.values()) this.collect(slot, slot.engine.advanceWatermark(wm), router, out);
+    for (const slot of this.trackers.values()) this.collectAbsence(slot, slot.tracker.advanceWatermark(wm), null, out);
+  }
+
+  private collect(slot: EngineSlot, alerts: CorrelationAlert[], router: CorrelationRouter, out: CorrelatorOutput): void {
+    for (const alert of alerts) {
+      out.correlationAlerts.push({ rule: slot.rule, alert });
+      const ref = { id: slot.rule.key, ...(slot.rule.name !== undefined ? { name: slot.rule.name } : {}) };
+      out.chained.push(...router.route(ref, alert.groupBy, alert.lastEventTime.getTime(), alert.alertId));
+    }
+  }
+
+  private collectAbsence(slot: TrackerSlot, result: AbsenceResult, eventId: string | null, out: CorrelatorOutput): void {
+    for (const alert of result.alerts) out.absenceAlerts.push({ rule: slot.rule, alert });
+    for (const recovery of result.recoveries) out.recoveries.push({ rule: slot.rule, recovery, eventId: eventId ?? recovery.alertId });
+  }
+}
