@@ -83,6 +83,7 @@ export function alertMappings(): estypes.MappingTypeMapping {
         resolved_by: keyword(),
         kind: keyword(),
         value: { type: 'double' },
+        dedup_key: keyword(),
       }),
       rule: obj({ id: keyword(), title: { type: 'text', fields: { keyword: keyword() } }, description: { type: 'text' }, level: keyword(), tags: keyword(), file: keyword() }),
       events: obj({ ids: keyword(), count: { type: 'long' }, index: keyword() }),

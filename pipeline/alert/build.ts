@@ -12,6 +12,14 @@ export function alertId(ruleId: string, groupKey: string): string {
   return createHash('sha256').update(ruleId).update('\u0000').update(groupKey).digest('hex').slice(0, 32);
 }
 
+/**
+ * The deduplication key ticketing integrations key on: one per rule and group, stable across
+ * throttle periods, correlation windows and absences, so one problem is one ticket.
+ */
+export function dedupKey(ruleId: string, groupKey: string): string {
+  return alertId(ruleId, `dedup\u0000${groupKey}`);
+}
+
 /** The group an event falls in for a rule: a readable key and the values as an object. */
 export function groupOf(rule: CompiledRule, event: unknown): { key: string; values: Record<string, unknown> } {
   const fields = rule.alerting.groupBy ?? [];
@@ -54,6 +62,7 @@ export function buildAlert(rule: CompiledRule, event: HaetaeEvent, eventId: stri
       severity: rule.alerting.severity,
       created: now.toISOString(),
       group_key: group.key,
+      dedup_key: rule.alerting.groupBy ? dedupKey(rule.id, group.key) : id,
       assignee: null,
       acknowledged_at: null,
       resolved_at: null,

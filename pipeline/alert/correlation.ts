@@ -1,4 +1,5 @@
 import type { Alert } from '../../schemas/generated/types';
+import { dedupKey } from './build';
 import type { CorrelationAlert } from '../correlate/engine';
 import type { CorrelationRule } from '../correlate/model';
 import type { AbsenceAlert, AbsenceRule } from '../correlate/absence';
@@ -35,6 +36,7 @@ export function buildCorrelationAlert(rule: CorrelationRule, c: CorrelationAlert
       severity: severityOf(rule.level),
       created: now.toISOString(),
       group_key: groupKey,
+      dedup_key: dedupKey(rule.key, groupKey),
       assignee: null,
       acknowledged_at: null,
       resolved_at: null,
@@ -62,6 +64,7 @@ export function buildAbsenceAlert(rule: AbsenceRule, a: AbsenceAlert, meta: { se
       severity: severityOf(rule.level, meta.severity),
       created: meta.now.toISOString(),
       group_key: groupKey,
+      dedup_key: dedupKey(rule.id, groupKey),
       assignee: null,
       acknowledged_at: null,
       resolved_at: null,

@@ -288,6 +288,10 @@ export interface Alert {
      * The aggregate a value_* correlation compared (sum, average, percentile or distinct count).
      */
     value?: number;
+    /**
+     * The problem this alert belongs to, for ticketing integrations: a hash of the rule and the group-by values (the same for every alert of one rule and group — throttle periods, correlation windows, absences — so a ticket is updated rather than duplicated, and closed by the resolved notification). Without group-by, each alert is its own problem and this equals alert.id.
+     */
+    dedup_key?: string;
   };
   rule: {
     id: string;

@@ -39,7 +39,7 @@ describe('syslog → Kafka → worker → Elasticsearch → alert → webhook, a
     await hook?.close();
     await es.indices.delete({ index: cfg.alertsIndex }).catch(() => undefined);
     await es.close();
-  });
+  }, 60_000); // a graceful stop leaves two consumer groups and flushes checkpoints: seconds, not ms
 
   it('makes logger messages over UDP and TCP (LF and octet-counted), RFC 3164 and 5424, searchable with ECS fields', async () => {
     const token = `tok${randomUUID().slice(0, 8)}`;

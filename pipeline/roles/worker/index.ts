@@ -202,8 +202,11 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
       ruleStore.close();
       abort.abort();
       await ready.catch(() => undefined);
-      await consumer?.disconnect().catch((err: unknown) => log.warn(`Consumer disconnect: ${messageOf(err)}`));
-      await correlator?.stop();
+      // Both consumers leave their groups at once: each leave takes a broker round of its own.
+      await Promise.all([
+        consumer?.disconnect().catch((err: unknown) => log.warn(`Consumer disconnect: ${messageOf(err)}`)),
+        correlator?.stop(),
+      ]);
       await dlqProducer?.disconnect().catch(() => undefined);
     },
   };

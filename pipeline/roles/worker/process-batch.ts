@@ -124,7 +124,9 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
       }
     }
     if (hits.length > 0) {
-      event.haetae.rules = hits.map((r) => r.id);
+      // Heartbeats of absence rules match nearly everything; they are not findings to tag events with.
+      const findings = hits.filter((r) => !r.alerting.absence);
+      if (findings.length > 0) event.haetae.rules = findings.map((r) => r.id);
       for (const rule of hits) {
         if (router) {
           const ref = { id: rule.id, ...(rule.source.name ? { name: rule.source.name } : {}) };

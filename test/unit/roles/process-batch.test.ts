@@ -182,6 +182,10 @@ describe('worker batch processing', () => {
       ['host.hostname="sw1"', '2026-11-22T10:10:00.000Z', 'critical'],
     ]);
     expect(f.jobs.size).toBe(3);
+    // One problem per rule and group for ticketing: sw1's two periods share a dedup key, sw2 has its own.
+    expect(alerts[0].alert.dedup_key).toBe(alerts[2].alert.dedup_key);
+    expect(alerts[1].alert.dedup_key).not.toBe(alerts[0].alert.dedup_key);
+    expect(alerts[0].alert.id).not.toBe(alerts[2].alert.id);
     const links = [...f.stored.entries()].filter(([k]) => k.startsWith('haetae-alert-events/')).map(([, v]) => v as any);
     const firstSw1 = alerts[0].alert.id;
     expect(links.filter((l) => l.alert.id === firstSw1).map((l) => l.event.id)).toEqual(['haetae.raw-1-30', 'haetae.raw-1-31', 'haetae.raw-1-33']);
