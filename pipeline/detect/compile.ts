@@ -1,5 +1,5 @@
-import { compileGlob, matchGlob, parseSigmaString } from './glob';
-import { fieldReader } from './field';
+import { compileGlobParts, lowerCase, matchFolded, parseSigmaString, type CompiledGlob } from './glob';
+import { fieldReader, type FieldReader } from './field';
 import { expandPattern, type ConditionNode } from './condition';
 import { checkChain } from './modifiers/chain';
 import { asText, valueMatcher, type ValueMatcher } from './modifiers/matchers';
@@ -34,8 +34,7 @@ export function compileSelection(name: string, value: unknown, options: CompileO
   const ctx: FieldContext = { placeholders };
   if (Array.isArray(value)) {
     if (value.every((v) => v !== null && typeof v === 'object' && !Array.isArray(v))) {
-      const alternatives = value.map((v, i) => compileMap(v as Record<string, unknown>, [name, i], ctx));
-      return (e) => alternatives.some((p) => p(e));
+      return anyOf(value.map((v, i) => compileMap(v as Record<string, unknown>, [name, i], ctx)));
     }
     if (value.every((v) => v === null || typeof v !== 'object')) {
       return compileField(KEYWORD_FIELD, ['contains'], value, [name], ctx);
@@ -63,7 +62,30 @@ function compileMap(map: Record<string, unknown>, path: (string | number)[], ctx
     }
     return compileField(field, mods, Array.isArray(v) ? v : [v], keyPath, ctx);
   });
-  return (e) => checks.every((c) => c(e));
+  return allOf(checks);
+}
+
+/*
+ * AND / OR of compiled predicates as plain loops, the one- and two-item cases (most selections
+ * and conditions) as direct calls: `every` / `some` with a callback cost a closure call per item on
+ * every evaluation. Same order and short-circuiting as every / some.
+ */
+function allOf(ps: readonly Predicate[]): Predicate {
+  if (ps.length === 1) return ps[0]!;
+  if (ps.length === 2) { const a = ps[0]!; const b = ps[1]!; return (e) => a(e) && b(e); }
+  return (e) => {
+    for (let i = 0; i < ps.length; i++) if (!ps[i]!(e)) return false;
+    return true;
+  };
+}
+
+function anyOf(ps: readonly Predicate[]): Predicate {
+  if (ps.length === 1) return ps[0]!;
+  if (ps.length === 2) { const a = ps[0]!; const b = ps[1]!; return (e) => a(e) || b(e); }
+  return (e) => {
+    for (let i = 0; i < ps.length; i++) if (ps[i]!(e)) return true;
+    return false;
+  };
 }
 
 function compileField(field: string, ids: string[], values: unknown[], path: (string | number)[], ctx: FieldContext): Predicate {
@@ -94,22 +116,69 @@ function compileFieldChecked(field: string, ids: string[], values: unknown[], pa
   const cased = flags.has('cased');
   const expandPlaceholders = ids.includes('expand');
   // One entry per rule value; a value may have become several alternatives (windash, base64offset, expand).
-  const perValue: ValueMatcher[][] = values.map((raw, vi) => {
-    if (ids.length === 0 && typeof raw === 'string') {
-      // Fast path: a plain string compiles straight to a glob.
-      const glob = compileGlob(raw, false);
-      return [(x: unknown) => { const t = asText(x); return t !== null && matchGlob(glob, t); }];
-    }
+  const finals: SigmaValue[][] = values.map((raw, vi) => {
     let current: SigmaValue[] = [initialValue(raw, ids, expandPlaceholders, [...path, vi])];
     for (const { m, index } of valueMods) {
       const mctx: ModifierContext = { chain: ids, index, placeholders: ctx.placeholders };
       current = current.flatMap((v) => applyModifier(m, v, mctx));
     }
-    return current.map((v) => valueMatcher(v, cased));
+    return current;
   });
-
   const all = flags.has('all');
-  const negate = flags.has('neq');
+  // The path is compiled once per matcher (fieldReader), not per event.
+  const read = fieldReader(field);
+  const matches = finals.every((alts) => alts.every((v) => v.kind === 'string'))
+    ? globItem(read, finals.map((alts) => alts.map((v) => compileGlobParts((v as SigmaValue & { kind: 'string' }).parts, cased))), cased, all)
+    : matcherItem(read, finals.map((alts) => alts.map((v) => valueMatcher(v, cased))), all);
+  return flags.has('neq') ? (e) => !matches(e) : matches;
+}
+
+/**
+ * The common item: every value is a string pattern (plain, contains / startswith / endswith,
+ * windash, encodings). Per event: one field lookup, the field's text folded once (lowerCase
+ * remembers it for the next item or rule testing the same field), then each value's precompiled
+ * glob on that one copy — no per-value asText, lowercasing or closure call.
+ */
+function globItem(read: FieldReader, perValue: CompiledGlob[][], cased: boolean, all: boolean): Predicate {
+  const fold = (x: unknown): string | null => {
+    const t = asText(x);
+    return t === null || cased ? t : lowerCase(t);
+  };
+  const anyGlob = (alternatives: readonly CompiledGlob[], text: string): boolean => {
+    for (let i = 0; i < alternatives.length; i++) if (matchFolded(alternatives[i]!, text)) return true;
+    return false;
+  };
+  // A list-valued field: a value matches when any element does (each value on its own under `all`).
+  const anyElement = (alternatives: readonly CompiledGlob[], xs: readonly unknown[]): boolean => {
+    for (const x of xs) {
+      const t = fold(x);
+      if (t !== null && anyGlob(alternatives, t)) return true;
+    }
+    return false;
+  };
+  return (e) => {
+    const actual = read(e);
+    if (Array.isArray(actual)) {
+      if (all) {
+        for (const alternatives of perValue) if (!anyElement(alternatives, actual)) return false;
+        return true;
+      }
+      for (const alternatives of perValue) if (anyElement(alternatives, actual)) return true;
+      return false;
+    }
+    const text = fold(actual);
+    if (text === null) return false;
+    if (all) {
+      for (let i = 0; i < perValue.length; i++) if (!anyGlob(perValue[i]!, text)) return false;
+      return true;
+    }
+    for (let i = 0; i < perValue.length; i++) if (anyGlob(perValue[i]!, text)) return true;
+    return false;
+  };
+}
+
+/** Any other item (null, numbers, regex, cidr, comparisons, fieldref): one matcher per alternative. */
+function matcherItem(read: FieldReader, perValue: ValueMatcher[][], all: boolean): Predicate {
   const matchOne = (alternatives: ValueMatcher[], actual: unknown, e: unknown): boolean => {
     if (!Array.isArray(actual)) {
       for (const m of alternatives) if (m(actual, e)) return true;
@@ -121,9 +190,7 @@ function compileFieldChecked(field: string, ids: string[], values: unknown[], pa
   };
   // Per event: one field lookup, then plain loops over the precompiled matchers — no closures,
   // arrays or regexes are created here.
-  // The path is compiled once per matcher (fieldReader), not per event.
-  const read = fieldReader(field);
-  const matches = (e: unknown): boolean => {
+  return (e: unknown): boolean => {
     const actual = read(e);
     if (all) {
       for (const alternatives of perValue) if (!matchOne(alternatives, actual, e)) return false;
@@ -132,7 +199,6 @@ function compileFieldChecked(field: string, ids: string[], values: unknown[], pa
     for (const alternatives of perValue) if (matchOne(alternatives, actual, e)) return true;
     return false;
   };
-  return negate ? (e) => !matches(e) : matches;
 }
 
 function initialValue(raw: unknown, ids: readonly string[], expand: boolean, path: (string | number)[]): SigmaValue {
@@ -164,11 +230,11 @@ export function compileCondition(node: ConditionNode, selections: ReadonlyMap<st
   switch (node.type) {
     case 'ref': return selections.get(node.name)!;
     case 'not': { const p = compileCondition(node.item, selections); return (e) => !p(e); }
-    case 'and': { const ps = node.items.map((n) => compileCondition(n, selections)); return (e) => ps.every((p) => p(e)); }
-    case 'or': { const ps = node.items.map((n) => compileCondition(n, selections)); return (e) => ps.some((p) => p(e)); }
+    case 'and': return allOf(node.items.map((n) => compileCondition(n, selections)));
+    case 'or': return anyOf(node.items.map((n) => compileCondition(n, selections)));
     case 'of': {
       const ps = expandPattern(node.pattern, known).map((n) => selections.get(n)!);
-      return node.quantifier === 'one' ? (e) => ps.some((p) => p(e)) : (e) => ps.every((p) => p(e));
+      return node.quantifier === 'one' ? anyOf(ps) : allOf(ps);
     }
   }
 }

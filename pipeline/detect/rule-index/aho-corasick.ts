@@ -3,6 +3,11 @@
  * Int32Array row per state over a compressed alphabet (the characters that occur in some pattern,
  * plus class 0 for every other character, which always leads back to the root). Scanning is one
  * table lookup per character of the text, whatever the number of patterns; no allocation.
+ *
+ * Hot-path layout: a transition holds the target's row offset (state × width), not its number, so
+ * the scan adds instead of multiplying; and it is stored as `~offset` (negative) when the target
+ * state has outputs, so the common step — a state that ends no pattern — reads one table entry and
+ * nothing else (the output tables are touched only on a hit).
  */
 export class AhoCorasick {
   readonly states: number;
@@ -74,13 +79,28 @@ export class AhoCorasick {
       delta[s * width] = 0;
     }
     goto = [];
-    this.delta = delta;
+    // Renumber states in BFS order (root, then depth 1, 2, …): the shallow states, where a scan
+    // spends nearly all its steps, share a compact block of the table instead of being spread
+    // over it in pattern order. Then encode each transition as described above.
+    const byDepth = [0, ...order];
+    const renamed = new Int32Array(n);
+    byDepth.forEach((old, id) => { renamed[old] = id; });
+    const table = new Int32Array(n * width);
+    for (let id = 0; id < n; id++) {
+      const from = byDepth[id]! * width;
+      for (let cls = 0; cls < width; cls++) {
+        const t = delta[from + cls]!;
+        const row = renamed[t]! * width;
+        table[id * width + cls] = outputs[t]!.length > 0 ? ~row : row;
+      }
+    }
+    this.delta = table;
     this.outStart = new Int32Array(n + 1);
     let total = 0;
-    for (let s = 0; s < n; s++) { this.outStart[s] = total; total += outputs[s]!.length; }
+    for (let id = 0; id < n; id++) { this.outStart[id] = total; total += outputs[byDepth[id]!]!.length; }
     this.outStart[n] = total;
     this.outIds = new Int32Array(total);
-    for (let s = 0; s < n; s++) this.outIds.set(outputs[s]!, this.outStart[s]!);
+    for (let id = 0; id < n; id++) this.outIds.set(outputs[byDepth[id]!]!, this.outStart[id]!);
   }
 
   private classOf(c: number): number {
@@ -90,13 +110,18 @@ export class AhoCorasick {
   /** Calls `hit(patternId)` for every occurrence (a pattern may be reported more than once). */
   scan(text: string, hit: (patternId: number) => void): void {
     const { delta, width, outStart, outIds, asciiClass, wideClass } = this;
-    let s = 0;
+    const wide = wideClass.size > 0;
+    let row = 0; // the current state's row offset
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      const cls = c < 128 ? asciiClass[c]! : wideClass.size === 0 ? 0 : wideClass.get(c) ?? 0;
-      s = delta[s * width + cls]!;
-      const end = outStart[s + 1]!;
-      for (let o = outStart[s]!; o < end; o++) hit(outIds[o]!);
+      const cls = c < 128 ? asciiClass[c]! : wide ? wideClass.get(c) ?? 0 : 0;
+      row = delta[row + cls]!;
+      if (row < 0) {
+        row = ~row;
+        const s = row / width;
+        const end = outStart[s + 1]!;
+        for (let o = outStart[s]!; o < end; o++) hit(outIds[o]!);
+      }
     }
   }
 

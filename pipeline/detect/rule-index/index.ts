@@ -6,7 +6,8 @@
  * - equality keys: field → lowercased value → clause ids (a Map lookup per field);
  * - substring keys: field → one Aho–Corasick automaton over all its literals (one pass over the
  *   lowercased value finds every literal of every rule);
- * - cidr keys: field → its networks (the address is parsed once, then a few mask compares each).
+ * - cidr keys: field → its networks (cidr-set.ts: the address is parsed once, then one Map probe
+ *   per prefix length).
  * A clause is satisfied when one of its keys is found; a rule is a candidate when all its clauses
  * are (counted with per-event stamps, no clearing). Rules without a usable requirement are always
  * candidates. Candidates are then evaluated with their full `matches()`, in rule order, so the
@@ -15,11 +16,12 @@
  */
 import type { Rule } from '../../../schemas/generated/types';
 import type { CompiledRule } from '../load';
-import { parseIp } from '../modifiers/cidr';
 import { asText } from '../modifiers/matchers';
 import type { IpNet } from '../modifiers/types';
 import { AhoCorasick } from './aho-corasick';
+import { CidrSet } from './cidr-set';
 import { fieldReader, type FieldReader } from '../field';
+import { lowerCase } from '../glob';
 import { ruleRequirement, type Clause, type Key, type Requirement } from './requirements';
 
 /** A key in more rules' clauses than this counts as common (see the constructor). */
@@ -42,7 +44,7 @@ export interface RuleIndexStats {
   buildMs: number;
 }
 
-interface CidrField { field: string; read: FieldReader; nets: Array<{ net: IpNet; clauses: Int32Array }> }
+interface CidrField { field: string; read: FieldReader; nets: CidrSet }
 interface SubField { field: string; read: FieldReader; automaton: AhoCorasick; clauses: Int32Array[] }
 
 export class RuleIndex {
@@ -122,7 +124,7 @@ export class RuleIndex {
       const patterns = [...values.keys()];
       return { field, read: fieldReader(field), automaton: new AhoCorasick(patterns), clauses: patterns.map((p) => Int32Array.from(values.get(p)!)) };
     });
-    this.cidr = [...cidr].map(([field, nets]) => ({ field, read: fieldReader(field), nets: [...nets.values()].map((e) => ({ net: e.net, clauses: Int32Array.from(e.clauses) })) }));
+    this.cidr = [...cidr].map(([field, nets]) => ({ field, read: fieldReader(field), nets: new CidrSet([...nets.values()].map((e) => ({ net: e.net, ids: e.clauses }))) }));
     this.clauseStamp = new Uint32Array(clauseRule.length);
     this.ruleStamp = new Uint32Array(rules.length);
     this.ruleHits = new Int32Array(rules.length);
@@ -134,7 +136,7 @@ export class RuleIndex {
       eqFields: this.eq.length,
       eqKeys: this.eq.reduce((s, f) => s + f.values.size, 0),
       subFields: this.sub.length,
-      cidrNets: this.cidr.reduce((s, f) => s + f.nets.length, 0),
+      cidrNets: this.cidr.reduce((s, f) => s + f.nets.size, 0),
       subPatterns: this.sub.reduce((s, f) => s + f.automaton.patterns.length, 0),
       automatonStates: this.sub.reduce((s, f) => s + f.automaton.states, 0),
       automatonBytes: this.sub.reduce((s, f) => s + f.automaton.bytes, 0),
@@ -173,9 +175,9 @@ export class RuleIndex {
       const v = c.read(event);
       if (v === undefined) continue;
       if (Array.isArray(v)) {
-        for (const x of v) this.lookupCidr(c, x);
+        for (const x of v) c.nets.lookup(x, this.markClauses);
       } else {
-        this.lookupCidr(c, v);
+        c.nets.lookup(v, this.markClauses);
       }
     }
     const always = this.always;
@@ -206,7 +208,7 @@ export class RuleIndex {
   private lookupEq(values: Map<string, Int32Array>, x: unknown): void {
     const t = asText(x);
     if (t === null) return;
-    const ids = values.get(t.toLowerCase());
+    const ids = values.get(lowerCase(t));
     if (ids !== undefined) this.markClauses(ids);
   }
 
@@ -214,28 +216,7 @@ export class RuleIndex {
     const t = asText(x);
     if (t === null) return;
     this.subClauses = s.clauses;
-    s.automaton.scan(t.toLowerCase(), this.onPattern);
-  }
-
-  /** cidrMatcher's test (modifiers/cidr.ts), parsing the address once for all the field's networks. */
-  private lookupCidr(c: CidrField, x: unknown): void {
-    if (typeof x !== 'string') return;
-    const ip = parseIp(x.trim());
-    if (ip === null) return;
-    let mapped: number[] | null = null;
-    if (ip.version === 6 && ip.words.slice(0, 6).every((w, i) => w === (i === 5 ? 0xffff : 0))) mapped = ip.words.slice(6);
-    for (const { net, clauses } of c.nets) {
-      let words = ip.words;
-      if (net.version === 4 && mapped !== null) words = mapped;
-      else if (ip.version !== net.version) continue;
-      let ok = true;
-      let bits = net.prefix;
-      for (let i = 0; bits > 0; i++, bits -= 16) {
-        const mask = bits >= 16 ? 0xffff : (0xffff << (16 - bits)) & 0xffff;
-        if ((words[i]! & mask) !== (net.words[i]! & mask)) { ok = false; break; }
-      }
-      if (ok) this.markClauses(clauses);
-    }
+    s.automaton.scan(lowerCase(t), this.onPattern);
   }
 
   private mark(clause: number): void {

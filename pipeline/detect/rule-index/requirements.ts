@@ -6,7 +6,8 @@
  * - `eq`:  the field's text, lowercased, equals `value` (a glob without wildcards, a number, a bool);
  * - `cidr`: the field is an address in the network (tested as the cidr modifier tests it);
  * - `sub`: the field's text, lowercased, contains `value` (a literal run of a glob: contains /
- *          startswith / endswith / keywords / a plain value with wildcards, or a regex's required literal).
+ *          startswith / endswith / keywords / a plain value with wildcards, or a literal a regex requires;
+ *          a clause of `sub` keys can also be a regex alternation's branches: one of them occurs).
  * "The field's text" is the field value as the matchers see it (`asText`), element by element when
  * the field holds a list. `ANY` (null) means no usable requirement: the rule is always evaluated.
  *
@@ -40,6 +41,8 @@ const MAX_CLAUSES = 3;
 const MAX_PRODUCT = 9;
 /** A clause with more keys than this costs more to look up than it saves. */
 const MAX_KEYS = 512;
+/** Regex literals shorter than this are found in most events: used only when nothing longer is known. */
+const MIN_STRONG = 3;
 
 const KEYWORD_FIELD = 'message';
 const EXPLICIT_MATCH = new Set(['contains', 'startswith', 'endswith', 're', 'cidr', 'exists', 'fieldref', 'lt', 'lte', 'gt', 'gte', 'minute', 'hour', 'day', 'week', 'month', 'year', 'base64offset']);
@@ -166,18 +169,23 @@ export function valueRequirement(field: string, v: SigmaValue, cased: boolean): 
       return [[{ kind: 'sub', field, value: best }]];
     }
     case 'regex': {
-      // Any literal run the regex requires, not only a prefix.
-      const prefix = regexLiteral(v.source);
-      if (prefix === null) return null;
-      let lit = prefix;
+      // Literals every match must contain: the longest top-level run, and one alternative of each
+      // mandatory group (`(failures|retries)=` needs "failures" or "retries").
+      const found = regexClauses(v.source);
+      if (found === null) return null;
       // An inline flag group may switch case-insensitivity on: treat any `(?` as if it did.
-      if (v.flags.i || v.source.includes('(?')) {
-        // RE2 folds 's' with U+017F (long s), which toLowerCase leaves alone: keep the longest
-        // piece without an 's' (K/k's partner, the Kelvin sign, lowercases to 'k', so k is safe).
-        lit = prefix.toLowerCase().split('s').reduce((a, b) => (b.length > a.length ? b : a), '');
-        if (lit === '') return null;
+      const folded = v.flags.i || v.source.includes('(?');
+      const clauses: Clause[] = [];
+      for (const lits of found) {
+        const keys = lits.map((l) => (folded ? caseFoldSafe(l) : l.toLowerCase()));
+        if (keys.some((k) => k === '')) continue;
+        clauses.push(dedupeKeys(keys.map((value): Key => ({ kind: 'sub', field, value }))));
       }
-      return [[{ kind: 'sub', field, value: lit.toLowerCase() }]];
+      // A clause of one- or two-character keys fires on nearly every event (and on every
+      // occurrence in it): worth keeping only when nothing better is known.
+      const strong = clauses.filter((c) => c.every((k) => k.value.length >= MIN_STRONG));
+      if (strong.length > 0) return strong;
+      return clauses.length === 0 ? null : [best(clauses, 1)[0]!];
     }
     case 'cidr':
       return [[{ kind: 'cidr', field, value: v.text, net: v.net }]];
@@ -187,19 +195,120 @@ export function valueRequirement(field: string, v: SigmaValue, cased: boolean): 
 }
 
 /**
+ * RE2 folds 's' with U+017F (long s), which toLowerCase leaves alone: keep the longest piece
+ * without an 's' (K/k's partner, the Kelvin sign, lowercases to 'k', so k is safe). '' when none.
+ */
+function caseFoldSafe(literal: string): string {
+  return literal.toLowerCase().split('s').reduce((a, b) => (b.length > a.length ? b : a), '');
+}
+
+/**
+ * Required literals of a regex as clauses (one of each clause's literals occurs in every match),
+ * not yet lowercased: a top-level alternation gives one clause of its branches' literals;
+ * otherwise the longest top-level run, plus a clause per mandatory group whose every branch has
+ * a literal. Null when nothing is known.
+ */
+export function regexClauses(source: string): string[][] | null {
+  const branches = splitAlternatives(source);
+  if (branches === null) return null;
+  if (branches.length > 1) {
+    const lits = branches.map(regexLiteral);
+    return lits.every((l): l is string => l !== null) ? [lits] : null;
+  }
+  const scanned = scanRegex(source);
+  if (scanned === null) return null;
+  const clauses: string[][] = [];
+  const run = longest(scanned.runs);
+  if (run !== null) clauses.push([run]);
+  for (const group of scanned.groups) {
+    const body = groupBody(group);
+    const alts = body === null ? null : splitAlternatives(body);
+    if (alts === null) continue;
+    const lits = alts.map(regexLiteral);
+    if (lits.every((l): l is string => l !== null)) clauses.push(lits);
+  }
+  return clauses.length === 0 ? null : clauses;
+}
+
+/** A group's text without its `?:` / `?P<name>` / `?<name>` head; null for flag groups (`?i:`, `(?i)`). */
+function groupBody(group: string): string | null {
+  if (!group.startsWith('?')) return group;
+  if (group.startsWith('?:')) return group.slice(2);
+  if (group.startsWith('?P<') || group.startsWith('?<')) {
+    const close = group.indexOf('>');
+    return close < 0 ? null : group.slice(close + 1);
+  }
+  return null;
+}
+
+/** Splits at top-level `|` (outside groups and classes); null when unbalanced. */
+function splitAlternatives(source: string): string[] | null {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    if (c === '\\') { i++; continue; }
+    if (c === '[') {
+      const end = classEnd(source, i);
+      if (end < 0) return null;
+      i = end;
+      continue;
+    }
+    if (c === '(') depth++;
+    else if (c === ')') { if (--depth < 0) return null; }
+    else if (c === '|' && depth === 0) { out.push(source.slice(start, i)); start = i + 1; }
+  }
+  if (depth !== 0) return null;
+  out.push(source.slice(start));
+  return out;
+}
+
+/** Index of the `]` closing the class opened at `open`, or -1. */
+function classEnd(source: string, open: number): number {
+  let j = open + 1;
+  if (source[j] === '^') j++;
+  if (source[j] === ']') j++;
+  for (;;) {
+    if (j >= source.length) return -1;
+    if (source[j] === '\\') { j += 2; continue; }
+    if (source.startsWith('[:', j)) { const k = source.indexOf(':]', j + 2); if (k < 0) return -1; j = k + 2; continue; }
+    if (source[j] === ']') return j;
+    j++;
+  }
+}
+
+function longest(runs: readonly string[]): string | null {
+  let best = '';
+  for (const r of runs) if (r.length > best.length) best = r;
+  return best === '' ? null : best;
+}
+
+/**
  * A literal every match of the regex must contain: the longest run of plain characters at the top
  * level (outside groups and classes) in which no character is made optional or repeated by a
  * quantifier. A top-level `|`, an escape we do not read as a plain character (`\x41`, `\p{L}`, `\Q`,
  * back-references) or anything unbalanced → null. Plain characters are ASCII only.
  */
 export function regexLiteral(source: string): string | null {
+  const scanned = scanRegex(source);
+  return scanned === null ? null : longest(scanned.runs);
+}
+
+/**
+ * One pass over a regex without a top-level `|`: its top-level literal runs (see regexLiteral)
+ * and the text of its mandatory groups (not followed by `?`, `*` or `{`). Null as regexLiteral.
+ */
+function scanRegex(source: string): { runs: string[]; groups: string[] } | null {
   const runs: string[] = [];
+  const groups: string[] = [];
   let cur = '';
   const end = (): void => { if (cur !== '') runs.push(cur); cur = ''; };
   let i = 0;
   while (i < source.length) {
     const c = source[i]!;
     let atom: string | null = null;
+    let group: string | null = null;
     let quantifiable = true;
     if (c === '|') return null;
     if (c === '\\') {
@@ -215,16 +324,8 @@ export function regexLiteral(source: string): string | null {
       }
       i += 2;
     } else if (c === '[') {
-      let j = i + 1;
-      if (source[j] === '^') j++;
-      if (source[j] === ']') j++;
-      for (;;) {
-        if (j >= source.length) return null;
-        if (source[j] === '\\') { j += 2; continue; }
-        if (source.startsWith('[:', j)) { const k = source.indexOf(':]', j + 2); if (k < 0) return null; j = k + 2; continue; }
-        if (source[j] === ']') break;
-        j++;
-      }
+      const j = classEnd(source, i);
+      if (j < 0) return null;
       i = j + 1;
     } else if (c === '(') {
       let depth = 0;
@@ -234,17 +335,16 @@ export function regexLiteral(source: string): string | null {
         const d = source[j]!;
         if (d === '\\') { j += 2; continue; }
         if (d === '[') {
-          j++;
-          if (source[j] === '^') j++;
-          if (source[j] === ']') j++;
-          while (j < source.length && source[j] !== ']') { if (source[j] === '\\') j++; else if (source.startsWith('[:', j)) { const k = source.indexOf(':]', j + 2); if (k < 0) return null; j = k + 1; } j++; }
-          j++;
+          const k = classEnd(source, j);
+          if (k < 0) return null;
+          j = k + 1;
           continue;
         }
         if (d === '(') depth++;
         if (d === ')' && --depth === 0) break;
         j++;
       }
+      group = source.slice(i + 1, j);
       i = j + 1;
     } else if (c === '^' || c === '$') {
       quantifiable = false;
@@ -267,6 +367,7 @@ export function regexLiteral(source: string): string | null {
       end();
       continue;
     }
+    if (group !== null) groups.push(group);
     if (q === '+') {
       // At least once: the atom ends the run (text after it may follow further copies).
       if (atom !== null) cur += atom;
@@ -279,9 +380,7 @@ export function regexLiteral(source: string): string | null {
     cur += atom;
   }
   end();
-  let best = '';
-  for (const r of runs) if (r.length > best.length) best = r;
-  return best === '' ? null : best;
+  return { runs, groups };
 }
 
 // --- combining ----------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ const validators = compileValidators();
 const CHARS = ['a', 'b', 'A', 'B', 's', 'S', 'ſ', 'k', 'K', 'Σ', 'σ', 'ς', ' ', '-', '/', '.'];
 const text = (max = 5): fc.Arbitrary<string> => fc.string({ unit: fc.constantFrom(...CHARS), maxLength: max });
 const pattern = fc.array(fc.oneof(fc.constantFrom(...CHARS), fc.constantFrom('*', '?', '\\*', '\\')), { maxLength: 5 }).map((p) => p.join(''));
-const regex = fc.array(fc.constantFrom('a', 'b', 'A', 's', 'k', 'K', 'ſ', '.', '.*', '?', '+', '^', '$', '|', '\\.', '\\d', '\\s', '\\b', '[ab]', '[^a]', '[[:alpha:]]', '(a|s)', '(?i)', '(?:ab)?', ' ', '{2}', '{0,1}', '+?'), { maxLength: 6 }).map((p) => p.join(''));
+const regex = fc.array(fc.constantFrom('a', 'b', 'A', 's', 'k', 'K', 'ſ', '.', '.*', '?', '+', '^', '$', '|', '\\.', '\\d', '\\s', '\\b', '[ab]', '[^a]', '[[:alpha:]]', '(a|s)', '(aab|bsk)', '(?:kab|ab)', '(?<n>aaa|bbb)+', '(?i)', '(?:ab)?', ' ', '{2}', '{0,1}', '+?'), { maxLength: 6 }).map((p) => p.join(''));
 
 const STRING_FIELDS = ['message', 'process.name', 'host.name', 'tags'];
 const item: fc.Arbitrary<[string, unknown]> = fc.oneof(

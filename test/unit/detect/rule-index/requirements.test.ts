@@ -1,5 +1,5 @@
 import type { Rule } from '../../../../schemas/generated/types';
-import { regexLiteral, ruleRequirement, type Requirement } from '../../../../pipeline/detect/rule-index/requirements';
+import { regexClauses, regexLiteral, ruleRequirement, type Requirement } from '../../../../pipeline/detect/rule-index/requirements';
 
 /** Requirement as text: clauses joined by ' & ', keys by ' | ' (sorted), ANY for none. */
 function show(req: Requirement): string {
@@ -65,7 +65,7 @@ describe('rule requirements', () => {
     expect(req({ s: { 'message|re': '^\\d{4}-\\d{2} ERROR (a|b)x' }, condition: 's' })).toBe('message~ error ');
     expect(req({ s: { 'message|re': '[0-9]+.*' }, condition: 's' })).toBe('ANY');
     expect(req({ s: { 'message|re': '(?i)Password' }, condition: 's' })).toBe('message~word');
-    expect(req({ s: { 'message|re': 'foo|bar' }, condition: 's' })).toBe('ANY');
+    expect(req({ s: { 'message|re': 'foo|ba' }, condition: 's' })).toBe('message~ba | message~foo');
     expect(req({ s: { 'message|re|i': 'password' }, condition: 's' })).toBe('message~word');
     expect(regexLiteral('abc?d')).toBe('ab');
     expect(regexLiteral('abc+d')).toBe('abc');
@@ -75,6 +75,24 @@ describe('rule requirements', () => {
     expect(regexLiteral('[[:alpha:]]]xyz')).toBe(']xyz');
     expect(regexLiteral('ab{2,3}c')).toBe('a');
     expect(regexLiteral('(abc')).toBeNull();
+  });
+
+  it('re: alternations give a clause of their branches\' literals', () => {
+    // The SigmaHQ shape the top-level run alone cannot narrow: only '=' is outside the group.
+    expect(req({ s: { 'message|re': '(failures|retries|drops)=[0-9]{4}' }, condition: 's' }))
+      .toBe('message~drops | message~failures | message~retries');
+    expect(req({ s: { 'message|re': '(?:Accepted|Failed) password for (?P<user>root|admin)' }, condition: 's' }))
+      .toBe('message~accepted | message~failed & message~admin | message~root & message~word for '); // `(?` may set i: no 's'
+    // An optional group, a flag group or a branch without a literal requires nothing.
+    expect(req({ s: { 'message|re': 'ab(?:failures|retries)?c' }, condition: 's' })).toBe('message~ab');
+    expect(req({ s: { 'message|re': 'xy(?i:failures|retries)' }, condition: 's' })).toBe('message~xy');
+    expect(req({ s: { 'message|re': 'xy(failures|[0-9]+)' }, condition: 's' })).toBe('message~xy');
+    expect(req({ s: { 'message|re': 'foo|.*' }, condition: 's' })).toBe('ANY');
+    // Case-insensitive: each literal keeps its longest piece without an 's'.
+    expect(req({ s: { 'message|re|i': '(failures|retries)' }, condition: 's' })).toBe('message~failure | message~retrie');
+    // A class holding '|' or ')' does not split or close anything.
+    expect(regexClauses('[(|)]abc(x|[|)]yz)')).toEqual([['abc'], ['x', 'yz']]);
+    expect(regexClauses('a(b|c')).toBeNull();
   });
 
   it('cidr is a network key', () => {
