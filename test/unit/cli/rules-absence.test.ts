@@ -1,21 +1,5 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-
-const ROOT = path.join(__dirname, '..', '..', '..');
-const CLI = path.join(ROOT, 'dist', 'cli', 'haetae.js');
-
-function haetae(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
-  const res = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 30_000, ...(input !== undefined ? { input } : {}) });
-  return { status: res.status, stdout: res.stdout, stderr: res.stderr };
-}
-
-function tmpFile(name: string, text: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'haetae-absence-'));
-  fs.writeFileSync(path.join(dir, name), text);
-  return path.join(dir, name);
-}
+import { CLI, haetae, tmpFile } from './run-cli';
 
 const RULE = [
   'title: Quiet host', 'id: quiet', 'detection:', '  sel:', "    host.hostname: '?*'", '  condition: sel',
