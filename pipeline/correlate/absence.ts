@@ -187,6 +187,11 @@ export class AbsenceTracker {
     return out;
   }
 
+  /** Heartbeats dropped as late so far, without walking the groups (cheap enough per batch). */
+  get lateDroppedCount(): number {
+    return this.lateDropped;
+  }
+
   stats(): AbsenceStats {
     let groups = 0;
     let absent = 0;

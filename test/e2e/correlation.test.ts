@@ -77,15 +77,34 @@ async function alertsFor(index: string, ruleId: string): Promise<Array<Record<st
   return (res?.hits.hits ?? []).map((h) => h._source as Record<string, any>);
 }
 
+/** Receiver and notifier for one test, workers started on demand; `stop` ends them all and cleans up. */
+function pipeline(cfg: ReturnType<typeof e2eConfig>, hook: { close(): Promise<void> }) {
+  const receiver = new HaetaeProcess(['run', 'receiver', '--no-http'], cfg.file);
+  const notifier = new HaetaeProcess(['run', 'notifier', '--no-http'], cfg.file);
+  const workers: HaetaeProcess[] = [];
+  return {
+    udpPort: async (): Promise<number> => Number((await receiver.waitFor(/listening for syslog on udp:\/\/127\.0\.0\.1:(\d+)/))[1]),
+    worker(env: NodeJS.ProcessEnv = {}): HaetaeProcess {
+      const w = new HaetaeProcess(['run', 'worker', '--no-http'], cfg.file, env);
+      workers.push(w);
+      return w;
+    },
+    async stop(): Promise<void> {
+      await Promise.all([receiver.stop(), notifier.stop(), ...workers.map((w) => w.stop())]);
+      await hook.close();
+      await es.indices.delete({ index: cfg.alertsIndex }).catch(() => undefined);
+    },
+  };
+}
+
 describe('streaming correlation', () => {
   it('counts one group across three raw partitions with three worker processes, and fires once', async () => {
     const hook = await startWebhookServer(WEBHOOK_SECRET);
     const cfg = e2eConfig(hook.url, { rulesPath: [rulesDir(6)] });
-    const receiver = new HaetaeProcess(['run', 'receiver', '--no-http'], cfg.file);
-    const notifier = new HaetaeProcess(['run', 'notifier', '--no-http'], cfg.file);
-    const workers = [1, 2, 3].map(() => new HaetaeProcess(['run', 'worker', '--no-http'], cfg.file));
+    const p = pipeline(cfg, hook);
+    const workers = [1, 2, 3].map(() => p.worker());
     try {
-      const udpPort = Number((await receiver.waitFor(/listening for syslog on udp:\/\/127\.0\.0\.1:(\d+)/))[1]);
+      const udpPort = await p.udpPort();
       await Promise.all(workers.map((w) => w.waitFor(/Worker joined the consumer group/, 90_000)));
       const token = randomUUID().slice(0, 8);
       const host = `web-${token}`;
@@ -120,20 +139,17 @@ describe('streaming correlation', () => {
       expect(alerts.map((a) => a.alert.group_key)).toEqual([`host.hostname="${host}"`]);
       expect(hook.deliveries.filter((d) => d.json.alert.rule.id === 'e2e-brute-force')).toHaveLength(1);
     } finally {
-      await Promise.all([receiver.stop(), notifier.stop(), ...workers.map((w) => w.stop())]);
-      await hook.close();
-      await es.indices.delete({ index: cfg.alertsIndex }).catch(() => undefined);
+      await p.stop();
     }
   }, 240_000);
 
   it('keeps an open window across kill -9 of the only worker: the alert fires once, at the event that completes it', async () => {
     const hook = await startWebhookServer(WEBHOOK_SECRET);
     const cfg = e2eConfig(hook.url, { rulesPath: [rulesDir(5)], worker: { correlation: { checkpointIntervalMs: 0 } } });
-    const receiver = new HaetaeProcess(['run', 'receiver', '--no-http'], cfg.file);
-    const notifier = new HaetaeProcess(['run', 'notifier', '--no-http'], cfg.file);
-    let worker = new HaetaeProcess(['run', 'worker', '--no-http'], cfg.file);
+    const p = pipeline(cfg, hook);
+    let worker = p.worker();
     try {
-      const udpPort = Number((await receiver.waitFor(/listening for syslog on udp:\/\/127\.0\.0\.1:(\d+)/))[1]);
+      const udpPort = await p.udpPort();
       await worker.waitFor(/Worker joined the consumer group/, 90_000);
       const token = randomUUID().slice(0, 8);
       const host = `web-${token}`;
@@ -154,7 +170,7 @@ describe('streaming correlation', () => {
 
       worker.child.kill('SIGKILL');
       expect((await worker.exited).signal).toBe('SIGKILL');
-      worker = new HaetaeProcess(['run', 'worker', '--no-http'], cfg.file);
+      worker = p.worker();
       await worker.waitFor(/Worker joined the consumer group/, 90_000);
 
       // One more: four of five — still nothing.
@@ -172,20 +188,17 @@ describe('streaming correlation', () => {
       await new Promise((r) => setTimeout(r, 3_000));
       expect(hook.deliveries.filter((d) => d.json.alert.rule.id === 'e2e-brute-force')).toHaveLength(1);
     } finally {
-      await Promise.all([receiver.stop(), notifier.stop(), worker.stop()]);
-      await hook.close();
-      await es.indices.delete({ index: cfg.alertsIndex }).catch(() => undefined);
+      await p.stop();
     }
   }, 240_000);
 
   it('a correlator killed after storing an alert but before its checkpoint replays without a second alert', async () => {
     const hook = await startWebhookServer(WEBHOOK_SECRET);
     const cfg = e2eConfig(hook.url, { rulesPath: [rulesDir(3)] });
-    const receiver = new HaetaeProcess(['run', 'receiver', '--no-http'], cfg.file);
-    const notifier = new HaetaeProcess(['run', 'notifier', '--no-http'], cfg.file);
-    let worker = new HaetaeProcess(['run', 'worker', '--no-http'], cfg.file, { HAETAE_FAILPOINT: 'correlator-after-alert' });
+    const p = pipeline(cfg, hook);
+    let worker = p.worker({ HAETAE_FAILPOINT: 'correlator-after-alert' });
     try {
-      const udpPort = Number((await receiver.waitFor(/listening for syslog on udp:\/\/127\.0\.0\.1:(\d+)/))[1]);
+      const udpPort = await p.udpPort();
       await worker.waitFor(/Worker joined the consumer group/, 90_000);
       const token = randomUUID().slice(0, 8);
       const host = `web-${token}`;
@@ -194,7 +207,7 @@ describe('streaming correlation', () => {
       expect((await worker.exited).signal).toBe('SIGKILL');
       expect(worker.output.join('\n')).toContain("failpoint 'correlator-after-alert' reached");
 
-      worker = new HaetaeProcess(['run', 'worker', '--no-http'], cfg.file);
+      worker = p.worker();
       await worker.waitFor(/Worker joined the consumer group/, 90_000);
       const delivered = await eventually(async () => hook.deliveries.find((d) => d.json.alert.rule.id === 'e2e-brute-force'), 'the correlation alert delivery', 45_000);
       expect(delivered.json.alert.events.count).toBe(3);
@@ -202,9 +215,7 @@ describe('streaming correlation', () => {
       expect(hook.deliveries.filter((d) => d.json.alert.rule.id === 'e2e-brute-force')).toHaveLength(1);
       expect(await alertsFor(cfg.alertsIndex, 'e2e-brute-force')).toHaveLength(1);
     } finally {
-      await Promise.all([receiver.stop(), notifier.stop(), worker.stop()]);
-      await hook.close();
-      await es.indices.delete({ index: cfg.alertsIndex }).catch(() => undefined);
+      await p.stop();
     }
   }, 240_000);
 
@@ -225,11 +236,10 @@ haetae:
     timespan: 8s
 `);
     const cfg = e2eConfig(hook.url, { rulesPath: [dir], worker: { correlation: { allowedLatenessMs: 1000, idleAdvanceMs: 1000 } } });
-    const receiver = new HaetaeProcess(['run', 'receiver', '--no-http'], cfg.file);
-    const notifier = new HaetaeProcess(['run', 'notifier', '--no-http'], cfg.file);
-    const worker = new HaetaeProcess(['run', 'worker', '--no-http'], cfg.file);
+    const p = pipeline(cfg, hook);
+    const worker = p.worker();
     try {
-      const udpPort = Number((await receiver.waitFor(/listening for syslog on udp:\/\/127\.0\.0\.1:(\d+)/))[1]);
+      const udpPort = await p.udpPort();
       await worker.waitFor(/Worker joined the consumer group/, 90_000);
       const token = randomUUID().slice(0, 8);
       const host = `edge-${token}`;
@@ -246,9 +256,7 @@ haetae:
       expect(resolved.json.alert.alert.status).toBe('resolved');
       expect(hook.deliveries.filter((d) => d.json.alert.rule.id === 'e2e-device-quiet' && d.json.event !== 'resolved')).toHaveLength(1);
     } finally {
-      await Promise.all([receiver.stop(), notifier.stop(), worker.stop()]);
-      await hook.close();
-      await es.indices.delete({ index: cfg.alertsIndex }).catch(() => undefined);
+      await p.stop();
     }
   }, 180_000);
 });

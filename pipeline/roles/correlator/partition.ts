@@ -180,7 +180,7 @@ export class PartitionCorrelator {
       duplicates += st.duplicates;
       absorbed += st.absorbed;
     }
-    for (const s of this.trackers.values()) late += s.tracker.stats().lateDropped;
+    for (const s of this.trackers.values()) late += s.tracker.lateDroppedCount;
     return { late, duplicates, absorbed };
   }
 
