@@ -12,6 +12,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { bsdTimestamp } from '../pipeline/time/bsd-format';
 import { Client } from '@elastic/elasticsearch';
 import { printTable } from './report';
 
@@ -32,8 +33,11 @@ function haetaeDrops(metrics: string): number {
   return Number(/haetae_dropped_total\{stage="receive",reason="overload"\} (\d+)/.exec(metrics)?.[1] ?? 0);
 }
 
+/** Stamped when the run starts, as live senders would be (the worker bounds timestamps by receive time). */
+const STAMP = bsdTimestamp(new Date());
+
 function line(i: number, token: string): string {
-  return `<38>Nov 22 10:00:00 web${i % 50} sshd[${1000 + (i % 999)}]: Accepted publickey for user${i % 300} from 198.51.100.${i % 250} port ${1024 + (i % 60000)} ssh2 ${token} seq=${i}`;
+  return `<38>${STAMP} web${i % 50} sshd[${1000 + (i % 999)}]: Accepted publickey for user${i % 300} from 198.51.100.${i % 250} port ${1024 + (i % 60000)} ssh2 ${token} seq=${i}`;
 }
 
 async function sendTcp(port: number, token: string): Promise<number> {

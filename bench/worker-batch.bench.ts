@@ -35,7 +35,7 @@ const lines = [
 const records: RawRecord[] = Array.from({ length: N }, (_, i) => {
   const env = buildEnvelope(
     { bytes: Buffer.from(lines[i % lines.length]!), framing: 'datagram', truncated: false },
-    { transport: 'udp', source: { address: '192.0.2.10', port: 514 }, listener: { address: '0.0.0.0', port: 5514 }, observerHostname: 'bench', receivedAt: new Date() },
+    { transport: 'udp', source: { address: '192.0.2.10', port: 514 }, listener: { address: '0.0.0.0', port: 5514 }, observerHostname: 'bench', receivedAt: new Date('2026-11-22T10:00:05Z') },
   );
   return { topic: 'haetae.raw', partition: 0, offset: String(i), key: null, value: encodeEnvelope(env) };
 });

@@ -58,6 +58,7 @@ export function eventMappings(): estypes.MappingTypeMapping {
         parse: obj({ error: obj({ code: keyword(), reason: { type: 'text' } }), warnings: keyword() }),
         original_base64: { type: 'binary' },
         truncated: obj({ original_length: { type: 'long' } }),
+        time: obj({ original: { type: 'date' }, correction: keyword(), skew_ms: { type: 'long' }, zone: keyword() }),
         rules: keyword(),
       }),
     },

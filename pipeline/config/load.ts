@@ -4,6 +4,8 @@ import YAML from 'yaml';
 import { HaetaeError, messageOf } from '../errors/catalog';
 import { compileValidators, describeErrors, type HaetaeConfig } from '../../schemas/validators';
 import { applyEnvOverrides } from './env';
+import { timeZone } from '../time/zone';
+import { SourceZones, type ZoneRuleConfig } from '../time/source-zones';
 
 /** The validated, defaulted, frozen configuration plus where it came from. */
 export interface LoadedConfig {
@@ -24,8 +26,9 @@ type WorkerSection = NonNullable<HaetaeConfig['worker']>;
 type ResolvedDefaults = {
   readonly [K in Exclude<keyof HaetaeConfig, 'notifier' | 'worker'>]-?: DeepReadonly<Required<NonNullable<HaetaeConfig[K]>>>;
 } & {
-  readonly worker: DeepReadonly<Required<Omit<WorkerSection, 'correlation'>>> & {
+  readonly worker: DeepReadonly<Required<Omit<WorkerSection, 'correlation' | 'time'>>> & {
     readonly correlation: DeepReadonly<Required<NonNullable<WorkerSection['correlation']>>>;
+    readonly time: DeepReadonly<Required<NonNullable<WorkerSection['time']>>>;
   };
 } & {
   readonly notifier: DeepReadonly<Required<Omit<NonNullable<HaetaeConfig['notifier']>, 'webhook'>>> & {
@@ -57,6 +60,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     throw new HaetaeError('HAETAE_CONFIG_INVALID', [file ?? '(defaults)', `${first}${more}`], { errors: [first, ...rest] });
   }
   const config = raw as unknown as LoadedConfig['config'];
+  checkTimeZones(config, file);
   resolveSecretFile(raw);
   return { config: deepFreeze(config), file, baseDir: file ? path.dirname(file) : cwd };
 }
@@ -80,6 +84,23 @@ function readYaml(file: string): Record<string, unknown> {
     throw new HaetaeError('HAETAE_CONFIG_INVALID', [file, '(top level): must be a mapping of sections (kafka, elasticsearch, ...)']);
   }
   return value as Record<string, unknown>;
+}
+
+/** Zone names and networks are checked here, so a typo stops start-up with the key it is under. */
+function checkTimeZones(config: LoadedConfig['config'], file: string | null): void {
+  const time = config.worker.time;
+  try {
+    timeZone(time.defaultZone);
+  } catch (err) {
+    throw new HaetaeError('HAETAE_CONFIG_INVALID', [file ?? '(defaults)', `/worker/time/defaultZone: ${messageOf(err)}`]);
+  }
+  try {
+    new SourceZones(time.zones as ZoneRuleConfig[]);
+  } catch (err) {
+    // SourceZones names the entry as worker.time.zones[i].key; the config errors use JSON pointers.
+    const message = messageOf(err).replace(/^worker\.time\.zones\[(\d+)\]\.(\w+)(?:\[(\d+)\])?/, (_m, i: string, key: string, j?: string) => `/worker/time/zones/${i}/${key}${j !== undefined ? `/${j}` : ''}`);
+    throw new HaetaeError('HAETAE_CONFIG_INVALID', [file ?? '(defaults)', message]);
+  }
 }
 
 function resolveSecretFile(raw: Record<string, unknown>): void {

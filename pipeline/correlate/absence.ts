@@ -162,7 +162,7 @@ export class AbsenceTracker {
    * was absent, and the absences decided by the watermark it moves. Rules not tracked are ignored
    * (the watermark does not move either).
    */
-  observe(ruleId: string, event: object, eventTime: Date): AbsenceResult {
+  observe(ruleId: string, event: object, eventTime: Date, streamTime?: Date): AbsenceResult {
     const rt = this.byId.get(ruleId);
     if (!rt) return empty();
     const t = eventTime.getTime();
@@ -172,7 +172,9 @@ export class AbsenceTracker {
       this.lateDropped++;
     } else {
       this.heartbeat(rt, event, t, out);
-      if (t > this.maxEvent) this.maxEvent = t;
+      // Stream time: the event time, capped by the caller at the receive time (see CorrelationEngine).
+      const progress = streamTime === undefined ? t : Math.min(t, streamTime.getTime());
+      if (progress > this.maxEvent) this.maxEvent = progress;
     }
     this.advanceTo(this.maxEvent - this.lateness, out);
     return out;
@@ -321,6 +323,34 @@ export class AbsenceTracker {
   private groupObject(rt: Runtime, g: Group): Record<string, unknown> {
     return Object.fromEntries(rt.rule.groupBy.map((f, i) => [f, g.groupBy[i]]));
   }
+}
+
+/**
+ * Pulls a saved state back from beyond `horizonMs` (now + the allowed future skew), like
+ * clampCorrelationState: stream time and the watermark return to `nowMs`, a group last heard from
+ * beyond the horizon counts as heard from now (its open alert, if that time raised one, resolves
+ * on its next heartbeat), and heartbeats waiting beyond the horizon are dropped. Returns how many
+ * groups or heartbeats were changed (0: nothing).
+ */
+export function clampAbsenceState(state: AbsenceState, horizonMs: number, nowMs: number, latenessMs: number): number {
+  let changed = 0;
+  if (state.maxEventMs !== null && state.maxEventMs > horizonMs) state.maxEventMs = nowMs;
+  if (state.watermarkMs !== null && state.watermarkMs > horizonMs) state.watermarkMs = nowMs - latenessMs;
+  for (const rule of state.rules) {
+    for (const g of rule.groups) {
+      if (g.lastSeenMs > horizonMs) {
+        g.lastSeenMs = nowMs;
+        changed++;
+      }
+      if (g.pendingMs) {
+        const kept = g.pendingMs.filter((t) => t <= horizonMs);
+        changed += g.pendingMs.length - kept.length;
+        if (kept.length > 0) g.pendingMs = kept;
+        else delete g.pendingMs;
+      }
+    }
+  }
+  return changed;
 }
 
 function insertSortedUnique(list: number[], t: number): void {

@@ -15,8 +15,11 @@
  * so one burst gives one alert. When a window closes without firing, the anchor slides to the next
  * buffered event and the new window is evaluated, which finds every burst that fits in a timespan.
  *
- * Time is event time only. The watermark is max(event time seen) − allowedLatenessMs (or further if
- * advanced explicitly); an event older than the watermark is dropped and counted (`lateDropped`).
+ * Time is event time only. The watermark is max(stream time seen) − allowedLatenessMs (or further if
+ * advanced explicitly), where an observation's stream time is its event time, capped by the caller
+ * at the time it was received (so a sender's clock running ahead places its own events but does
+ * not move time on for everyone); an event older than the watermark is dropped and counted
+ * (`lateDropped`).
  * Everything the engine decides depends only on the order of calls and the values passed in — never
  * on the wall clock or Map iteration order — so replaying the same input yields the same alerts with
  * the same ids (`alertId(rule, group key + window start)`), which is what keeps replays after a
@@ -148,7 +151,7 @@ export class CorrelationEngine {
    * `id` (the event's document id) makes redelivery harmless: an observation whose id is already
    * buffered in its group is ignored, and one whose window already fired is absorbed.
    */
-  observe(ref: RuleRef, event: object, eventTime: Date, id?: string): CorrelationAlert[] {
+  observe(ref: RuleRef, event: object, eventTime: Date, id?: string, streamTime?: Date): CorrelationAlert[] {
     const t = eventTime.getTime();
     if (!Number.isFinite(t)) throw new RangeError(`invalid event time for rule ${ref.id}`);
     const out: CorrelationAlert[] = [];
@@ -161,7 +164,8 @@ export class CorrelationEngine {
         for (const rt of targets) this.ingest(rt, rt.rule.ruleIndex(ref), event, t, seq, out, id);
       }
     }
-    if (t > this.maxEvent) this.maxEvent = t;
+    const progress = streamTime === undefined ? t : Math.min(t, streamTime.getTime());
+    if (progress > this.maxEvent) this.maxEvent = progress;
     this.advanceTo(this.maxEvent - this.lateness, out);
     this.drainDerived(out);
     return out;

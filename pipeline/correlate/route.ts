@@ -29,6 +29,11 @@ export interface CorrelateMessage {
   ref: RuleRef;
   /** Event time, epoch milliseconds. */
   t: number;
+  /**
+   * When the event was received (epoch ms): stream time never runs ahead of it, so a sender's
+   * clock cannot move correlation time on for everyone. Absent in records of older versions.
+   */
+  r?: number;
   /** Event document id (or the inner alert's id), so redelivery is recognised. */
   id: string;
   /** The fields the target reads, flat dotted keys; a missing field is null. */
@@ -87,8 +92,8 @@ export class CorrelationRouter {
     return routes.length === 0 || routes.some((r) => r.route.generate);
   }
 
-  /** The correlate records for one hit of `ref` on `event`. */
-  route(ref: RuleRef, event: object, t: number, id: string): CorrelateRecord[] {
+  /** The correlate records for one hit of `ref` on `event` (event time `t`, received at `r`). */
+  route(ref: RuleRef, event: object, t: number, id: string, r?: number): CorrelateRecord[] {
     const out: CorrelateRecord[] = [];
     for (const { route } of this.routesFor(ref)) {
       const fields: Record<string, unknown> = {};
@@ -96,7 +101,7 @@ export class CorrelationRouter {
       const group = route.groupFields.map((f) => fields[f]);
       out.push({
         key: `${route.kind}\u0000${route.target}\u0000${JSON.stringify(group)}`,
-        message: { v: 1, kind: route.kind, target: route.target, ref: { ...ref }, t, id, fields },
+        message: { v: 1, kind: route.kind, target: route.target, ref: { ...ref }, t, ...(r !== undefined ? { r } : {}), id, fields },
       });
     }
     return out;
@@ -135,6 +140,7 @@ export function parseCorrelateMessage(value: Buffer | null): CorrelateMessage | 
   if (m === null || typeof m !== 'object') return null;
   const o = m as Partial<CorrelateMessage>;
   const ok = o.v === 1 && (o.kind === 'correlation' || o.kind === 'absence') && typeof o.target === 'string' && typeof o.t === 'number' && Number.isFinite(o.t)
+    && (o.r === undefined || (typeof o.r === 'number' && Number.isFinite(o.r)))
     && typeof o.id === 'string' && o.ref !== null && typeof o.ref === 'object' && typeof o.ref.id === 'string' && o.fields !== null && typeof o.fields === 'object';
   return ok ? (o as CorrelateMessage) : null;
 }

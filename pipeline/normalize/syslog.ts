@@ -81,6 +81,7 @@ export function normalizeSyslog(
     }
     event.haetae.syslog!.format = m.format;
     if (m.timestampText !== undefined && m.timestamp === undefined) event.haetae.syslog!.timestamp_text = m.timestampText;
+    if (m.timeZone !== undefined && m.timestamp !== undefined) event.haetae.time = { zone: m.timeZone };
     if (m.warnings.length > 0) event.haetae.parse = { warnings: [...m.warnings] };
   } else {
     event.event.kind = 'pipeline_error';

@@ -31,6 +31,8 @@ export class Metrics {
   readonly ruleReloads: Counter<'result'>;
   /** Open correlation and absence groups held by this process's correlator. */
   readonly correlationGroups: Gauge;
+  /** Events whose own timestamp was not believed (worker.time): dated at their receive time. */
+  readonly timeCorrected: Counter<'direction'>;
   /** Cumulative kernel drops per UDP listener; filled on each scrape by the receiver's collector. */
   readonly udpKernelDrops: Gauge<'listener'>;
 
@@ -56,6 +58,7 @@ export class Metrics {
     this.rulesDisabled = new Gauge({ name: 'haetae_rules_disabled', help: 'Rules disabled because they threw at run time, until their file changes.', registers });
     this.ruleReloads = new Counter({ name: 'haetae_rule_reloads_total', help: 'Rule reloads by result (applied, rejected).', labelNames: ['result'], registers });
     this.correlationGroups = new Gauge({ name: 'haetae_correlation_groups', help: 'Open correlation and absence groups held by this process (windows with buffered events, tracked heartbeats).', registers });
+    this.timeCorrected = new Counter({ name: 'haetae_time_corrected_total', help: 'Events whose own timestamp was more than worker.time.maxFutureMs ahead of (direction=future) or maxPastMs behind (past) their receive time, dated at the receive time instead.', labelNames: ['direction'], registers });
     const collectors = this.udpDropCollectors;
     this.udpKernelDrops = new Gauge({
       name: 'haetae_udp_kernel_drops',

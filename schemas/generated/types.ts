@@ -235,6 +235,27 @@ export interface HaetaeEvent {
       original_length?: number;
     };
     /**
+     * How the event's time was read and bounded (worker.time): set when a configured zone was applied or @timestamp was corrected.
+     */
+    time?: {
+      /**
+       * The message's own timestamp, kept when @timestamp was corrected to the receive time.
+       */
+      original?: string;
+      /**
+       * Why @timestamp is the receive time: the message's timestamp was more than worker.time.maxFutureMs ahead of it, or more than maxPastMs behind.
+       */
+      correction?: 'future' | 'past';
+      /**
+       * The message's timestamp minus the receive time, in milliseconds (positive: ahead).
+       */
+      skew_ms?: number;
+      /**
+       * The time zone a timestamp without one was read in (worker.time.zones), when not UTC.
+       */
+      zone?: string;
+    };
+    /**
      * Ids of the rules this event matched.
      */
     rules?: string[];
@@ -616,6 +637,44 @@ export interface HaetaeConfig {
        * How often a correlator saves its state with its offset in Redis (0: after every batch). After a crash the state is restored from the checkpoint and the records after it are replayed from Kafka; deterministic alert ids make the replay duplicate-free.
        */
       checkpointIntervalMs?: number;
+    };
+    /**
+     * Event time: which zone senders' zoneless timestamps are in, and how far a message's own timestamp may stray from its receive time before @timestamp falls back to the receive time (the original is kept in haetae.time.original, the event tagged haetae_timestamp_corrected and counted in haetae_time_corrected_total). See docs/ARCHITECTURE.md, 'Event time'.
+     */
+    time?: {
+      /**
+       * A message stamped more than this far ahead of its receive time is dated at its receive time. Keeps a wrong clock (or an RFC 3164 sender in local time east of UTC that is not configured in zones) from moving correlation windows and absence deadlines ahead.
+       */
+      maxFutureMs?: number;
+      /**
+       * A message stamped more than this far behind its receive time (7 days by default) is dated at its receive time: devices that boot without a clock stamp 1970 or 2000. Within this bound a relayed backlog keeps its own times.
+       */
+      maxPastMs?: number;
+      /**
+       * The zone of timestamps that name none (RFC 3164 'Mmm dd hh:mm:ss', Cisco's with a year, rsyslog's RFC 3339 without an offset) from senders no zones entry matches: UTC, a fixed offset like +09:00, or an IANA name like Asia/Seoul (daylight saving applied).
+       */
+      defaultZone?: string;
+      /**
+       * Per-sender zones for timestamps that name none; the first entry whose sources and listeners both match wins.
+       */
+      zones?: {
+        /**
+         * UTC, a fixed offset like +09:00, or an IANA zone name like Asia/Seoul.
+         */
+        zone: string;
+        /**
+         * Sender addresses or CIDR networks (IPv4 or IPv6); any sender when omitted.
+         *
+         * @minItems 1
+         */
+        sources?: [string, ...string[]];
+        /**
+         * Ports of the receiver listeners the messages arrived on; any listener when omitted.
+         *
+         * @minItems 1
+         */
+        listeners?: [number, ...number[]];
+      }[];
     };
   };
   notifier?: {

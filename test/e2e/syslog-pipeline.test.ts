@@ -6,6 +6,7 @@ import { eventually, services } from '../support/services';
 import { HaetaeProcess, logger, metricValue, metricsText, readyz, runCli } from '../support/haetae-process';
 import { startWebhookServer } from '../support/webhook-server';
 import { WEBHOOK_SECRET, e2eConfig } from './config';
+import { bsdTimestamp } from '../support/syslog-time';
 
 const es = createEsClient({ url: services.elasticsearchUrl, requestTimeoutMs: 30_000 });
 
@@ -100,11 +101,13 @@ describe('syslog → Kafka → worker → Elasticsearch → alert → webhook, a
     const token = `bad${randomUUID().slice(0, 8)}`;
     const udp = dgram.createSocket('udp4');
     const send = (buf: Buffer) => new Promise<void>((r, j) => udp.send(buf, udpPort, '127.0.0.1', (e) => (e ? j(e) : r())));
+    // Stamped now, as a sender would: the search below looks at the last ten minutes.
+    const stamp = bsdTimestamp(new Date());
     await send(Buffer.from(`no pri at all ${token}`));
-    await send(Buffer.concat([Buffer.from(`<13>Nov 22 10:00:00 host app: latin1 caf`), Buffer.from([0xe9, 0x20]), Buffer.from(token)]));
+    await send(Buffer.concat([Buffer.from(`<13>${stamp} host app: latin1 caf`), Buffer.from([0xe9, 0x20]), Buffer.from(token)]));
     await send(Buffer.concat([Buffer.from([0x00, 0x01, 0xff, 0xfe]), Buffer.from(` ${token}`)]));
     udp.close();
-    const big = `<13>Nov 22 10:00:00 host app: ${token} ${'x'.repeat(70_000)}\n`;
+    const big = `<13>${stamp} host app: ${token} ${'x'.repeat(70_000)}\n`;
     await new Promise<void>((resolve, reject) => {
       const s = net.connect(tcpPort, '127.0.0.1', () => s.end(big, () => resolve()));
       s.on('error', reject);
@@ -189,7 +192,37 @@ describe('syslog → Kafka → worker → Elasticsearch → alert → webhook, a
     expect(alerts.hits.hits[0]!._id).toBe(delivery.json.alert.alert.id);
     expect((alerts.hits.hits[0]!._source as any).events.ids).toEqual([event._id]);
 
+    // Count only what this message caused: other rules (absence, earlier tests) may deliver meanwhile.
     await new Promise((r) => setTimeout(r, 1_500));
-    expect(hook.deliveries.length - before).toBe(1);
+    const mine = hook.deliveries.slice(before).filter((d) => d.json.alert.message.includes(token) || (d.json.alert.events?.ids ?? []).includes(event._id));
+    expect(mine).toHaveLength(1);
+  }, 60_000);
+
+  it('dates messages with absurd clocks at their receive time, keeping their own timestamps, and counts them', async () => {
+    const token = `clk${randomUUID().slice(0, 8)}`;
+    const now = Date.now();
+    const udp = dgram.createSocket('udp4');
+    const send = (text: string) => new Promise<void>((r, j) => udp.send(Buffer.from(text), udpPort, '127.0.0.1', (e) => (e ? j(e) : r())));
+    await send(`<13>1 2099-01-01T00:00:00Z rogue app - - - from the future ${token}`);
+    await send(`<13>${bsdTimestamp(new Date(now + 2 * 86_400_000))} fast app: two days fast ${token}`);
+    await send(`<13>1 1970-01-01T00:00:07Z noclock app - - - booted without a clock ${token}`);
+    udp.close();
+    const events = await eventually(async () => {
+      const found = search(cfg.file, `message:${token}`);
+      return found.length === 3 ? found : undefined;
+    }, 'three events dated at their receive time', 30_000);
+    const by = (needle: string) => events.find((e) => e.message.includes(needle))!;
+    for (const e of events) {
+      expect(e.tags).toContain('haetae_timestamp_corrected');
+      expect(e['@timestamp']).toBe(e.event.created);
+      expect(Math.abs(Date.parse(e['@timestamp']) - now)).toBeLessThan(120_000);
+    }
+    expect(by('from the future').haetae.time).toMatchObject({ original: '2099-01-01T00:00:00.000Z', correction: 'future' });
+    expect(new Date(by('two days fast').haetae.time.original).getUTCDate()).toBe(new Date(now + 2 * 86_400_000).getUTCDate());
+    expect(by('two days fast').haetae.time.original.slice(0, 4)).toBe(String(new Date(now + 2 * 86_400_000).getUTCFullYear()));
+    expect(by('without a clock').haetae.time).toMatchObject({ original: '1970-01-01T00:00:07.000Z', correction: 'past' });
+    const metrics = await metricsText(httpPort);
+    expect(metricValue(metrics, 'haetae_time_corrected_total', { direction: 'future' })).toBeGreaterThanOrEqual(2);
+    expect(metricValue(metrics, 'haetae_time_corrected_total', { direction: 'past' })).toBeGreaterThanOrEqual(1);
   }, 60_000);
 });

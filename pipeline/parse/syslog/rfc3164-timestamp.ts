@@ -6,12 +6,13 @@
  *   either with `.fff`       Cisco "msec" timestamps
  *   either with a trailing ':' (Cisco/ASA "…10:00:00: %ASA-…"); the ':' is consumed, not kept in the text
  *   `YYYY-MM-DDThh:mm:ss[.frac][Z|±hh:mm]`   rsyslog's RFC 3339 "high precision" legacy format
- * Timestamps without a zone are read as UTC: BSD syslog carries no zone, and per-source time zones
- * are a later issue.
+ * BSD syslog carries no zone: timestamps without one are read in the sender's configured zone
+ * (`worker.time.zones`, see pipeline/time), UTC unless configured.
  */
 import { byteAt, COLON, decodeUtf8, DOT, isDigit, readDigits, SP } from './bytes';
-import { fractionToMillis, utcDate, type DateFields } from './calendar';
+import { fractionToMillis, type DateFields } from './calendar';
 import { looksLikeRfc3339, parseRfc3339 } from './rfc3339';
+import { UTC, type TimeZone } from '../../time/zone';
 
 export interface Rfc3164Timestamp {
   /** Undefined when the slot had a timestamp's shape but named no real time ('bad_timestamp'). */
@@ -21,23 +22,33 @@ export interface Rfc3164Timestamp {
   invalidUtf8: boolean;
   /** Index after the timestamp (and its trailing ':' if any); the byte there is SP or the end. */
   end: number;
+  /** True when the timestamp named no zone of its own, so it was read in the given zone. */
+  zoneless: boolean;
 }
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-const ONE_DAY_MS = 86_400_000;
-const ISO_OPTIONS = { maxFractionDigits: 9, offsetRequired: false };
+/** How far ahead of the receive time a yearless timestamp may be and still be this year's. */
+const YEAR_INFERENCE_FUTURE_MS = 31 * 86_400_000;
+const Z = 0x5a;
+const PLUS = 0x2b;
+const DASH = 0x2d;
 
-/** Reads the timestamp at `start`, or returns undefined when nothing there has a timestamp's shape. */
-export function readRfc3164Timestamp(bytes: Buffer, start: number, receivedAt: Date): Rfc3164Timestamp | undefined {
-  if (looksLikeRfc3339(bytes, start)) return readIsoTimestamp(bytes, start);
-  return readBsdTimestamp(bytes, start, receivedAt);
+/**
+ * Reads the timestamp at `start`, or returns undefined when nothing there has a timestamp's shape.
+ * `zone` is the sender's zone for timestamps that name none (default UTC).
+ */
+export function readRfc3164Timestamp(bytes: Buffer, start: number, receivedAt: Date, zone: TimeZone = UTC): Rfc3164Timestamp | undefined {
+  if (looksLikeRfc3339(bytes, start)) return readIsoTimestamp(bytes, start, zone);
+  return readBsdTimestamp(bytes, start, receivedAt, zone);
 }
 
-function readIsoTimestamp(bytes: Buffer, start: number): Rfc3164Timestamp {
+function readIsoTimestamp(bytes: Buffer, start: number, zone: TimeZone): Rfc3164Timestamp {
   const sp = bytes.indexOf(SP, start);
   const end = sp < 0 ? bytes.length : sp;
   const text = decodeUtf8(bytes, start, end);
-  return { date: parseRfc3339(bytes, start, end, ISO_OPTIONS), text: text.text, invalidUtf8: !text.valid, end };
+  // An offset is 'Z' or '±hh:mm' at the very end; the date part has no ':' five bytes from its end.
+  const zoneless = !(byteAt(bytes, end - 1) === Z || ((byteAt(bytes, end - 6) === PLUS || byteAt(bytes, end - 6) === DASH) && byteAt(bytes, end - 3) === COLON));
+  return { date: parseRfc3339(bytes, start, end, { maxFractionDigits: 9, offsetRequired: false, zone }), text: text.text, invalidUtf8: !text.valid, end, zoneless };
 }
 
 interface BsdFields {
@@ -53,7 +64,7 @@ interface BsdFields {
   end: number;
 }
 
-function readBsdTimestamp(bytes: Buffer, start: number, receivedAt: Date): Rfc3164Timestamp | undefined {
+function readBsdTimestamp(bytes: Buffer, start: number, receivedAt: Date, zone: TimeZone): Rfc3164Timestamp | undefined {
   const fields = readBsdFields(bytes, start);
   if (fields === undefined) return undefined;
   let end = fields.end;
@@ -62,11 +73,12 @@ function readBsdTimestamp(bytes: Buffer, start: number, receivedAt: Date): Rfc31
   const after = byteAt(bytes, end);
   if (after >= 0 && after !== SP) return undefined;
   return {
-    date: fields.year >= 0 ? utcDate({ ...fields, year: fields.year }) : inferYear(fields, receivedAt),
+    date: fields.year >= 0 ? zone.instant({ ...fields, year: fields.year }) : inferYear(fields, receivedAt, zone),
     // The shape check admitted only ASCII letters, digits, SP, ':' and '.', so latin1 is exact.
     text: bytes.toString('latin1', start, fields.end),
     invalidUtf8: false,
     end,
+    zoneless: true,
   };
 }
 
@@ -122,16 +134,18 @@ function readDay(bytes: Buffer, start: number): { value: number; next: number } 
 }
 
 /**
- * BSD timestamps have no year. Take the most recent year (of receivedAt's year + 1, that year, and
- * the one before) that puts the time no more than a day after receivedAt: a December message
+ * BSD timestamps have no year. Take the latest year (of receivedAt's year + 1, that year, and the
+ * one before) that puts the time no more than a month after receivedAt: a December message
  * received in January gets the previous year, a sender whose clock is a little ahead at New Year
- * gets the next one, and a day of slack absorbs clock skew and zone differences.
+ * gets the next one, and a sender whose clock is days fast keeps this year rather than being
+ * pushed a year into the past. (How far ahead a timestamp may be before it is not believed at all
+ * is the event-time policy's call, pipeline/time/policy.ts, which keeps the year read here.)
  */
-function inferYear(fields: Omit<DateFields, 'year'>, receivedAt: Date): Date | undefined {
-  const latest = receivedAt.getTime() + ONE_DAY_MS;
+function inferYear(fields: Omit<DateFields, 'year'>, receivedAt: Date, zone: TimeZone): Date | undefined {
+  const latest = receivedAt.getTime() + YEAR_INFERENCE_FUTURE_MS;
   const year = receivedAt.getUTCFullYear();
   for (const candidate of [year + 1, year, year - 1]) {
-    const date = utcDate({ ...fields, year: candidate });
+    const date = zone.instant({ ...fields, year: candidate });
     if (date !== undefined && date.getTime() <= latest) return date;
   }
   return undefined;

@@ -31,7 +31,7 @@ export function parseRfc3164(bytes: Buffer, opts: ParseOptions): ParseOutcome {
   const warnings: string[] = [];
   const msg: SyslogMessage = { format: 'rfc3164', ...priorityFields(pri.priority), message: '', warnings };
 
-  const timestamp = readRfc3164Timestamp(bytes, pri.end, opts.receivedAt);
+  const timestamp = readRfc3164Timestamp(bytes, pri.end, opts.receivedAt, opts.timeZone);
   if (timestamp === undefined) {
     warnings.push('no_timestamp', 'no_hostname');
     readContent(bytes, pri.end, msg);
@@ -40,6 +40,7 @@ export function parseRfc3164(bytes: Buffer, opts: ParseOptions): ParseOutcome {
   msg.timestampText = timestamp.text;
   if (timestamp.date === undefined) warnings.push('bad_timestamp');
   else msg.timestamp = timestamp.date;
+  if (timestamp.zoneless && opts.timeZone !== undefined && !opts.timeZone.isUtc) msg.timeZone = opts.timeZone.name;
   if (timestamp.invalidUtf8) warnings.push('invalid_utf8');
 
   let pos = byteAt(bytes, timestamp.end) === SP ? timestamp.end + 1 : timestamp.end;

@@ -4,12 +4,15 @@
  */
 import { byteAt, COLON, DASH, DOT, isDigit, readDigits } from './bytes';
 import { fractionToMillis, utcDate } from './calendar';
+import type { TimeZone } from '../../time/zone';
 
 export interface Rfc3339Options {
   /** RFC 5424 allows 1..6 digits (its own example with 9 is "invalid"); RFC 3164 senders use up to 9. */
   maxFractionDigits: number;
-  /** RFC 5424 requires the offset; timestamps without one are read as UTC when this is false. */
+  /** RFC 5424 requires the offset; timestamps without one are read in `zone` when this is false. */
   offsetRequired: boolean;
+  /** The zone of a timestamp without an offset (default UTC). */
+  zone?: TimeZone | undefined;
 }
 
 const T = 0x54;
@@ -48,7 +51,7 @@ export function parseRfc3339(bytes: Buffer, start: number, end: number, options:
 
   const offsetMinutes = readOffset(bytes, i, end, options.offsetRequired);
   if (offsetMinutes === undefined) return undefined;
-  const date = utcDate({
+  const fields = {
     year: readDigits(bytes, start, 4),
     month: readDigits(bytes, start + 5, 2),
     day: readDigits(bytes, start + 8, 2),
@@ -56,13 +59,18 @@ export function parseRfc3339(bytes: Buffer, start: number, end: number, options:
     minute,
     second,
     millisecond,
-  });
+  };
+  if (offsetMinutes === null) return options.zone ? options.zone.instant(fields) : utcDate(fields);
+  const date = utcDate(fields);
   return date === undefined ? undefined : new Date(date.getTime() - offsetMinutes * 60_000);
 }
 
-/** Minutes east of UTC for the offset filling exactly `bytes[start, end)`, or undefined. */
-function readOffset(bytes: Buffer, start: number, end: number, required: boolean): number | undefined {
-  if (start === end) return required ? undefined : 0;
+/**
+ * Minutes east of UTC for the offset filling exactly `bytes[start, end)`; null when there is none
+ * (and none is required); undefined when it is not a valid offset.
+ */
+function readOffset(bytes: Buffer, start: number, end: number, required: boolean): number | null | undefined {
+  if (start === end) return required ? undefined : null;
   const sign = byteAt(bytes, start);
   // RFC 5424 §6.2.3: "T" and "Z" MUST be upper case, so 'z' is not an offset.
   if (sign === Z) return end === start + 1 ? 0 : undefined;

@@ -1,3 +1,5 @@
+import type { TimeZone } from '../../time/zone';
+
 /**
  * What the syslog parsers return. Parsers are pure functions over the exact received bytes: they
  * never throw, never mutate their input, and always say what they could not understand.
@@ -20,6 +22,8 @@ export interface SyslogMessage {
   timestamp?: Date;
   /** The timestamp exactly as written in the message. */
   timestampText?: string;
+  /** The configured zone a timestamp without one was read in, when that zone is not UTC. */
+  timeZone?: string;
   hostname?: string;
   /** RFC 5424 APP-NAME, or the RFC 3164 TAG without its [pid]. */
   appName?: string;
@@ -48,4 +52,6 @@ export type SyslogParseErrorCode =
 export interface ParseOptions {
   /** When the message was received; RFC 3164 timestamps have no year, so the year comes from here. */
   receivedAt: Date;
+  /** The sender's zone, for timestamps that name none (RFC 3164); UTC when absent. */
+  timeZone?: TimeZone | undefined;
 }

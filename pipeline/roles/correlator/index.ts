@@ -104,8 +104,12 @@ export function startCorrelator(deps: CorrelatorDeps): RunningCorrelator {
     let st = owned.get(partition);
     if (!st) {
       const cp = await retrying(`Loading the correlator checkpoint from Redis at ${redactUrl(cfg.redis.url)}`, 'redis', () => checkpoints.load(partition));
-      const pc = cp ? PartitionCorrelator.restore(cp, router, { allowedLatenessMs: opts.allowedLatenessMs }) : new PartitionCorrelator({ allowedLatenessMs: opts.allowedLatenessMs });
+      const partitionOpts = { allowedLatenessMs: opts.allowedLatenessMs, maxFutureMs: cfg.worker.time.maxFutureMs };
+      const pc = cp ? PartitionCorrelator.restore(cp, router, partitionOpts) : new PartitionCorrelator(partitionOpts);
       if (cp) log.info({ partition, offset: cp.next, groups: pc.groups() }, `Restored correlation state of partition ${partition} from its checkpoint; replaying records after offset ${cp.next ?? '(start)'}.`);
+      if (pc.restoredClamped > 0) {
+        log.warn({ partition, clamped: pc.restoredClamped }, `The checkpoint of partition ${partition} had event time beyond now + worker.time.maxFutureMs (saved after a message with a timestamp in the future); pulled ${pc.restoredClamped} times back to now so later events are not all late.`);
+      }
       st = { pc, lastArrival: Date.now(), lastCheckpoint: Date.now(), dirty: false };
       owned.set(partition, st);
     }
@@ -183,6 +187,11 @@ export function startCorrelator(deps: CorrelatorDeps): RunningCorrelator {
   }
 
   function count(st: Owned, partition: number): void {
+    if (st.pc.futureClamped > 0) {
+      metrics.timeCorrected.inc({ direction: 'future' }, st.pc.futureClamped);
+      log.warn({ partition, records: st.pc.futureClamped }, `${st.pc.futureClamped} correlation observations were stamped more than worker.time.maxFutureMs ahead of their receive time (from a worker of an older version); taken at their receive time.`);
+      st.pc.futureClamped = 0;
+    }
     const c = st.pc.takeCounters();
     if (c.late > 0) {
       metrics.dropped.inc({ stage: 'correlate', reason: 'late' }, c.late);

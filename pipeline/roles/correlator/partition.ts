@@ -9,16 +9,23 @@
  * above it means this state missed records (another correlator owned the partition meanwhile),
  * and the caller reloads the checkpoint and seeks back.
  *
- * Time: each record moves the partition's stream time (the newest event time seen); every engine
- * of the partition follows it, less the allowed lateness, so a quiet correlation's windows close
- * while others are busy. When the whole partition is quiet, `advanceIdle` lets event time move on
- * with the wall clock from the last event time seen — a device that stopped logging still trips
- * its absence rule.
+ * Time: each record moves the partition's stream time: the newest event time seen, but never past
+ * the record's receive time — a sender whose clock runs ahead (or one message stamped 2099) places
+ * its own observations where it says, yet cannot close everyone's windows or trip every absence
+ * rule. Every engine of the partition follows the stream time, less the allowed lateness, so a
+ * quiet correlation's windows close while others are busy. When the whole partition is quiet,
+ * `advanceIdle` lets event time move on with the wall clock from the last stream time seen — a
+ * device that stopped logging still trips its absence rule. A record stamped more than
+ * `maxFutureMs` ahead of its receive time (only records of older workers can be: the worker dates
+ * such events at their receive time) is taken at its receive time, and counted; a checkpoint whose
+ * time lies beyond now + `maxFutureMs` (saved by an older version after such a record) is pulled
+ * back on restore.
  */
 import { CorrelationEngine, type CorrelationAlert } from '../../correlate/engine';
 import type { CorrelationRule } from '../../correlate/model';
-import type { CorrelationState } from '../../correlate/state';
-import { AbsenceTracker, type AbsenceAlert, type AbsenceRecovery, type AbsenceResult, type AbsenceRule, type AbsenceState } from '../../correlate/absence';
+import { clampCorrelationState, type CorrelationState } from '../../correlate/state';
+import { AbsenceTracker, clampAbsenceState, type AbsenceAlert, type AbsenceRecovery, type AbsenceResult, type AbsenceRule, type AbsenceState } from '../../correlate/absence';
+import { DEFAULT_TIME_POLICY } from '../../time/policy';
 import type { CorrelateMessage, CorrelateRecord, CorrelationRouter } from '../../correlate/route';
 
 export interface PartitionCheckpoint {
@@ -47,6 +54,8 @@ export function emptyOutput(): CorrelatorOutput {
 
 export interface PartitionOptions {
   allowedLatenessMs: number;
+  /** How far ahead of its receive time a record's event time is believed (worker.time.maxFutureMs). */
+  maxFutureMs?: number;
 }
 
 interface EngineSlot { rule: CorrelationRule; engine: CorrelationEngine }
@@ -59,22 +68,38 @@ export class PartitionCorrelator {
   private readonly trackers = new Map<string, TrackerSlot>();
   /** Counters already reported, so callers get deltas. */
   private reported = { late: 0, duplicates: 0, absorbed: 0 };
+  /** Records whose event time was beyond their receive time + maxFutureMs, taken at receive time. */
+  futureClamped = 0;
+  /** What restore() pulled back from beyond the horizon (0: the checkpoint was sane). */
+  restoredClamped = 0;
+  private readonly maxFutureMs: number;
 
-  constructor(private readonly opts: PartitionOptions) {}
+  constructor(private readonly opts: PartitionOptions) {
+    this.maxFutureMs = opts.maxFutureMs ?? DEFAULT_TIME_POLICY.maxFutureMs;
+  }
 
-  /** Rebuilds a partition from its checkpoint under the current rules; state of removed rules is dropped. */
-  static restore(cp: PartitionCheckpoint, router: CorrelationRouter, opts: PartitionOptions): PartitionCorrelator {
+  /**
+   * Rebuilds a partition from its checkpoint under the current rules; state of removed rules is
+   * dropped, and time beyond `nowMs` + maxFutureMs is pulled back (see clampCorrelationState).
+   */
+  static restore(cp: PartitionCheckpoint, router: CorrelationRouter, opts: PartitionOptions, nowMs: number = Date.now()): PartitionCorrelator {
     if (cp.v !== 1) throw new Error(`unsupported correlator checkpoint version ${String(cp.v)}`);
     const p = new PartitionCorrelator(opts);
+    const horizon = nowMs + p.maxFutureMs;
     p.next = cp.next === null ? null : BigInt(cp.next);
-    p.maxEventMs = cp.maxEventMs;
+    p.maxEventMs = cp.maxEventMs !== null && cp.maxEventMs > horizon ? nowMs : cp.maxEventMs;
+    if (p.maxEventMs !== cp.maxEventMs) p.restoredClamped++;
     for (const [target, state] of Object.entries(cp.correlations)) {
       const rule = router.correlations.get(target);
-      if (rule) p.engines.set(target, { rule, engine: CorrelationEngine.restore([rule], state, { allowedLatenessMs: opts.allowedLatenessMs }) });
+      if (!rule) continue;
+      p.restoredClamped += clampCorrelationState(state, horizon, nowMs, opts.allowedLatenessMs, rule.timespan.ms);
+      p.engines.set(target, { rule, engine: CorrelationEngine.restore([rule], state, { allowedLatenessMs: opts.allowedLatenessMs }) });
     }
     for (const [target, state] of Object.entries(cp.absence)) {
       const rule = router.absence.get(target);
-      if (rule) p.trackers.set(target, { rule, sig: JSON.stringify(rule), tracker: AbsenceTracker.restore([rule], state, { allowedLatenessMs: opts.allowedLatenessMs }) });
+      if (!rule) continue;
+      p.restoredClamped += clampAbsenceState(state, horizon, nowMs, opts.allowedLatenessMs);
+      p.trackers.set(target, { rule, sig: JSON.stringify(rule), tracker: AbsenceTracker.restore([rule], state, { allowedLatenessMs: opts.allowedLatenessMs }) });
     }
     const c = p.counters();
     p.reported = { late: c.late, duplicates: c.duplicates, absorbed: c.absorbed };
@@ -112,10 +137,22 @@ export class PartitionCorrelator {
     }
   }
 
-  /** Applies one record; the caller has checked `offset === next` (or that next is null). */
-  apply(msg: CorrelateMessage, offset: bigint, router: CorrelationRouter, out: CorrelatorOutput): void {
+  /**
+   * Applies one record; the caller has checked `offset === next` (or that next is null). `nowMs`
+   * stands in for the receive time of records from older workers, which did not carry one.
+   */
+  apply(msg: CorrelateMessage, offset: bigint, router: CorrelationRouter, out: CorrelatorOutput, nowMs: number = Date.now()): void {
     this.next = offset + 1n;
-    const at = new Date(msg.t);
+    const received = msg.r ?? nowMs;
+    let t = msg.t;
+    if (t > received + this.maxFutureMs) {
+      t = received;
+      this.futureClamped++;
+    }
+    const at = new Date(t);
+    // Stream time stops at the receive time: see the header.
+    const progress = Math.min(t, received);
+    const streamAt = new Date(progress);
     if (msg.kind === 'correlation') {
       const rule = router.correlations.get(msg.target);
       if (!rule) {
@@ -127,7 +164,7 @@ export class PartitionCorrelator {
         slot = { rule, engine: new CorrelationEngine([rule], { allowedLatenessMs: this.opts.allowedLatenessMs }) };
         this.engines.set(msg.target, slot);
       }
-      this.collect(slot, slot.engine.observe(msg.ref, msg.fields, at, msg.id), router, out);
+      this.collect(slot, slot.engine.observe(msg.ref, msg.fields, at, msg.id, streamAt), router, out);
     } else {
       const rule = router.absence.get(msg.target);
       if (!rule) {
@@ -139,9 +176,9 @@ export class PartitionCorrelator {
         slot = { rule, sig: JSON.stringify(rule), tracker: new AbsenceTracker([rule], { allowedLatenessMs: this.opts.allowedLatenessMs }) };
         this.trackers.set(msg.target, slot);
       }
-      this.collectAbsence(slot, slot.tracker.observe(rule.id, msg.fields, at), msg.id, out);
+      this.collectAbsence(slot, slot.tracker.observe(rule.id, msg.fields, at, streamAt), msg.id, out);
     }
-    if (this.maxEventMs === null || msg.t > this.maxEventMs) this.maxEventMs = msg.t;
+    if (this.maxEventMs === null || progress > this.maxEventMs) this.maxEventMs = progress;
     this.advanceAll(this.maxEventMs - this.opts.allowedLatenessMs, router, out);
   }
 
@@ -194,7 +231,9 @@ export class PartitionCorrelator {
     for (const alert of alerts) {
       out.correlationAlerts.push({ rule: slot.rule, alert });
       const ref = { id: slot.rule.key, ...(slot.rule.name !== undefined ? { name: slot.rule.name } : {}) };
-      out.chained.push(...router.route(ref, alert.groupBy, alert.lastEventTime.getTime(), alert.alertId));
+      const t = alert.lastEventTime.getTime();
+      // A chained record is received when its inner alert fires: at the partition's stream time.
+      out.chained.push(...router.route(ref, alert.groupBy, t, alert.alertId, this.maxEventMs ?? t));
     }
   }
 

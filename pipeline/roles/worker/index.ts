@@ -3,7 +3,7 @@ import type { Client } from '@elastic/elasticsearch';
 import type { Queue } from 'bullmq';
 import type { LoadedConfig } from '../../config/load';
 import type { Validators } from '../../../schemas/validators';
-import type { Logger } from '../../telemetry/logger';
+import { redactUrl, type Logger } from '../../telemetry/logger';
 import type { Metrics } from '../../telemetry/metrics';
 import type { NotificationJob } from '../../../schemas/generated/types';
 import { ensurePipelineTopics } from '../../../connectors/kafka/client';
@@ -18,6 +18,9 @@ import type { CompiledRule } from '../../detect/load';
 import type { CorrelationRule } from '../../correlate/model';
 import { startRuleStore } from './rules';
 import { processBatch, type RawRecord, type WorkerContext } from './process-batch';
+import { SourceZones, type ZoneRuleConfig } from '../../time/source-zones';
+import { timeZone } from '../../time/zone';
+import { TimeCorrectionLog } from '../../time/report';
 import { activeFailpoint } from './failpoint';
 import { CorrelationRouter } from '../../correlate/route';
 import { absenceRuleOf } from '../../correlate/absence';
@@ -86,6 +89,11 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     channels,
     metrics,
     logger: log,
+    time: {
+      policy: { maxFutureMs: cfg.worker.time.maxFutureMs, maxPastMs: cfg.worker.time.maxPastMs },
+      zones: new SourceZones(cfg.worker.time.zones as ZoneRuleConfig[], timeZone(cfg.worker.time.defaultZone)),
+      log: new TimeCorrectionLog(log),
+    },
     ...(failpoint ? { failpoint } : {}),
     // A rule that throws is a bug in the rule (or in us): disable it rather than fail every event
     // it sees; fixing its file brings it back. The rest of the batch already runs without it.
@@ -106,7 +114,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
             signal: abort.signal,
             onRetry: (attempt, err, delayMs) => {
               metrics.retries.inc({ service: 'redis' });
-              log.warn({ attempt, delayMs, jobs: jobs.length }, `Redis at ${cfg.redis.url} did not take ${jobs.length} notification jobs (${messageOf(err)}); retrying.`);
+              log.warn({ attempt, delayMs, jobs: jobs.length }, `Redis at ${redactUrl(cfg.redis.url)} did not take ${jobs.length} notification jobs (${messageOf(err)}); retrying.`);
             },
           },
         );
@@ -117,7 +125,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
           signal: abort.signal,
           onRetry: (attempt, err, delayMs) => {
             metrics.retries.inc({ service: 'elasticsearch' });
-            log.warn({ attempt, delayMs }, `Elasticsearch at ${cfg.elasticsearch.url} did not complete ${requests.length} alert recoveries (${messageOf(err)}); retrying.`);
+            log.warn({ attempt, delayMs }, `Elasticsearch at ${redactUrl(cfg.elasticsearch.url)} did not complete ${requests.length} alert recoveries (${messageOf(err)}); retrying.`);
           },
         }),
       produceCorrelate: async (records) => {
@@ -156,7 +164,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     await retryUntilSuccess(() => ensureIndexTemplates(es, cfg.elasticsearch), {
       what: 'Elasticsearch template setup',
       signal: abort.signal,
-      onRetry: (a, err, d) => log.warn({ attempt: a, delayMs: d }, `Elasticsearch at ${cfg.elasticsearch.url} is unavailable (${messageOf(err)}); retrying.`),
+      onRetry: (a, err, d) => log.warn({ attempt: a, delayMs: d }, `Elasticsearch at ${redactUrl(cfg.elasticsearch.url)} is unavailable (${messageOf(err)}); retrying.`),
     });
     dlqProducer = kafka.producer({ allowAutoTopicCreation: false });
     await dlqProducer.connect();

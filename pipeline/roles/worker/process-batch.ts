@@ -13,6 +13,9 @@ import type { Metrics } from '../../telemetry/metrics';
 import type { Logger } from '../../telemetry/logger';
 import { messageOf } from '../../errors/catalog';
 import type { CorrelateRecord, CorrelationRouter } from '../../correlate/route';
+import { boundEventTime, DEFAULT_TIME_POLICY, type EventTimePolicy } from '../../time/policy';
+import type { SourceZones } from '../../time/source-zones';
+import type { TimeCorrectionLog } from '../../time/report';
 
 export interface RawRecord {
   topic: string;
@@ -58,6 +61,8 @@ export interface WorkerContext {
   metrics: Metrics;
   logger: Logger;
   now?: () => Date;
+  /** Event-time policy (worker.time): senders' zones and how far their timestamps are believed. */
+  time?: { policy: EventTimePolicy; zones?: SourceZones; log?: TimeCorrectionLog };
   /** Called when a rule throws on an event (after it is counted and logged): the worker disables it. */
   onRuleError?: (rule: CompiledRule, err: unknown) => void;
   /** Test hook (failpoint): called between stages so tests can kill the process at a known point. */
@@ -106,13 +111,20 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
       dead.push(deadLetter('decode', decoded.code, decoded.reason, record, now));
       continue;
     }
-    const parsed = parseSyslog(decoded.payload, { receivedAt: new Date(decoded.envelope.receivedAt) });
+    const envelope = decoded.envelope;
+    const timeZone = ctx.time?.zones?.zoneFor(envelope.source.address, envelope.listener.port);
+    const parsed = parseSyslog(decoded.payload, { receivedAt: new Date(envelope.receivedAt), timeZone });
     if (!parsed.ok) {
       parseFailures++;
       ctx.metrics.errors.inc({ stage: 'parse', error_type: parsed.code });
     }
     const id = eventDocumentId(record.topic, record.partition, record.offset);
-    const event = normalizeSyslog(decoded.envelope, decoded.payload, parsed, { topic: record.topic, partition: record.partition, offset: record.offset }, now);
+    const event = normalizeSyslog(envelope, decoded.payload, parsed, { topic: record.topic, partition: record.partition, offset: record.offset }, now);
+    const correction = boundEventTime(event, ctx.time?.policy ?? DEFAULT_TIME_POLICY);
+    if (correction !== null) {
+      ctx.metrics.timeCorrected.inc({ direction: correction });
+      ctx.time?.log?.note(envelope.source.address, correction, event.haetae.time?.skew_ms ?? 0);
+    }
     const hits = matchRules(ctx.rules(), event, (rule, err) => {
       ctx.metrics.errors.inc({ stage: 'detect', error_type: 'rule_runtime_error' });
       ctx.logger.error({ rule: rule.id, file: rule.file }, `Rule '${rule.id}' failed on an event and was treated as not matching: ${messageOf(err)}`);
@@ -131,7 +143,7 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
         if (router) {
           const ref = { id: rule.id, ...(rule.source.name ? { name: rule.source.name } : {}) };
           if (router.routes(ref)) {
-            correlate.push(...router.route(ref, event, Date.parse(event['@timestamp']), id));
+            correlate.push(...router.route(ref, event, Date.parse(event['@timestamp']), id, Date.parse(envelope.receivedAt)));
             if (!router.emitsOwnAlerts(ref)) continue;
           }
         }

@@ -36,6 +36,21 @@ describe('configuration', () => {
     expect(config.elasticsearch.eventsDataStream).toBe('logs-haetae.syslog-default');
   });
 
+  it('defaults the event-time policy and names the key of a bad time zone or network', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'haetae-empty-'));
+    expect(loadConfig({ cwd: dir, env: {} }).config.worker.time).toEqual({ maxFutureMs: 300_000, maxPastMs: 604_800_000, defaultZone: 'UTC', zones: [] });
+    const good = tmpConfig('worker:\n  time:\n    defaultZone: Europe/Berlin\n    zones:\n      - { sources: [198.51.100.0/24], zone: Asia/Seoul }\n');
+    expect(loadConfig({ cwd: good.dir, env: {}, file: good.file }).config.worker.time.zones).toEqual([{ sources: ['198.51.100.0/24'], zone: 'Asia/Seoul' }]);
+    const badZone = tmpConfig('worker:\n  time:\n    zones:\n      - { sources: [198.51.100.0/24], zone: Asia/Soul }\n');
+    expect(errorOf(() => loadConfig({ cwd: badZone.dir, env: {}, file: badZone.file })).message).toBe(
+      `config ${badZone.file}: /worker/time/zones/0/zone: time zone 'Asia/Soul' is not UTC, an offset like +09:00, or an IANA zone name like Asia/Seoul`,
+    );
+    const badNet = tmpConfig('worker:\n  time:\n    zones:\n      - { sources: [198.51.100.0/33], zone: UTC }\n');
+    expect(errorOf(() => loadConfig({ cwd: badNet.dir, env: {}, file: badNet.file })).message).toContain('/worker/time/zones/0/sources/0: \'198.51.100.0/33\' is not an IP address or CIDR network');
+    const badDefault = tmpConfig('worker:\n  time:\n    defaultZone: Local\n');
+    expect(errorOf(() => loadConfig({ cwd: badDefault.dir, env: {}, file: badDefault.file })).message).toContain('/worker/time/defaultZone: time zone \'Local\'');
+  });
+
   it('returns a frozen config', () => {
     const { config } = loadConfig({ cwd: os.tmpdir(), env: {}, file: tmpConfig('kafka:\n  clientId: x\n').file });
     expect(Object.isFrozen(config.kafka)).toBe(true);

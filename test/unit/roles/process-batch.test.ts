@@ -15,11 +15,11 @@ const rules = loadRuleText(
   'test.yml', validators.rule, problems,
 ).map((r) => r.rule);
 
-function record(offset: number, text: string | Buffer, opts: { truncated?: number } = {}): RawRecord {
+function record(offset: number, text: string | Buffer, opts: { truncated?: number; receivedAt?: Date } = {}): RawRecord {
   const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text);
   const envelope = buildEnvelope(
     { bytes, framing: 'datagram', truncated: opts.truncated !== undefined, ...(opts.truncated !== undefined ? { originalLength: opts.truncated } : {}) },
-    { transport: 'udp', source: { address: '::ffff:192.0.2.10', port: 40000 }, listener: { address: '0.0.0.0', port: 5514 }, observerHostname: 'recv1', receivedAt: new Date('2026-11-22T10:00:00.000Z') },
+    { transport: 'udp', source: { address: '::ffff:192.0.2.10', port: 40000 }, listener: { address: '0.0.0.0', port: 5514 }, observerHostname: 'recv1', receivedAt: opts.receivedAt ?? new Date('2026-11-22T10:00:00.000Z') },
   );
   return { topic: 'haetae.raw', partition: 1, offset: String(offset), key: Buffer.from('192.0.2.10'), value: encodeEnvelope(envelope) };
 }
@@ -172,9 +172,11 @@ describe('worker batch processing', () => {
     const ctx = context(f.sinks);
     ctx.rules = () => throttled;
     const line = (min: number, host: string): string => `<187>Nov 22 10:${String(min).padStart(2, '0')}:00 ${host} 457: %LINK-3-UPDOWN: Interface Gi0/1, changed state to down`;
+    // Each message received a second after it was sent.
+    const at = (offset: number, min: number, host: string): RawRecord => record(offset, line(min, host), { receivedAt: new Date(Date.parse('2026-11-22T10:00:01Z') + min * 60_000) });
     // 10:00–10:09 is one period for sw1 (three matches) and one for sw2; 10:12 opens the next.
-    await processBatch([record(30, line(0, 'sw1')), record(31, line(4, 'sw1')), record(32, line(1, 'sw2'))], ctx);
-    await processBatch([record(33, line(9, 'sw1')), record(34, line(12, 'sw1'))], ctx);
+    await processBatch([at(30, 0, 'sw1'), at(31, 4, 'sw1'), at(32, 1, 'sw2')], ctx);
+    await processBatch([at(33, 9, 'sw1'), at(34, 12, 'sw1')], ctx);
     const alerts = [...f.stored.entries()].filter(([k]) => k.startsWith('haetae-alerts/')).map(([, v]) => v as any);
     expect(alerts.map((a) => [a.alert.group_key, a.alert.window.start, a.alert.severity])).toEqual([
       ['host.hostname="sw1"', '2026-11-22T10:00:00.000Z', 'critical'],

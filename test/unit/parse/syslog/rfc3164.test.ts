@@ -115,9 +115,14 @@ describe('parseRfc3164 year inference (the BSD timestamp has no year)', () => {
     expect(msg.timestamp).toEqual(new Date('2026-06-16T11:00:00Z'));
   });
 
-  test('a time more than a day after receipt is put in the previous year', () => {
-    const msg = parse('<13>Jun 17 12:00:00 host app: m');
-    expect(msg.timestamp).toEqual(new Date('2025-06-17T12:00:00Z'));
+  test('a sender clock days fast stays in the receive year, not a year in the past', () => {
+    expect(parse('<13>Nov 24 09:00:00 host app: m', { receivedAt: new Date('2026-11-22T09:00:00Z') }).timestamp).toEqual(new Date('2026-11-24T09:00:00Z'));
+    expect(parse('<13>Jul 15 12:00:00 host app: m').timestamp).toEqual(new Date('2026-07-15T12:00:00Z'));
+  });
+
+  test('a time more than a month after receipt is put in the previous year', () => {
+    expect(parse('<13>Jul 17 12:00:00 host app: m').timestamp).toEqual(new Date('2025-07-17T12:00:00Z'));
+    expect(parse('<13>Nov 24 09:00:00 host app: m', { receivedAt: new Date('2026-10-22T09:00:00Z') }).timestamp).toEqual(new Date('2025-11-24T09:00:00Z'));
   });
 
   test('February 29 is read in a leap year', () => {
