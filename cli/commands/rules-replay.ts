@@ -56,14 +56,14 @@ export async function replay(set: RuleSet, input: string, opts: ReplayOptions, o
       const ref = { id: rule.id, ...(rule.source.name ? { name: rule.source.name } : {}) };
       if (absence.tracks(rule.id)) for (const a of absence.observe(rule.id, event, at).alerts) emit(fromAbsence(a));
       else if (engine.emitsOwnAlerts(ref)) emit({ rule: rule.id, kind: 'detection', groupBy: {}, windowStart: at.toISOString(), windowEnd: at.toISOString(), eventCount: 1 });
-      for (const c of engine.observe(ref, event, at)) emit(fromCorrelation(c));
+      for (const c of engine.observe(ref, event, at)) if (engine.raises(c)) emit(fromCorrelation(c));
     }
     // Every event's time moves the absence watermark, not only heartbeats: a quiet host is
     // noticed while the others keep logging.
     for (const a of absence.advanceWatermark(new Date(time - opts.allowedLatenessMs)).alerts) emit(fromAbsence(a));
   }
   // End of input: every window can be decided now.
-  for (const c of engine.advanceWatermark(new Date(8.64e15))) emit(fromCorrelation(c));
+  for (const c of engine.advanceWatermark(new Date(8.64e15))) if (engine.raises(c)) emit(fromCorrelation(c));
   const last = events[events.length - 1];
   if (last) for (const a of absence.advanceWatermark(new Date(last.time)).alerts) emit(fromAbsence(a));
   return { events: events.length, alerts };

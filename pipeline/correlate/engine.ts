@@ -190,6 +190,16 @@ export class CorrelationEngine {
     return targets.length === 0 || targets.some((rt) => rt.rule.generate);
   }
 
+  /**
+   * Whether a correlation alert is raised on its own (Sigma 2.1 `generate` applied to chaining): a
+   * correlation that another correlation refers to only feeds it, unless a referring correlation
+   * says `generate: true` — exactly as for detection rules. Its alerts still drive the chain.
+   */
+  raises(alert: CorrelationAlert): boolean {
+    const rt = this.runtimes.find((r) => r.id === alert.ruleId);
+    return rt === undefined || this.emitsOwnAlerts({ id: rt.id, ...(rt.rule.name !== undefined ? { name: rt.rule.name } : {}) });
+  }
+
   /** The cumulative drop counters, without walking the groups (cheap enough per batch). */
   get counters(): { lateDropped: number; absorbed: number; duplicates: number } {
     return { lateDropped: this.lateDropped, absorbed: this.absorbed, duplicates: this.duplicates };

@@ -138,7 +138,8 @@ function runCorrelationCase(set: RuleSet, correlation: CorrelationRule, file: st
     }
   }
   got.push(...engine.advanceWatermark(new Date(8.64e15)));
-  const mine = got.filter((a) => a.ruleId === correlation.key);
+  // Only alerts the pipeline raises: an inner correlation of a chain without `generate` raises none.
+  const mine = got.filter((a) => a.ruleId === correlation.key && engine.raises(a));
   const actual = mine.map((a) => ({ group: a.groupBy, count: a.eventCount }));
   const expected = spec.alerts.map((a) => ({ group: a.group ?? {}, count: a.count }));
   // Alerts are compared in the order they fire; group fields in any order.
@@ -146,7 +147,11 @@ function runCorrelationCase(set: RuleSet, correlation: CorrelationRule, file: st
   const same = actual.length === expected.length && expected.every((x, i) => canon(x.group) === canon(actual[i]!.group) && (x.count === undefined || x.count === actual[i]!.count));
   if (same) return { ...base, actual: true };
   const show = (list: Array<{ group: unknown; count?: number | undefined }>): string => (list.length === 0 ? 'no alert' : list.map((a) => `${JSON.stringify(a.group)}${a.count !== undefined ? ` ×${a.count}` : ''}`).join(', '));
-  return { ...base, actual: false, error: `expected ${show(expected)}, got ${show(actual)}` };
+  const suppressed = got.filter((a) => a.ruleId === correlation.key && !engine.raises(a)).length;
+  const why = suppressed > 0
+    ? ` (${suppressed} alert${suppressed > 1 ? 's' : ''} of this correlation fed the correlations that chain on it but ${suppressed > 1 ? 'are' : 'is'} not raised on ${suppressed > 1 ? 'their' : 'its'} own: none of them says generate: true)`
+    : '';
+  return { ...base, actual: false, error: `expected ${show(expected)}, got ${show(actual)}${why}` };
 }
 
 /**

@@ -229,8 +229,9 @@ export class PartitionCorrelator {
 
   private collect(slot: EngineSlot, alerts: CorrelationAlert[], router: CorrelationRouter, out: CorrelatorOutput): void {
     for (const alert of alerts) {
-      out.correlationAlerts.push({ rule: slot.rule, alert });
       const ref = { id: slot.rule.key, ...(slot.rule.name !== undefined ? { name: slot.rule.name } : {}) };
+      // An inner correlation of a chain raises its own alert only when a chaining one says `generate`.
+      if (router.emitsOwnAlerts(ref)) out.correlationAlerts.push({ rule: slot.rule, alert });
       const t = alert.lastEventTime.getTime();
       // A chained record is received when its inner alert fires: at the partition's stream time.
       out.chained.push(...router.route(ref, alert.groupBy, t, alert.alertId, this.maxEventMs ?? t));

@@ -3,6 +3,8 @@ import { PartitionCorrelator, emptyOutput, type CorrelatorOutput, type Partition
 import { T0, at, randomFeed, rule } from './helpers';
 
 const failed = { id: 'r-failed', name: 'failed_login' };
+/** The correlator's clock, injected: a day after the feeds start (records carry no receive time here). */
+const CLOCK = T0 + 86_400_000;
 const ok = { id: 'r-ok', name: 'successful_login' };
 
 const bruteForce = rule(`
@@ -113,7 +115,7 @@ function simulate(feed: ReturnType<typeof randomFeed>, opts: { partitions: numbe
       if (!record) continue;
       progress = true;
       const local = emptyOutput();
-      state.apply(record.message, BigInt(next), router, local);
+      state.apply(record.message, BigInt(next), router, local, CLOCK);
       applied++;
       for (const c of local.chained) append(c);
       for (const a of local.correlationAlerts) {
@@ -127,7 +129,7 @@ function simulate(feed: ReturnType<typeof randomFeed>, opts: { partitions: numbe
         // The log before each checkpoint is gone too (retention), so only a restored state can go on.
         for (let q = 0; q < opts.partitions; q++) {
           const cp = saved[q] ? (JSON.parse(saved[q]!) as PartitionCheckpoint) : null;
-          states[q] = cp ? PartitionCorrelator.restore(cp, router, options) : new PartitionCorrelator(options);
+          states[q] = cp ? PartitionCorrelator.restore(cp, router, options, CLOCK) : new PartitionCorrelator(options);
           for (let i = 0; i < Number(cp?.next ?? 0); i++) delete logs[q]![i];
         }
       }
@@ -171,10 +173,10 @@ describe('PartitionCorrelator (correlator side)', () => {
     const out = emptyOutput();
     const records = [0, 1, 2, 3].map((i) => router.route(failed, { source: { ip: '10.0.0.1' } }, at(i).getTime(), `ev-${i}`)[0]!);
     let offset = 0n;
-    for (const r of [...records, records[3]!]) p.apply(r.message, offset++, router, out); // the 4th again: a worker replay
+    for (const r of [...records, records[3]!]) p.apply(r.message, offset++, router, out, CLOCK); // the 4th again: a worker replay
     expect(out.correlationAlerts).toHaveLength(0);
     expect(p.takeCounters().duplicates).toBe(1);
-    p.apply(router.route(failed, { source: { ip: '10.0.0.1' } }, at(4).getTime(), 'ev-4')[0]!.message, offset++, router, out);
+    p.apply(router.route(failed, { source: { ip: '10.0.0.1' } }, at(4).getTime(), 'ev-4')[0]!.message, offset++, router, out, CLOCK);
     expect(out.correlationAlerts.map((a) => a.alert.eventCount)).toEqual([5]);
     expect(out.correlationAlerts[0]!.alert.eventIds).toEqual(['ev-0', 'ev-1', 'ev-2', 'ev-3', 'ev-4']);
     expect(p.next).toBe(offset);
@@ -189,8 +191,8 @@ correlation: { type: event_count, rules: [failed_login], group-by: [source.ip], 
     const router = new CorrelationRouter([few]);
     const p = new PartitionCorrelator({ allowedLatenessMs: 30_000 });
     const out = emptyOutput();
-    p.apply(router.route(failed, { source: { ip: '10.0.0.1' } }, at(10).getTime(), 'a')[0]!.message, 0n, router, out);
-    p.apply(router.route(failed, { source: { ip: '10.0.0.1' } }, at(1).getTime(), 'late')[0]!.message, 1n, router, out);
+    p.apply(router.route(failed, { source: { ip: '10.0.0.1' } }, at(10).getTime(), 'a')[0]!.message, 0n, router, out, CLOCK);
+    p.apply(router.route(failed, { source: { ip: '10.0.0.1' } }, at(1).getTime(), 'late')[0]!.message, 1n, router, out, CLOCK);
     expect(p.takeCounters().late).toBe(1);
     expect(out.correlationAlerts).toHaveLength(0);
     p.advanceIdle(60_000, router, out); // a minute of silence: not yet past 10:15
@@ -203,7 +205,7 @@ correlation: { type: event_count, rules: [failed_login], group-by: [source.ip], 
     const router1 = new CorrelationRouter([bruteForce]);
     const p = new PartitionCorrelator({ allowedLatenessMs: 0 });
     const out = emptyOutput();
-    for (let i = 0; i < 3; i++) p.apply(router1.route(failed, { source: { ip: '10.0.0.1' } }, at(i).getTime(), `e${i}`)[0]!.message, BigInt(i), router1, out);
+    for (let i = 0; i < 3; i++) p.apply(router1.route(failed, { source: { ip: '10.0.0.1' } }, at(i).getTime(), `e${i}`)[0]!.message, BigInt(i), router1, out, CLOCK);
     const lower = rule(`
 title: Brute force
 id: bf
@@ -212,11 +214,11 @@ correlation: { type: event_count, rules: [failed_login], group-by: [source.ip], 
 `);
     const router2 = new CorrelationRouter([lower]);
     p.sync(router2);
-    p.apply(router2.route(failed, { source: { ip: '10.0.0.1' } }, at(3).getTime(), 'e3')[0]!.message, 3n, router2, out);
+    p.apply(router2.route(failed, { source: { ip: '10.0.0.1' } }, at(3).getTime(), 'e3')[0]!.message, 3n, router2, out, CLOCK);
     expect(out.correlationAlerts.map((a) => a.alert.eventCount)).toEqual([4]);
     p.sync(new CorrelationRouter([]));
     expect(p.checkpoint().correlations).toEqual({});
-    p.apply(router2.route(failed, { source: { ip: '10.0.0.1' } }, at(4).getTime(), 'e4')[0]!.message, 4n, new CorrelationRouter([]), out);
+    p.apply(router2.route(failed, { source: { ip: '10.0.0.1' } }, at(4).getTime(), 'e4')[0]!.message, 4n, new CorrelationRouter([]), out, CLOCK);
     expect(out.unknownTarget).toBe(1);
   });
 
