@@ -10,7 +10,10 @@ module.exports = async function globalSetup() {
   globalThis.__haetaeStackChecked = true;
   const script = path.join(__dirname, '..', '..', 'stack', 'stack.sh');
   try {
-    execFileSync('bash', [script, 'up'], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 600_000 });
+    // The servers keep the real clock even when the tests run shifted (npm run test:shifted).
+    const env = { ...process.env };
+    for (const k of ['LD_PRELOAD', 'FAKETIME', 'FAKETIME_DONT_FAKE_MONOTONIC', 'FAKETIME_NO_CACHE']) delete env[k];
+    execFileSync('bash', [script, 'up'], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 600_000, env });
   } catch (err) {
     throw new Error(`The test stack (Kafka, Elasticsearch, Redis) could not be started: ${err.message}`);
   }
