@@ -15,6 +15,12 @@
  * before the deadline may still arrive and cancel the absence. Such heartbeats wait in the group's
  * `pending` list (sorted) and are replayed, in event-time order, when the deadline is decided.
  *
+ * Bounds: group values come from senders (a host name is whatever a message says), so a rule
+ * tracks at most `maxGroups` groups; heartbeats of further new groups are not tracked and are
+ * counted (`refusedGroups`). A group whose absence alert has been open for `forgetAfterMs` past
+ * its deadline is forgotten (`forgottenGroups`), so decommissioned devices leave the table; its next
+ * heartbeat starts tracking it afresh (without a recovery: that alert is long settled).
+ *
  * Determinism: decisions depend only on the order of calls and their values. Deadlines live in a
  * min-heap ordered by (time, rule order, group key), so groups due together are decided in the
  * same order on every replay, and alert ids are a hash of rule, group values and lastSeen.
@@ -34,7 +40,14 @@ export interface AbsenceRule {
   timespanMs: number;
   /** The timespan as written, e.g. "15m", for messages. */
   timespan: string;
+  /** Most groups tracked at once (default DEFAULT_MAX_GROUPS). */
+  maxGroups?: number;
+  /** How long after its deadline a silent group is forgotten (default DEFAULT_FORGET_AFTER_MS). */
+  forgetAfterMs?: number;
 }
+
+export const DEFAULT_MAX_GROUPS = 10_000;
+export const DEFAULT_FORGET_AFTER_MS = 7 * 86_400_000;
 
 export interface AbsenceAlert {
   ruleId: string;
@@ -71,6 +84,9 @@ export interface AbsenceState {
   watermarkMs: number | null;
   maxEventMs: number | null;
   lateDropped: number;
+  /** Absent in states saved before these counters existed. */
+  refusedGroups?: number;
+  forgottenGroups?: number;
   rules: Array<{
     ruleId: string;
     groups: Array<{
@@ -112,6 +128,8 @@ interface Group {
   pending: number[];
   /** The deadline with a live heap item; other items for this group are stale. */
   scheduledAt: number | null;
+  /** While absent: when the group is forgotten (deadline + forgetAfterMs). */
+  forgetAt: number | null;
 }
 
 interface Runtime {
@@ -139,6 +157,8 @@ export class AbsenceTracker {
   private watermark = Number.NEGATIVE_INFINITY;
   private maxEvent = Number.NEGATIVE_INFINITY;
   private lateDropped = 0;
+  private refused = 0;
+  private forgotten = 0;
 
   constructor(rules: readonly AbsenceRule[], options: AbsenceTrackerOptions = {}) {
     this.lateness = options.allowedLatenessMs ?? 0;
@@ -194,6 +214,11 @@ export class AbsenceTracker {
     return this.lateDropped;
   }
 
+  /** New groups not tracked because their rule's table was full, and silent groups forgotten, so far. */
+  get boundCounts(): { refusedGroups: number; forgottenGroups: number } {
+    return { refusedGroups: this.refused, forgottenGroups: this.forgotten };
+  }
+
   stats(): AbsenceStats {
     let groups = 0;
     let absent = 0;
@@ -211,6 +236,8 @@ export class AbsenceTracker {
       watermarkMs: fin(this.watermark),
       maxEventMs: fin(this.maxEvent),
       lateDropped: this.lateDropped,
+      refusedGroups: this.refused,
+      forgottenGroups: this.forgotten,
       rules: this.runtimes.map((rt) => ({
         ruleId: rt.rule.id,
         groups: [...rt.groups.values()].map((g) => ({
@@ -234,18 +261,27 @@ export class AbsenceTracker {
     tracker.watermark = state.watermarkMs ?? Number.NEGATIVE_INFINITY;
     tracker.maxEvent = state.maxEventMs ?? Number.NEGATIVE_INFINITY;
     tracker.lateDropped = state.lateDropped;
+    tracker.refused = state.refusedGroups ?? 0;
+    tracker.forgotten = state.forgottenGroups ?? 0;
     for (const saved of state.rules) {
       const rt = tracker.byId.get(saved.ruleId);
       if (!rt) continue;
       for (const s of saved.groups) {
         if (!Array.isArray(s.groupBy) || s.groupBy.length !== rt.rule.groupBy.length) continue;
+        // A lowered max-groups keeps the first groups of the saved table (its order is stable).
+        if (rt.groups.size >= tracker.maxGroups(rt)) {
+          tracker.refused++;
+          continue;
+        }
         const key = JSON.stringify(s.groupBy);
-        const g: Group = { key, groupBy: s.groupBy, lastSeen: s.lastSeenMs, open: s.openAlertId, pending: [...(s.pendingMs ?? [])].sort((a, b) => a - b), scheduledAt: null };
+        const g: Group = { key, groupBy: s.groupBy, lastSeen: s.lastSeenMs, open: s.openAlertId, pending: [...(s.pendingMs ?? [])].sort((a, b) => a - b), scheduledAt: null, forgetAt: null };
         rt.groups.set(key, g);
         if (g.open === null) {
           // A shorter timespan may now cover pending heartbeats: fold them in as heartbeat() would.
           tracker.absorbPending(rt, g);
           tracker.schedule(rt, g);
+        } else {
+          tracker.scheduleForget(rt, g, g.lastSeen + rt.rule.timespanMs);
         }
       }
     }
@@ -257,7 +293,11 @@ export class AbsenceTracker {
     const key = JSON.stringify(groupBy);
     const g = rt.groups.get(key);
     if (!g) {
-      const fresh: Group = { key, groupBy, lastSeen: t, open: null, pending: [], scheduledAt: null };
+      if (rt.groups.size >= this.maxGroups(rt)) {
+        this.refused++;
+        return;
+      }
+      const fresh: Group = { key, groupBy, lastSeen: t, open: null, pending: [], scheduledAt: null, forgetAt: null };
       rt.groups.set(key, fresh);
       this.schedule(rt, fresh);
       return;
@@ -282,6 +322,7 @@ export class AbsenceTracker {
   private recover(rt: Runtime, g: Group, t: number, out: AbsenceResult): void {
     out.recoveries.push({ ruleId: rt.rule.id, groupBy: this.groupObject(rt, g), alertId: g.open!, at: new Date(t) });
     g.open = null;
+    g.forgetAt = null;
     g.lastSeen = t;
     this.absorbPending(rt, g);
     this.schedule(rt, g);
@@ -301,12 +342,19 @@ export class AbsenceTracker {
       this.timers.pop();
       const rt = this.runtimes[top.order]!;
       const g = rt.groups.get(top.key);
+      if (g && g.open !== null && g.forgetAt === top.at) {
+        // Silent for forgetAfterMs past its deadline: let the table forget it.
+        rt.groups.delete(g.key);
+        this.forgotten++;
+        continue;
+      }
       if (!g || g.scheduledAt !== top.at || g.open !== null) continue; // superseded
       g.scheduledAt = null;
       const lastSeen = new Date(g.lastSeen);
       const id = alertId(rt.rule.id, `${g.key}\u0000${lastSeen.toISOString()}`);
       out.alerts.push({ ruleId: rt.rule.id, groupBy: this.groupObject(rt, g), lastSeen, deadline: new Date(top.at), alertId: id });
       g.open = id;
+      this.scheduleForget(rt, g, top.at);
       // Heartbeats that arrived early for this deadline: the first ends the silence at once.
       const next = g.pending.shift();
       if (next !== undefined) this.recover(rt, g, next, out);
@@ -318,6 +366,15 @@ export class AbsenceTracker {
     if (g.scheduledAt === at) return;
     g.scheduledAt = at;
     this.timers.push({ at, order: rt.order, key: g.key });
+  }
+
+  private maxGroups(rt: Runtime): number {
+    return rt.rule.maxGroups ?? DEFAULT_MAX_GROUPS;
+  }
+
+  private scheduleForget(rt: Runtime, g: Group, deadline: number): void {
+    g.forgetAt = deadline + (rt.rule.forgetAfterMs ?? DEFAULT_FORGET_AFTER_MS);
+    this.timers.push({ at: g.forgetAt, order: rt.order, key: g.key });
   }
 
   private groupObject(rt: Runtime, g: Group): Record<string, unknown> {
@@ -372,5 +429,7 @@ export function absenceRuleOf(rule: CompiledRule): AbsenceRule | null {
     groupBy,
     timespanMs: absence.timespanMs,
     timespan: absence.timespan,
+    maxGroups: absence.maxGroups,
+    forgetAfterMs: absence.forgetAfterMs,
   };
 }

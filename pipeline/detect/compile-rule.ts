@@ -44,7 +44,13 @@ function compileAlerting(rule: Rule, problem: (code: ErrorCode, message: string,
     }
     const timespan = block.absence.timespan;
     const m = /^([0-9]+)([smhd])$/.exec(timespan)!;
-    alerting.absence = { timespanMs: Number(m[1]) * PERIOD_UNITS[m[2]!]!, timespan };
+    const f = /^([0-9]+)([smhd])$/.exec(block.absence['forget-after'] ?? '7d')!;
+    alerting.absence = {
+      timespanMs: Number(m[1]) * PERIOD_UNITS[m[2]!]!,
+      timespan,
+      maxGroups: block.absence['max-groups'] ?? 10_000,
+      forgetAfterMs: Number(f[1]) * PERIOD_UNITS[f[2]!]!,
+    };
   }
   return alerting;
 }

@@ -35,7 +35,7 @@ export interface RuleAlerting {
    * Absence rule: matches are heartbeats, and the alert is a group with no match for this long
    * (pipeline/correlate/absence.ts). Requires groupBy; no per-match alerts.
    */
-  absence?: { timespanMs: number; timespan: string };
+  absence?: { timespanMs: number; timespan: string; maxGroups: number; forgetAfterMs: number };
 }
 
 export interface RuleExplanation {

@@ -489,6 +489,14 @@ export interface Rule {
        * How long a group may stay silent after its last match, e.g. 15m.
        */
       timespan: string;
+      /**
+       * At most this many groups (e.g. hosts) are tracked per correlate partition; heartbeats of further new groups are not tracked and are counted in haetae_dropped_total{stage="correlate",reason="absence_group_cap"}. Group values come from senders: restrict the detection to the sources you expect (e.g. source.ip|cidr) so invented host names cannot fill the table.
+       */
+      'max-groups'?: number;
+      /**
+       * A group that has been silent (its absence alert raised) this long after its deadline is forgotten: a decommissioned device stops taking a place in the table. Its next heartbeat starts tracking it again.
+       */
+      'forget-after'?: string;
     };
   };
 }

@@ -198,6 +198,11 @@ export function startCorrelator(deps: CorrelatorDeps): RunningCorrelator {
       log.warn({ partition, late: c.late, allowedLatenessMs: opts.allowedLatenessMs }, `${c.late} observations arrived later than the allowed lateness (${opts.allowedLatenessMs} ms behind the newest event time) and were not counted; raise worker.correlation.allowedLatenessMs if devices' clocks or delivery lag that much.`);
     }
     if (c.duplicates > 0) metrics.dropped.inc({ stage: 'correlate', reason: 'duplicate' }, c.duplicates);
+    if (c.refusedGroups > 0) {
+      metrics.dropped.inc({ stage: 'correlate', reason: 'absence_group_cap' }, c.refusedGroups);
+      log.warn({ partition, refused: c.refusedGroups }, `${c.refusedGroups} heartbeats of new groups were not tracked: an absence rule's table is full (haetae.absence.max-groups). If these groups are real, raise max-groups; if not (invented host names), restrict the rule's detection to the sources you expect.`);
+    }
+    if (c.forgottenGroups > 0) metrics.dropped.inc({ stage: 'correlate', reason: 'absence_forgotten' }, c.forgottenGroups);
     if (c.absorbed > 0) metrics.dropped.inc({ stage: 'correlate', reason: 'absorbed' }, c.absorbed);
   }
 

@@ -52,6 +52,17 @@ export function emptyOutput(): CorrelatorOutput {
   return { correlationAlerts: [], absenceAlerts: [], recoveries: [], chained: [], unknownTarget: 0 };
 }
 
+/** Cumulative (or, from takeCounters, since-last-call) counts of what the partition's engines set aside. */
+export interface PartitionCounters {
+  late: number;
+  duplicates: number;
+  absorbed: number;
+  /** Absence: new groups not tracked because the rule's table was full (max-groups). */
+  refusedGroups: number;
+  /** Absence: silent groups forgotten after forget-after. */
+  forgottenGroups: number;
+}
+
 export interface PartitionOptions {
   allowedLatenessMs: number;
   /** How far ahead of its receive time a record's event time is believed (worker.time.maxFutureMs). */
@@ -67,7 +78,7 @@ export class PartitionCorrelator {
   private readonly engines = new Map<string, EngineSlot>();
   private readonly trackers = new Map<string, TrackerSlot>();
   /** Counters already reported, so callers get deltas. */
-  private reported = { late: 0, duplicates: 0, absorbed: 0 };
+  private reported: PartitionCounters = { late: 0, duplicates: 0, absorbed: 0, refusedGroups: 0, forgottenGroups: 0 };
   /** Records whose event time was beyond their receive time + maxFutureMs, taken at receive time. */
   futureClamped = 0;
   /** What restore() pulled back from beyond the horizon (0: the checkpoint was sane). */
@@ -102,7 +113,7 @@ export class PartitionCorrelator {
       p.trackers.set(target, { rule, sig: JSON.stringify(rule), tracker: AbsenceTracker.restore([rule], state, { allowedLatenessMs: opts.allowedLatenessMs }) });
     }
     const c = p.counters();
-    p.reported = { late: c.late, duplicates: c.duplicates, absorbed: c.absorbed };
+    p.reported = c;
     return p;
   }
 
@@ -192,9 +203,13 @@ export class PartitionCorrelator {
   }
 
   /** Late, duplicate and absorbed observations since the last call. */
-  takeCounters(): { late: number; duplicates: number; absorbed: number } {
+  takeCounters(): PartitionCounters {
     const c = this.counters();
-    const delta = { late: c.late - this.reported.late, duplicates: c.duplicates - this.reported.duplicates, absorbed: c.absorbed - this.reported.absorbed };
+    const r = this.reported;
+    const delta = {
+      late: c.late - r.late, duplicates: c.duplicates - r.duplicates, absorbed: c.absorbed - r.absorbed,
+      refusedGroups: c.refusedGroups - r.refusedGroups, forgottenGroups: c.forgottenGroups - r.forgottenGroups,
+    };
     this.reported = c;
     return delta;
   }
@@ -207,7 +222,7 @@ export class PartitionCorrelator {
     return n;
   }
 
-  private counters(): { late: number; duplicates: number; absorbed: number } {
+  private counters(): PartitionCounters {
     let late = 0;
     let duplicates = 0;
     let absorbed = 0;
@@ -217,8 +232,15 @@ export class PartitionCorrelator {
       duplicates += st.duplicates;
       absorbed += st.absorbed;
     }
-    for (const s of this.trackers.values()) late += s.tracker.lateDroppedCount;
-    return { late, duplicates, absorbed };
+    let refusedGroups = 0;
+    let forgottenGroups = 0;
+    for (const s of this.trackers.values()) {
+      late += s.tracker.lateDroppedCount;
+      const b = s.tracker.boundCounts;
+      refusedGroups += b.refusedGroups;
+      forgottenGroups += b.forgottenGroups;
+    }
+    return { late, duplicates, absorbed, refusedGroups, forgottenGroups };
   }
 
   private advanceAll(watermarkMs: number, router: CorrelationRouter, out: CorrelatorOutput): void {

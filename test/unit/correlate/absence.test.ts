@@ -205,7 +205,7 @@ describe('absence snapshot and restore', () => {
     const state = t.snapshot();
     expect(JSON.parse(JSON.stringify(state))).toEqual(state);
     expect(state).toEqual({
-      version: 1, watermarkMs: at(1).getTime(), maxEventMs: at(1).getTime(), lateDropped: 0,
+      version: 1, watermarkMs: at(1).getTime(), maxEventMs: at(1).getTime(), lateDropped: 0, refusedGroups: 0, forgottenGroups: 0,
       rules: [
         { ruleId: 'quiet', groups: [{ groupBy: ['web1'], lastSeenMs: at(0).getTime(), openAlertId: null }] },
         { ruleId: 'cron', groups: [{ groupBy: ['web1', 'cron'], lastSeenMs: at(1).getTime(), openAlertId: null }] },
@@ -214,6 +214,47 @@ describe('absence snapshot and restore', () => {
     const restored = AbsenceTracker.restore([cron], state);
     expect(restored.stats()).toMatchObject({ groups: 1 });
     expect(restored.advanceWatermark(at(100)).alerts.map((a) => a.ruleId)).toEqual(['cron']);
+  });
+});
+
+describe('absence state is bounded against invented group values', () => {
+  const capped: AbsenceRule = { ...quiet, maxGroups: 1000, forgetAfterMs: 86_400_000 };
+
+  it('tracks at most max-groups groups, counts the rest, and so bounds checkpoints and alert storms', () => {
+    const t = new AbsenceTracker([capped]);
+    // A sender inventing 200,000 host names within a minute.
+    for (let i = 0; i < 200_000; i++) t.observe('quiet', host(`h${i}`), new Date(at(0).getTime() + Math.floor(i * 0.3)));
+    expect(t.stats().groups).toBe(1000);
+    expect(t.boundCounts.refusedGroups).toBe(199_000);
+    expect(JSON.stringify(t.snapshot()).length).toBeLessThan(100_000);
+    // One later heartbeat decides every deadline: at most max-groups alerts, not 200,000.
+    expect(t.observe('quiet', host('h0'), at(30)).alerts).toHaveLength(1000);
+  });
+
+  it('still tracks the groups it knows when the table is full', () => {
+    const t = new AbsenceTracker([{ ...quiet, maxGroups: 2 }]);
+    drive(t, [{ min: 0, host: 'web1' }, { min: 0, host: 'web2' }, { min: 1, host: 'invented' }]);
+    expect(t.boundCounts.refusedGroups).toBe(1);
+    expect(drive(t, [{ min: 10, host: 'web1' }, { min: 30, host: 'web1' }]).map((x) => [x.kind, x.group])).toEqual([['alert', { 'host.hostname': 'web2' }], ['alert', { 'host.hostname': 'web1' }], ['recovery', { 'host.hostname': 'web1' }]]);
+  });
+
+  it('forgets a group silent for forget-after past its deadline, freeing its place; it is tracked afresh when it returns', () => {
+    const t = new AbsenceTracker([{ ...quiet, maxGroups: 2, forgetAfterMs: 60 * 60_000 }]);
+    drive(t, [{ min: 0, host: 'old' }, { min: 0, host: 'web1' }]);
+    // old's deadline is 0:15; it is forgotten at 1:15 while web1 keeps logging.
+    const steps = Array.from({ length: 10 }, (_, i) => ({ min: 10 * (i + 1), host: 'web1' }));
+    expect(drive(t, steps).map((x) => [x.kind, x.group])).toEqual([['alert', { 'host.hostname': 'old' }]]);
+    expect(t.boundCounts.forgottenGroups).toBe(1);
+    expect(t.stats()).toMatchObject({ groups: 1, absent: 0 });
+    // Its place is free again, and the state after a restart forgets on the same schedule.
+    drive(t, [{ min: 101, host: 'new' }]);
+    expect(t.stats().groups).toBe(2);
+    const restored = AbsenceTracker.restore([{ ...quiet, maxGroups: 2, forgetAfterMs: 60 * 60_000 }], t.snapshot());
+    expect(restored.boundCounts).toEqual({ refusedGroups: 0, forgottenGroups: 1 });
+    // web1 (last seen 1:40, due 1:55) and new (1:41, due 1:56) both fell silent; web1's heartbeat at 3:20 ends its silence.
+    expect(drive(restored, [{ min: 200, host: 'web1' }]).map((x) => [x.kind, x.group])).toEqual([
+      ['alert', { 'host.hostname': 'web1' }], ['alert', { 'host.hostname': 'new' }], ['recovery', { 'host.hostname': 'web1' }],
+    ]);
   });
 });
 
@@ -229,8 +270,10 @@ describe('absence rules in the rule format', () => {
     const { rules, problems } = load('  severity: high\n  group-by: [host.hostname]\n  absence:\n    timespan: 15m\n');
     expect(problems).toEqual([]);
     const rule = rules[0]!.rule;
-    expect(rule.alerting.absence).toEqual({ timespanMs: 900_000, timespan: '15m' });
-    expect(absenceRuleOf(rule)).toEqual({ id: 'q1', name: 'quiet_host', title: 'Quiet', level: 'high', groupBy: ['host.hostname'], timespanMs: 900_000, timespan: '15m' });
+    expect(rule.alerting.absence).toEqual({ timespanMs: 900_000, timespan: '15m', maxGroups: 10_000, forgetAfterMs: 7 * 86_400_000 });
+    expect(absenceRuleOf(rule)).toEqual({ id: 'q1', name: 'quiet_host', title: 'Quiet', level: 'high', groupBy: ['host.hostname'], timespanMs: 900_000, timespan: '15m', maxGroups: 10_000, forgetAfterMs: 7 * 86_400_000 });
+    const bounded = load('  group-by: [host.hostname]\n  absence: { timespan: 15m, max-groups: 500, forget-after: 2d }\n').rules[0]!.rule;
+    expect(bounded.alerting.absence).toEqual({ timespanMs: 900_000, timespan: '15m', maxGroups: 500, forgetAfterMs: 2 * 86_400_000 });
   });
 
   it('a rule without absence has no absence rule', () => {
