@@ -27,8 +27,9 @@
  */
 import { alertId } from '../alert/build';
 import { getField } from '../detect/field';
-import { aggregate, conditionHolds, firesEarly } from './aggregate';
+import { conditionHolds, firesEarly } from './aggregate';
 import { countBefore, insertSorted, valueOf, type Entry } from './entries';
+import { WindowAggregate } from './window';
 import { MinHeap } from './heap';
 import type { CorrelationRule } from './model';
 import { resolveCorrelations } from './resolve';
@@ -88,6 +89,8 @@ interface Group {
   firedUntil: number | null;
   /** When this group's current window closes; the heap item with this time is the live one. */
   scheduledAt: number | null;
+  /** The running aggregate of the current window (entries[0, win.n)); null until first needed. */
+  win: WindowAggregate | null;
 }
 
 interface Runtime {
@@ -258,7 +261,7 @@ export class CorrelationEngine {
         const key = JSON.stringify(s.groupBy);
         const entries: Entry[] = s.entries.filter(([, , r]) => r < rt.rule.rules.length).map(([t, seq, r, v, id]) => (id !== undefined ? { t, seq, r, v, id } : { t, seq, r, v }));
         const ids = entries.some((e) => e.id !== undefined) ? new Set(entries.flatMap((e) => (e.id !== undefined ? [e.id] : []))) : null;
-        const g: Group = { key, groupBy: s.groupBy, entries, ids, firedUntil: s.firedUntilMs, scheduledAt: null };
+        const g: Group = { key, groupBy: s.groupBy, entries, ids, firedUntil: s.firedUntilMs, scheduledAt: null, win: null };
         rt.groups.set(key, g);
         const first = g.entries[0];
         engine.schedule(rt, g, first ? first.t + rt.rule.timespan.ms : g.firedUntil);
@@ -281,22 +284,30 @@ export class CorrelationEngine {
     const key = JSON.stringify(groupBy);
     let g = rt.groups.get(key);
     if (!g) {
-      g = { key, groupBy, entries: [], ids: null, firedUntil: null, scheduledAt: null };
+      g = { key, groupBy, entries: [], ids: null, firedUntil: null, scheduledAt: null, win: null };
       rt.groups.set(key, g);
     }
     if (g.firedUntil !== null && t < g.firedUntil) {
       this.absorbed++;
       return;
     }
+    let entry: Entry;
     if (id !== undefined) {
       if (g.ids?.has(id)) {
         this.duplicates++;
         return;
       }
       (g.ids ??= new Set()).add(id);
-      insertSorted(g.entries, { t, seq, r, v: valueOf(rt.rule, event), id });
+      entry = { t, seq, r, v: valueOf(rt.rule, event), id };
     } else {
-      insertSorted(g.entries, { t, seq, r, v: valueOf(rt.rule, event) });
+      entry = { t, seq, r, v: valueOf(rt.rule, event) };
+    }
+    const at = insertSorted(g.entries, entry);
+    // Keep the window's running aggregate: an entry before its start moves the window (recomputed
+    // by settle), one inside it joins it, one after its end does not count yet.
+    if (g.win) {
+      if (at === 0) g.win = null;
+      else if (t < g.win.end) g.win.add(entry, at === g.win.n);
     }
     this.settle(rt, g, out);
   }
@@ -316,13 +327,23 @@ export class CorrelationEngine {
       const end = start + span;
       const closed = end <= this.watermark;
       if (rt.early || closed) {
-        const n = countBefore(g.entries, end);
-        const value = aggregate(rt.rule, g.entries, n);
+        let n: number;
+        let value: number;
+        if (rt.rule.type === 'event_count') {
+          // A count needs no running state: a binary search finds the window's end.
+          n = countBefore(g.entries, end);
+          value = n;
+        } else {
+          if (!g.win || g.win.start !== start) g.win = new WindowAggregate(rt.rule, g.entries, start);
+          n = g.win.n;
+          value = g.win.value(g.entries);
+        }
         if (conditionHolds(rt.rule, value)) {
           this.fire(rt, g, start, end, n, value, out);
           const consumed = g.entries.splice(0, n);
           if (g.ids) for (const e of consumed) if (e.id !== undefined) g.ids.delete(e.id);
           g.firedUntil = end;
+          g.win = null;
           continue;
         }
       }
@@ -332,6 +353,7 @@ export class CorrelationEngine {
       }
       const slid = g.entries.shift()!; // the window closed without firing: slide to the next event
       if (slid.id !== undefined) g.ids?.delete(slid.id);
+      g.win?.slide(slid, g.entries);
     }
   }
 

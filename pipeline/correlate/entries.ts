@@ -16,12 +16,13 @@ export interface Entry {
   id?: string;
 }
 
-/** Entries arrive mostly in order, so search back from the end (usually zero steps). */
-export function insertSorted(entries: Entry[], e: Entry): void {
+/** Entries arrive mostly in order, so search back from the end (usually zero steps). Returns where `e` went. */
+export function insertSorted(entries: Entry[], e: Entry): number {
   let i = entries.length;
   while (i > 0 && (entries[i - 1]!.t > e.t || (entries[i - 1]!.t === e.t && entries[i - 1]!.seq > e.seq))) i--;
   if (i === entries.length) entries.push(e);
   else entries.splice(i, 0, e);
+  return i;
 }
 
 /** Number of entries with t < end (binary search; entries are sorted by t). */
