@@ -10,7 +10,7 @@ import { DEFAULT_MAPPINGS, displayPath, reportText, validateRules } from './comm
 import { formatImportReport, importReportJson, importSigma } from './commands/import-sigma';
 import { compileValidators } from '../schemas/validators';
 import path from 'node:path';
-import { listFailed, retryFailed } from './commands/notify';
+import { formatFailedJob, listFailed, retryFailed } from './commands/notify';
 import { matchEvents } from './commands/rules-match';
 import { formatReplayAlert, replay } from './commands/rules-replay';
 import { parseDuration } from './duration';
@@ -243,7 +243,7 @@ Roles:
       try {
         const { total, jobs } = await listFailed(queue, opts.limit);
         for (const j of jobs) {
-          process.stdout.write(opts.json ? `${JSON.stringify(j)}\n` : `${j.id}  ${j.failedAt ?? '-'}  rule=${j.rule}  attempts=${j.attempts}  ${j.reason}\n`);
+          process.stdout.write(`${opts.json ? JSON.stringify(j) : formatFailedJob(j)}\n`);
         }
         if (!opts.json) process.stderr.write(`${total} failed notification job${total === 1 ? '' : 's'}\n`);
       } finally {

@@ -1,4 +1,4 @@
-import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { Queue, type ConnectionOptions, type JobsOptions, type RedisQueueBackend } from 'bullmq';
 import type { NotificationJob } from '../../schemas/generated/types';
 
 export interface QueueSettings {
@@ -43,4 +43,16 @@ export function jobOptions(s: QueueSettings, jobId: string): JobsOptions {
     removeOnComplete: { age: s.keepCompletedHours * 3600 },
     removeOnFail: false,
   };
+}
+
+/**
+ * The live state of a BullMQ queue's or worker's Redis connections, for /readyz: 'ready', or the
+ * ioredis status of the first one that is not ('reconnecting' while Redis is down). These are
+ * the connections BullMQ itself uses, so an idle notifier reports an outage too.
+ */
+export function redisStatus(q: { getBackend(): RedisQueueBackend }): () => string {
+  const clients: Array<{ status: string }> = [];
+  const backend = q.getBackend();
+  for (const client of [backend.client, backend.blockingClient]) void client?.then((c) => { clients.push(c); }, () => undefined);
+  return () => (clients.length === 0 ? 'connecting' : clients.find((c) => c.status !== 'ready')?.status ?? 'ready');
 }

@@ -1,6 +1,6 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import { errors } from '@elastic/elasticsearch';
-import type { Logger } from '../../pipeline/telemetry/logger';
+import { redactUrl, type Logger } from '../../pipeline/telemetry/logger';
 import type { Metrics } from '../../pipeline/telemetry/metrics';
 import { messageOf } from '../../pipeline/errors/catalog';
 import { retryUntilSuccess } from '../../pipeline/delivery/retry';
@@ -50,6 +50,8 @@ export interface BulkWriterOptions {
   signal?: AbortSignal;
   /** Make the documents searchable before returning (tests, the CLI); off in the pipeline. */
   refresh?: boolean;
+  /** Told each time documents are held for a retry (the role reports itself not ready until the call returns). */
+  onRetry?: (reason: string) => void;
 }
 
 /**
@@ -76,7 +78,8 @@ export async function writeBulk(client: Client, items: readonly BulkItem[], opts
         isPermanent: isPermanentRequestError,
         onRetry: (attempt, err, delayMs) => {
           opts.metrics.retries.inc({ service: 'elasticsearch' });
-          opts.logger.warn({ attempt, delayMs, documents: todo.length }, `Elasticsearch at ${opts.url} is unavailable (${messageOf(err)}); holding ${todo.length} documents and retrying.`);
+          opts.onRetry?.(messageOf(err));
+          opts.logger.warn({ attempt, delayMs, documents: todo.length }, `Elasticsearch at ${redactUrl(opts.url)} is unavailable (${messageOf(err)}); holding ${todo.length} documents and retrying.`);
         },
       },
     );
@@ -90,6 +93,7 @@ export async function writeBulk(client: Client, items: readonly BulkItem[], opts
     if (retry.length > 0) {
       const delay = Math.min(30_000, 250 * 2 ** Math.min(round, 7));
       opts.metrics.retries.inc({ service: 'elasticsearch' }, retry.length);
+      opts.onRetry?.(lastReason);
       opts.logger.warn({ documents: retry.length, delayMs: delay }, `Elasticsearch asked to retry ${retry.length} documents (${lastReason}); retrying.`);
       await new Promise((r) => setTimeout(r, delay));
       if (opts.signal?.aborted) throw new Error('shutting down with documents not yet accepted by Elasticsearch');

@@ -1,8 +1,17 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { estypes } from '@elastic/elasticsearch';
+import { applyToExistingStream, planLifecycle, type LifecyclePlan, type LifecycleSettings } from './lifecycle';
 
 type Properties = Record<string, estypes.MappingProperty>;
 
+/**
+ * Lucene refuses a term over 32,766 UTF-8 bytes, and Elasticsearch then refuses the whole document:
+ * one sender-made long value would keep its event out of search. Every indexed string field
+ * therefore has an `ignore_above`, counted in UTF-16 units: one unit is at most 3 UTF-8 bytes (a
+ * 4-byte character is two units), so 8,191 units are at most 24,573 bytes. Longer values stay in
+ * _source; only their term is skipped. Plain keywords use 1,024, well inside the limit.
+ */
+const MAX_TERM_CHARS = 8191;
 const keyword = (ignoreAbove = 1024): estypes.MappingProperty => ({ type: 'keyword', ignore_above: ignoreAbove });
 const obj = (properties: Properties): estypes.MappingProperty => ({ properties });
 
@@ -43,7 +52,9 @@ export function eventMappings(): estypes.MappingTypeMapping {
           msgid: keyword(),
           // SD-IDs and param names are sender-chosen: mapping them as dynamic objects would let
           // one chatty device explode the field count; 'flattened' indexes them as keywords of one field.
-          structured_data: { type: 'flattened' },
+          // Its keyed terms are "SD-ID.param\0value"; the parser caps both names at 32 bytes
+          // (RFC 5424 SD-NAME), so 8,191 units of value plus the key stay under the term limit.
+          structured_data: { type: 'flattened', ignore_above: MAX_TERM_CHARS },
         }),
       }),
       host: obj({ hostname: keyword(), name: keyword() }),
@@ -106,14 +117,16 @@ export function alertEventMappings(): estypes.MappingTypeMapping {
   };
 }
 
-async function ensureIndex(client: Client, index: string, mappings: estypes.MappingTypeMapping): Promise<void> {
+async function ensureIndex(client: Client, index: string, mappings: estypes.MappingTypeMapping, replicas: number): Promise<void> {
   if (await client.indices.exists({ index })) {
     // Adding fields is allowed on an existing index: an upgrade brings its new fields along.
     await client.indices.putMapping({ index, ...mappings });
+    // Replicas are a dynamic setting: a changed elasticsearch.replicas applies at the next start.
+    await client.indices.putSettings({ index, settings: { number_of_replicas: replicas } });
     return;
   }
   try {
-    await client.indices.create({ index, settings: { number_of_replicas: 0 }, mappings });
+    await client.indices.create({ index, settings: { number_of_replicas: replicas }, mappings });
   } catch (err) {
     // Two workers starting together both see "missing"; the loser's error is harmless.
     if (!String((err as { message?: string }).message).includes('resource_already_exists_exception')) throw err;
@@ -121,11 +134,36 @@ async function ensureIndex(client: Client, index: string, mappings: estypes.Mapp
 }
 
 /**
+ * A template applies to the next backing index only; an existing data stream keeps writing with
+ * the mapping it was created with. Updatable changes (new fields, a new `ignore_above`) are put on
+ * its write index now; a change the write index cannot take (a field's type) makes the stream
+ * roll over lazily, so the next event lands in a backing index made from the new template.
+ */
+async function updateLiveStream(client: Client, dataStream: string): Promise<void> {
+  try {
+    await client.indices.putMapping({ index: dataStream, write_index_only: true, ...eventMappings() });
+  } catch (err) {
+    const status = (err as { meta?: { statusCode?: number } }).meta?.statusCode;
+    if (status === 404) return; // the stream is created, from the template, by its first event
+    if (status !== 400) throw err;
+    await client.indices.rollover({ alias: dataStream, lazy: true });
+  }
+}
+
+/**
  * Installs (or updates) the events index template — a data stream — and creates the alerts index.
  * Priority 500 wins over the built-in `logs-*-*` template (priority 100) of the default
  * distribution, which would otherwise apply its own mappings (and LogsDB mode in 9.x).
+ * Replicas (elasticsearch.replicas) and the lifecycle (elasticsearch.lifecycle: ILM where the
+ * cluster has it, else a data stream lifecycle) go into the template and onto the existing
+ * stream; the plan returned says which lifecycle applies.
  */
-export async function ensureIndexTemplates(client: Client, names: { eventsDataStream: string; alertsIndex: string; alertEventsIndex?: string }): Promise<void> {
+export async function ensureIndexTemplates(
+  client: Client,
+  names: { eventsDataStream: string; alertsIndex: string; alertEventsIndex?: string; replicas?: number; lifecycle?: LifecycleSettings },
+): Promise<LifecyclePlan> {
+  const replicas = names.replicas ?? 0;
+  const lifecycle = await planLifecycle(client, names.eventsDataStream, names.lifecycle);
   await client.indices.putIndexTemplate({
     // One template per data stream name, so two configurations on one cluster do not fight over it.
     name: `haetae-${names.eventsDataStream}`,
@@ -133,11 +171,15 @@ export async function ensureIndexTemplates(client: Client, names: { eventsDataSt
     data_stream: {},
     priority: 500,
     template: {
-      settings: { number_of_replicas: 0, 'index.mapping.total_fields.limit': 2000 },
+      settings: { number_of_replicas: replicas, 'index.mapping.total_fields.limit': 2000, ...lifecycle.template.settings },
       mappings: eventMappings(),
+      ...(lifecycle.template.lifecycle ? { lifecycle: lifecycle.template.lifecycle } : {}),
     },
     _meta: { managed_by: 'haetae', description: 'haetae normalized events (ECS)' },
   });
-  await ensureIndex(client, names.alertsIndex, alertMappings());
-  if (names.alertEventsIndex) await ensureIndex(client, names.alertEventsIndex, alertEventMappings());
+  await updateLiveStream(client, names.eventsDataStream);
+  await applyToExistingStream(client, names.eventsDataStream, replicas, lifecycle);
+  await ensureIndex(client, names.alertsIndex, alertMappings(), replicas);
+  if (names.alertEventsIndex) await ensureIndex(client, names.alertEventsIndex, alertEventMappings(), replicas);
+  return lifecycle;
 }

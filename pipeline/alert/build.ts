@@ -5,8 +5,9 @@ import { getField } from '../detect/field';
 
 /**
  * Alert ids are a hash of what makes the alert unique — the rule and the triggering event's
- * document id (itself derived from topic/partition/offset) — so reprocessing a record after a
- * crash produces the same id, and the alerts index and the job queue both deduplicate on it.
+ * document id (itself derived from the envelope's receiver-assigned id, or topic/partition/offset
+ * for older records) — so reprocessing a record after a crash, or a copy of it Kafka stored twice,
+ * produces the same id, and the alerts index and the job queue both deduplicate on it.
  */
 export function alertId(ruleId: string, groupKey: string): string {
   return createHash('sha256').update(ruleId).update('\u0000').update(groupKey).digest('hex').slice(0, 32);

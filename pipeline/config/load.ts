@@ -4,8 +4,10 @@ import YAML from 'yaml';
 import { HaetaeError, messageOf } from '../errors/catalog';
 import { compileValidators, describeErrors, type HaetaeConfig } from '../../schemas/validators';
 import { applyEnvOverrides } from './env';
+import { checkMessageFitsKafka } from './kafka-limits';
 import { timeZone } from '../time/zone';
 import { SourceZones, type ZoneRuleConfig } from '../time/source-zones';
+import { SenderMatch } from '../envelope/sender-match';
 
 /** The validated, defaulted, frozen configuration plus where it came from. */
 export interface LoadedConfig {
@@ -26,9 +28,10 @@ type WorkerSection = NonNullable<HaetaeConfig['worker']>;
 type ResolvedDefaults = {
   readonly [K in Exclude<keyof HaetaeConfig, 'notifier' | 'worker'>]-?: DeepReadonly<Required<NonNullable<HaetaeConfig[K]>>>;
 } & {
-  readonly worker: DeepReadonly<Required<Omit<WorkerSection, 'correlation' | 'time'>>> & {
+  readonly worker: DeepReadonly<Required<Omit<WorkerSection, 'correlation' | 'time' | 'syslog'>>> & {
     readonly correlation: DeepReadonly<Required<NonNullable<WorkerSection['correlation']>>>;
     readonly time: DeepReadonly<Required<NonNullable<WorkerSection['time']>>>;
+    readonly syslog: DeepReadonly<Required<NonNullable<WorkerSection['syslog']>>>;
   };
 } & {
   readonly notifier: DeepReadonly<Required<Omit<NonNullable<HaetaeConfig['notifier']>, 'webhook'>>> & {
@@ -61,6 +64,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   }
   const config = raw as unknown as LoadedConfig['config'];
   checkTimeZones(config, file);
+  checkMessageFitsKafka(config.receiver.maxMessageBytes, config.kafka.maxBatchBytes, 'kafka.maxBatchBytes', file);
   resolveSecretFile(raw);
   return { config: deepFreeze(config), file, baseDir: file ? path.dirname(file) : cwd };
 }
@@ -96,11 +100,17 @@ function checkTimeZones(config: LoadedConfig['config'], file: string | null): vo
   }
   try {
     new SourceZones(time.zones as ZoneRuleConfig[]);
+    withoutHostname(config);
   } catch (err) {
-    // SourceZones names the entry as worker.time.zones[i].key; the config errors use JSON pointers.
-    const message = messageOf(err).replace(/^worker\.time\.zones\[(\d+)\]\.(\w+)(?:\[(\d+)\])?/, (_m, i: string, key: string, j?: string) => `/worker/time/zones/${i}/${key}${j !== undefined ? `/${j}` : ''}`);
+    // The matchers name an entry as worker.time.zones[i].key; the config errors use JSON pointers.
+    const message = messageOf(err).replace(/^worker\.(\w+)\.(\w+)\[(\d+)\]\.(\w+)(?:\[(\d+)\])?/, (_m, section: string, list: string, i: string, key: string, j?: string) => `/worker/${section}/${list}/${i}/${key}${j !== undefined ? `/${j}` : ''}`);
     throw new HaetaeError('HAETAE_CONFIG_INVALID', [file ?? '(defaults)', message]);
   }
+}
+
+/** The RFC 3164 senders configured as sending no hostname (worker.syslog.withoutHostname). */
+export function withoutHostname(config: LoadedConfig['config']): SenderMatch<boolean> {
+  return new SenderMatch(config.worker.syslog.withoutHostname.map((s) => ({ ...s, value: true })), false, 'worker.syslog.withoutHostname');
 }
 
 function resolveSecretFile(raw: Record<string, unknown>): void {

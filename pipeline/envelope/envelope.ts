@@ -9,12 +9,15 @@ export interface ReceiveContext {
   listener: { address: string; port: number };
   observerHostname: string;
   receivedAt: Date;
+  /** The receiver-assigned id (EnvelopeIds); omitted only by tools that build envelopes by hand. */
+  id?: string;
 }
 
 /** Wraps one received frame, keeping its exact bytes (base64) and where and how it arrived. */
 export function buildEnvelope(frame: Frame, ctx: ReceiveContext): RawEnvelope {
   const envelope: RawEnvelope = {
     v: 1,
+    ...(ctx.id !== undefined ? { id: ctx.id } : {}),
     kind: 'syslog',
     transport: ctx.transport,
     framing: frame.framing,
@@ -29,6 +32,23 @@ export function buildEnvelope(frame: Frame, ctx: ReceiveContext): RawEnvelope {
     envelope.originalLength = frame.originalLength ?? frame.bytes.length;
   }
   return envelope;
+}
+
+/**
+ * Everything in a raw-topic record besides the base64 payload, with room to spare: the envelope's
+ * other fields (two IPv6 addresses, a 253-byte observer hostname, the truncation fields), the
+ * key (the source address) and the record's framing in the batch.
+ */
+export const ENVELOPE_RECORD_OVERHEAD_BYTES = 1024;
+
+/** Bytes of the raw-topic record for a received message of `messageBytes`, at most. */
+export function envelopeRecordBytes(messageBytes: number): number {
+  return 4 * Math.ceil(messageBytes / 3) + ENVELOPE_RECORD_OVERHEAD_BYTES;
+}
+
+/** The largest received message whose raw-topic record takes at most `recordBytes`. */
+export function largestMessageFor(recordBytes: number): number {
+  return Math.max(0, Math.floor((recordBytes - ENVELOPE_RECORD_OVERHEAD_BYTES) / 4) * 3);
 }
 
 /** Serialized form on the raw topic: UTF-8 JSON. */

@@ -29,6 +29,7 @@ export const ERRORS = {
   HAETAE_ES_REJECTED: { kind: 'delivery', template: 'Elasticsearch rejected the document (%s): %s' },
   HAETAE_ES_UNAVAILABLE: { kind: 'service', template: 'Elasticsearch at %s is unavailable: %s' },
   HAETAE_KAFKA_UNAVAILABLE: { kind: 'service', template: 'Kafka at %s is unavailable: %s' },
+  HAETAE_KAFKA_TOO_LARGE: { kind: 'delivery', template: 'Kafka refused a record of %s bytes for topic %s as larger than it accepts (MESSAGE_TOO_LARGE, max.message.bytes)' },
   HAETAE_REDIS_UNAVAILABLE: { kind: 'service', template: 'Redis at %s is unavailable: %s' },
 
   HAETAE_RULE_YAML: { kind: 'rule', template: '%s' },
@@ -41,6 +42,9 @@ export const ERRORS = {
 
   HAETAE_WEBHOOK_STATUS: { kind: 'delivery', template: 'webhook answered HTTP %s: %s' },
   HAETAE_WEBHOOK_NETWORK: { kind: 'delivery', template: 'webhook request failed: %s' },
+  HAETAE_WEBHOOK_TIMEOUT: { kind: 'delivery', template: 'webhook at %s gave no response within %s ms' },
+  HAETAE_WEBHOOK_TLS: { kind: 'delivery', template: 'webhook at %s: TLS %s: %s (%s)' },
+  HAETAE_WEBHOOK_URL: { kind: 'delivery', template: 'webhook URL (notifier.webhook.url) is not usable: %s' },
 
   HAETAE_USAGE: { kind: 'usage', template: '%s' },
 } as const satisfies Record<string, CatalogEntry>;

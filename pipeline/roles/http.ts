@@ -1,21 +1,18 @@
 import http from 'node:http';
 import type { Metrics } from '../telemetry/metrics';
-
-export interface HealthSource {
-  name: string;
-  readonly isReady: boolean;
-}
+import type { ReadinessReport } from './readiness';
 
 /**
- * /metrics (Prometheus text), /healthz (the process is alive), /readyz (every role started
- * here is connected and working: 503 with the names of those that are not) and /rules (the
+ * /metrics (Prometheus text), /healthz (the process is alive), /readyz (every role of this process
+ * has started and can make progress: 503 with each role's state and, for those that are not
+ * ready, the reason — the step it is starting or the service it cannot get through to) and /rules (the
  * worker's live rule set version and the rule files whose latest change was refused, with why).
  */
 export async function startHttp(
   host: string,
   port: number,
   metrics: Metrics,
-  roles: () => HealthSource[],
+  readiness: () => ReadinessReport,
   rules: () => unknown = () => null,
 ): Promise<{ port: number; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
@@ -36,9 +33,8 @@ export async function startHttp(
       return;
     }
     if (url === '/readyz') {
-      const state = roles().map((r) => ({ role: r.name, ready: r.isReady }));
-      const ok = state.every((s) => s.ready);
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ready' : 'not ready', roles: state }));
+      const { ready, roles } = readiness();
+      res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ready ? 'ready' : 'not ready', roles }));
       return;
     }
     if (url === '/rules') {

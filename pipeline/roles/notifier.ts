@@ -1,11 +1,13 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { LoadedConfig } from '../config/load';
-import type { Logger } from '../telemetry/logger';
+import { redactUrl, type Logger } from '../telemetry/logger';
 import type { Metrics } from '../telemetry/metrics';
 import type { NotificationJob } from '../../schemas/generated/types';
-import { redisConnection } from '../../connectors/bullmq/queue';
+import { redisConnection, redisStatus } from '../../connectors/bullmq/queue';
 import { postWebhook, WebhookDeliveryError } from '../../connectors/channels/webhook';
 import { messageOf } from '../errors/catalog';
+import { deliveryFailureOf, encodeDeliveryFailure } from '../notify/failure';
+import { RoleHealth, redisProblem } from './readiness';
 
 export interface RunningNotifier {
   readonly isReady: boolean;
@@ -16,10 +18,11 @@ export interface RunningNotifier {
 /**
  * The notifier role: a BullMQ worker that delivers each notification job to its channel.
  * Retryable failures are thrown back to BullMQ, which retries with exponential backoff; a
- * permanent failure (e.g. HTTP 400) goes straight to the failed list, where `haetae notify
- * failed` shows it and `haetae notify retry` sends it again.
+ * permanent failure (HTTP 4xx but 408/429, a rejected TLS certificate, an unusable URL) goes
+ * straight to the failed list, where `haetae notify failed` shows it with its code and cause and
+ * `haetae notify retry` sends it again.
  */
-export function startNotifier(loaded: LoadedConfig, logger: Logger, metrics: Metrics): RunningNotifier {
+export function startNotifier(loaded: LoadedConfig, logger: Logger, metrics: Metrics, health = new RoleHealth('notifier')): RunningNotifier {
   const cfg = loaded.config;
   const log = logger.child({ role: 'notifier' });
   const webhook = cfg.notifier.webhook;
@@ -43,9 +46,14 @@ export function startNotifier(loaded: LoadedConfig, logger: Logger, metrics: Met
       log.info({ job: job.id, alert: alert.alert.id, rule: alert.rule.id, event: job.data.event ?? 'opened', status }, `Delivered alert '${alert.rule.title}' (${job.data.event ?? 'opened'}) to the webhook.`);
       return { status };
     } catch (err) {
-      const code = err instanceof WebhookDeliveryError ? err.code : 'unknown';
-      metrics.errors.inc({ stage: 'notify', error_type: code });
-      if (err instanceof WebhookDeliveryError && !err.retryable) throw new UnrecoverableError(err.message);
+      const permanent = err instanceof WebhookDeliveryError && !err.retryable;
+      const failure = deliveryFailureOf(err, job.attemptsMade + 1, !permanent);
+      metrics.errors.inc({ stage: 'notify', error_type: failure.code });
+      // BullMQ keeps only the message (failedReason, already naming the cause); the job log keeps
+      // code and cause per attempt for `haetae notify failed`. Losing it must not lose the job.
+      await job.log(encodeDeliveryFailure(failure)).catch(() => undefined);
+      // UnrecoverableError skips the remaining attempts: a TLS or URL problem will not fix itself.
+      if (permanent) throw Object.assign(new UnrecoverableError(err.message), { code: failure.code });
       throw err;
     }
   };
@@ -59,22 +67,29 @@ export function startNotifier(loaded: LoadedConfig, logger: Logger, metrics: Met
     if (!job) return;
     const final = err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
     if (final) {
-      log.error({ job: job.id, attempts: job.attemptsMade }, `Notification ${job.id} failed for good and is in the failed list: ${err.message}`);
+      log.error({ job: job.id, attempts: job.attemptsMade, code: codeOf(err) }, `Notification ${job.id} failed for good and is in the failed list: ${err.message}`);
     } else {
-      log.warn({ job: job.id, attempt: job.attemptsMade }, `Notification ${job.id} failed (${err.message}); BullMQ retries it with backoff.`);
+      log.warn({ job: job.id, attempt: job.attemptsMade, code: codeOf(err) }, `Notification ${job.id} failed (${err.message}); BullMQ retries it with backoff.`);
     }
   });
-  worker.on('error', (err) => log.warn(`Notifier lost Redis at ${cfg.redis.url} (${messageOf(err)}); reconnecting.`));
-  let isReady = false;
+  worker.on('error', (err) => log.warn(`Notifier lost Redis at ${redactUrl(cfg.redis.url)} (${messageOf(err)}); reconnecting.`));
+  health.starting(`connecting to Redis at ${redactUrl(cfg.redis.url)}`);
+  const status = redisStatus(worker);
+  health.watch('redis', () => redisProblem(status(), redactUrl(cfg.redis.url)));
   const ready = worker.waitUntilReady().then(() => {
-    isReady = true;
+    health.started();
     log.info({ queue: cfg.notifier.queue, concurrency: cfg.notifier.concurrency }, 'Notifier is processing the queue.');
   });
   return {
     ready: ready.then(() => undefined),
-    get isReady() { return isReady; },
+    get isReady() { return health.state.ready; },
     async stop() {
       await worker.close();
     },
   };
+}
+
+function codeOf(err: Error): string | undefined {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
 }

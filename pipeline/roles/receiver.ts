@@ -5,10 +5,15 @@ import type { Logger } from '../telemetry/logger';
 import type { Metrics } from '../telemetry/metrics';
 import { BatchingProducer } from '../../connectors/kafka/batching-producer';
 import { ensurePipelineTopics } from '../../connectors/kafka/client';
-import { buildEnvelope, encodeEnvelope, normalizeAddress } from '../envelope/envelope';
-import { bindListener, type BoundListener, type FrameSink } from '../receive/syslog/listeners';
+import { batchBoundFor } from '../../connectors/kafka/topic-limits';
+import { checkMessageFitsKafka } from '../config/kafka-limits';
+import { partitionCount } from '../../connectors/kafka/partitions';
+import { RenewingProducer } from '../../connectors/kafka/idempotent';
+import { bindListener, type BoundListener } from '../receive/syslog/listeners';
+import { connectionLimitEvents, receiverSink } from './receiver-sink';
 import { udpKernelDrops } from '../receive/syslog/kernel-drops';
 import { messageOf } from '../errors/catalog';
+import { RoleHealth, reporting } from './readiness';
 
 export interface RunningReceiver {
   listeners: BoundListener[];
@@ -19,50 +24,43 @@ export interface RunningReceiver {
 /**
  * The receiver role: syslog listeners → raw envelopes → the raw topic, keyed by source address
  * (so one device's messages stay in order on one partition). TCP applies backpressure when
- * Kafka falls behind; UDP cannot, so past twice the pending limit datagrams are dropped and
- * counted (haetae_dropped_total{stage="receive",reason="overload"}).
+ * Kafka falls behind; UDP cannot, so past twice the pending limits (messages or bytes) datagrams
+ * are dropped and counted (haetae_dropped_total{stage="receive",reason="overload"}). TCP
+ * connections are bounded in number and idle time (see receiver-sink.ts for what is counted).
  */
-export async function startReceiver(loaded: LoadedConfig, kafka: Kafka, logger: Logger, metrics: Metrics): Promise<RunningReceiver> {
+export async function startReceiver(loaded: LoadedConfig, kafka: Kafka, logger: Logger, metrics: Metrics, health = new RoleHealth('receiver')): Promise<RunningReceiver> {
   const cfg = loaded.config;
   const log = logger.child({ role: 'receiver' });
   const observerHostname = os.hostname();
+  const brokers = cfg.kafka.brokers.join(',');
+  health.starting(`setting up topics on Kafka at ${brokers} (retrying until it answers)`);
   await ensurePipelineTopics(kafka, cfg.kafka, log);
-  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
   const r = cfg.receiver;
+  // A message the raw topic cannot take whole would only ever be dead-lettered: refuse to start.
+  const bound = await batchBoundFor(kafka, cfg.kafka.maxBatchBytes, [cfg.kafka.rawTopic, cfg.kafka.dlqTopic], log);
+  checkMessageFitsKafka(r.maxMessageBytes, bound.bytes, bound.source, loaded.file);
+  const partitions = await partitionCount(kafka, cfg.kafka.rawTopic, log);
+  // Idempotent: a produce request kafkajs retries after a lost answer is stored once (the broker
+  // recognises the producer id and sequence numbers; acks=all, which we always ask for, is
+  // required). kafkajs warns that retries are limited: on purpose, so an outage reaches our own
+  // retry loop (logged, reported to readiness, stoppable on shutdown). That loop re-sends the same
+  // partition's messages, and kafkajs takes back the sequence numbers of a failed request, so the
+  // broker still recognises a batch it had stored. See BatchingProducer for per-partition sends.
+  // If the broker forgets the producer (its state expires), a new one takes over (idempotent.ts).
+  const producer = new RenewingProducer(() => kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1, retry: { retries: 5 } }), log);
+  await producer.connect();
+  // Kafka can go away after start-up: while the batching producer holds messages and retries, the
+  // receiver is not ready (an orchestrator sends syslog to a replica that can deliver it).
+  const send = reporting(health, 'kafka', (err) => `Kafka at ${brokers} is not accepting messages (${messageOf(err)}); holding them and retrying`, producer.send);
   const batching = new BatchingProducer(
-    producer,
-    { topic: cfg.kafka.rawTopic, maxBatch: r.batchMaxMessages, maxDelayMs: r.batchMaxDelayMs, maxPending: r.maxPendingMessages, stage: 'receive', brokers: cfg.kafka.brokers },
+    { send } as unknown as Producer,
+    { topic: cfg.kafka.rawTopic, dlqTopic: cfg.kafka.dlqTopic, maxBatch: r.batchMaxMessages, maxBatchBytes: bound.bytes, maxDelayMs: r.batchMaxDelayMs, maxPending: r.maxPendingMessages, maxPendingBytes: r.maxPendingBytes, ...(partitions ? { partitions } : {}), stage: 'receive', brokers: cfg.kafka.brokers },
     log,
     metrics,
   );
 
-  let truncatedLogged = 0;
-  const sink: FrameSink = {
-    accept(frame, peer) {
-      metrics.received.inc({ stage: 'receive', transport: peer.transport });
-      if (peer.transport === 'udp' && batching.pending >= 2 * r.maxPendingMessages) {
-        metrics.dropped.inc({ stage: 'receive', reason: 'overload' });
-        return false;
-      }
-      if (frame.truncated) {
-        metrics.errors.inc({ stage: 'receive', error_type: 'HAETAE_SYSLOG_TRUNCATED' });
-        // One line per 1000 to keep a flood of oversized lines from flooding the log too.
-        if (truncatedLogged++ % 1000 === 0) {
-          log.warn({ source: peer.source }, `A syslog message of ${frame.originalLength ?? '?'} bytes exceeds receiver.maxMessageBytes (${r.maxMessageBytes}); its first ${r.maxMessageBytes} bytes are kept and tagged haetae_truncated.`);
-        }
-      }
-      const envelope = buildEnvelope(frame, { ...peer, observerHostname, receivedAt: new Date() });
-      batching.enqueue({ key: normalizeAddress(peer.source.address), value: encodeEnvelope(envelope) });
-      return true;
-    },
-    get saturated() {
-      return batching.saturated;
-    },
-    onDrain(listener) {
-      batching.on('drain', listener);
-    },
-  };
+  const sink = receiverSink(batching, { ...r, observerHostname }, log, metrics);
+  const limitEvents = connectionLimitEvents(r, log, metrics);
 
   const listeners: BoundListener[] = [];
   try {
@@ -72,6 +70,7 @@ export async function startReceiver(loaded: LoadedConfig, kafka: Kafka, logger: 
           metrics.errors.inc({ stage: 'receive', error_type: (err as NodeJS.ErrnoException).code ?? 'socket_error' });
           log.warn({ listener: `${s.transport}/${s.host}:${s.port}` }, `Socket error: ${err.message}`);
         },
+        ...limitEvents,
         onSmallBuffer: (s, granted, wanted) => {
           log.warn({ listener: `udp/${s.host}:${s.port}`, granted, wanted }, `The kernel granted a UDP receive buffer of ${granted} bytes (asked for ${wanted}); bursts beyond it are dropped by the kernel and counted in haetae_udp_kernel_drops. Raise net.core.rmem_max to allow more.`);
         },
@@ -85,6 +84,8 @@ export async function startReceiver(loaded: LoadedConfig, kafka: Kafka, logger: 
     throw err;
   }
 
+  health.started();
+
   // Kernel drops are read from /proc on each scrape, so they cost nothing between scrapes.
   const udpListeners = listeners.filter((l) => l.spec.transport === 'udp');
   metrics.onCollectUdpDrops(() => {
@@ -96,7 +97,7 @@ export async function startReceiver(loaded: LoadedConfig, kafka: Kafka, logger: 
 
   return {
     listeners,
-    isReady: true,
+    get isReady() { return health.state.ready; },
     async stop() {
       await Promise.all(listeners.map((l) => l.close()));
       // Everything received must reach Kafka before we exit; give an outage 30 s, then report.

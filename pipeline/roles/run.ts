@@ -12,7 +12,8 @@ import type { NotificationJob } from '../../schemas/generated/types';
 import { startReceiver, type RunningReceiver } from './receiver';
 import { startWorker, type RunningWorker } from './worker';
 import { startNotifier, type RunningNotifier } from './notifier';
-import { startHttp, type HealthSource } from './http';
+import { startHttp } from './http';
+import { Readiness } from './readiness';
 import { messageOf } from '../errors/catalog';
 import { formatProblem } from '../detect/load';
 
@@ -47,7 +48,14 @@ export async function runRoles(loaded: LoadedConfig, roles: readonly Role[], opt
   let es: Client | undefined;
   let queue: Queue<NotificationJob> | undefined;
   const running: Running = { logger, metrics, stop: async () => undefined };
-  const health: HealthSource[] = [];
+  // Every role is listed (as starting) before anything starts: /readyz answers from the first
+  // moment, and never "ready" for a role that is still stuck in its start-up.
+  const readiness = new Readiness();
+  for (const role of roles) {
+    readiness.role(role);
+    // Every worker process also runs a correlator, with its own consumer group and Redis connection.
+    if (role === 'worker') readiness.role('correlator');
+  }
 
   if (roles.includes('receiver') || roles.includes('worker')) kafka = createKafka(cfg.kafka, logger);
   if (roles.includes('worker')) {
@@ -56,16 +64,14 @@ export async function runRoles(loaded: LoadedConfig, roles: readonly Role[], opt
     queue.on('error', (err) => logger.warn(`Notification queue lost Redis at ${redactUrl(cfg.redis.url)} (${messageOf(err)}); reconnecting.`));
   }
   if (roles.includes('notifier')) {
-    running.notifier = startNotifier(loaded, logger, metrics);
-    health.push({ name: 'notifier', get isReady() { return running.notifier!.isReady; } });
+    running.notifier = startNotifier(loaded, logger, metrics, readiness.role('notifier'));
   }
   if (roles.includes('worker')) {
-    running.worker = startWorker({ loaded, validators, kafka: kafka!, es: es!, queue: queue!, logger, metrics });
-    health.push({ name: 'worker', get isReady() { return running.worker!.isReady; } });
+    running.worker = startWorker({ loaded, validators, kafka: kafka!, es: es!, queue: queue!, logger, metrics, readiness });
   }
   let httpServer: { port: number; close(): Promise<void> } | undefined;
   if (opts.http !== false) {
-    httpServer = await startHttp(cfg.http.host, cfg.http.port, metrics, () => health, () => {
+    httpServer = await startHttp(cfg.http.host, cfg.http.port, metrics, () => readiness.report(), () => {
       const store = running.worker?.rules;
       if (!store) return null;
       return {
@@ -79,8 +85,7 @@ export async function runRoles(loaded: LoadedConfig, roles: readonly Role[], opt
     logger.info(`Metrics and health on http://${cfg.http.host}:${httpServer.port}/metrics, /healthz, /readyz.`);
   }
   if (roles.includes('receiver')) {
-    running.receiver = await startReceiver(loaded, kafka!, logger, metrics);
-    health.push({ name: 'receiver', isReady: true });
+    running.receiver = await startReceiver(loaded, kafka!, logger, metrics, readiness.role('receiver'));
   }
 
   running.stop = async () => {

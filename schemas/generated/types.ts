@@ -11,6 +11,10 @@ export interface RawEnvelope {
    */
   v: 1;
   /**
+   * Unique id the receiver gave this message (`<receiver instance>.<counter>`). A record Kafka stored twice (a produce retry) carries the same id at both offsets; the worker derives the event's document id from it, so the copy becomes the same event. Absent in envelopes from older receivers.
+   */
+  id?: string;
+  /**
    * What protocol the payload speaks.
    */
   kind: 'syslog';
@@ -101,6 +105,23 @@ export interface DeadLetter {
    */
   document?: {
     [k: string]: unknown;
+  };
+  /**
+   * Present when the whole record would have been larger than Kafka accepts (kafka.maxBatchBytes, the topic's max.message.bytes): what was left out to make it fit.
+   */
+  trimmed?: {
+    /**
+     * Parts left out entirely; `raw` still holds the record's bytes (or their first bytes, see rawLength).
+     */
+    omitted?: ('document' | 'envelope')[];
+    /**
+     * Length of the full record value when `raw` holds only its first bytes.
+     */
+    rawLength?: number;
+    /**
+     * Length of the full reason when `reason` was cut short.
+     */
+    reasonLength?: number;
   };
 }
 
@@ -542,9 +563,17 @@ export interface HaetaeConfig {
      */
     correlatePartitions?: number;
     /**
+     * Consumer group session timeout of workers and correlators: a member that sends no heartbeat for this long is declared dead and its partitions move. Heartbeats go on while a batch waits for Elasticsearch or Redis, so only a process that stopped (or hangs) loses its partitions. Must lie within the broker's group.min/max.session.timeout.ms (6 s to 30 min by default).
+     */
+    sessionTimeoutMs?: number;
+    /**
      * Consumer group of the correlators (every worker process runs one).
      */
     correlatorGroup?: string;
+    /**
+     * Largest produce request, in bytes of record keys and values plus their framing (receiver batches and worker dead letters). Kafka refuses a partition's batch over the broker's message.max.bytes (1,048,588 by default) for good, so this stays under it; at start-up it is lowered further when the topics accept less. A single message bigger than Kafka accepts is dead-lettered (its first bytes kept), never retried forever.
+     */
+    maxBatchBytes?: number;
   };
   elasticsearch?: {
     /**
@@ -579,6 +608,32 @@ export interface HaetaeConfig {
      * Index recording which events each alert covers (one document per alert and event): the count of repeats a throttled alert absorbed.
      */
     alertEventsIndex?: string;
+    /**
+     * Replica shards of the events data stream's backing indices and of the alerts indices; also applied to existing ones at start-up. 0 fits a single node (the local stack); a production cluster wants 1, so losing a node loses no events and search goes on.
+     */
+    replicas?: number;
+    /**
+     * Rollover and retention of the events data stream. With ILM on the cluster (GET /_ilm/status answers) haetae installs the ILM policy haetae-<eventsDataStream> from these values; without ILM the index template carries a data stream lifecycle with the retention, and rollover follows the cluster's data stream lifecycle defaults (cluster.lifecycle.default.rollover). The local integ-test distribution has neither running: the settings are stored, nothing rolls over or expires.
+     */
+    lifecycle?: {
+      /**
+       * How long events are kept, counted from the rollover of the backing index they are in (e.g. 30d, 400d, 72h); null keeps them forever.
+       */
+      retention?: string | null;
+      /**
+       * When a new backing index is started (ILM only: a data stream lifecycle takes rollover from the cluster setting).
+       */
+      rollover?: {
+        /**
+         * Age of the write index at which it rolls over.
+         */
+        maxAge?: string;
+        /**
+         * Size of the write index's largest primary shard at which it rolls over.
+         */
+        maxPrimaryShardSize?: string;
+      };
+    };
   };
   redis?: {
     /**
@@ -596,7 +651,7 @@ export interface HaetaeConfig {
       port: number;
     }[];
     /**
-     * Largest syslog message kept whole (bytes); longer ones are truncated, tagged and counted.
+     * Largest syslog message kept whole (bytes); longer ones are truncated, tagged and counted. Its envelope carries it in base64 (4/3 of its size) and must fit in one Kafka record under kafka.maxBatchBytes: at most 690,432 with the default, checked at start-up.
      */
     maxMessageBytes?: number;
     /**
@@ -615,6 +670,22 @@ export interface HaetaeConfig {
      * Messages waiting for Kafka before TCP listeners pause reading (UDP keeps reading; drops are counted once this is reached twice over).
      */
     maxPendingMessages?: number;
+    /**
+     * Bytes of raw-topic records (envelopes, keys, framing) waiting for Kafka before TCP listeners pause reading; UDP datagrams are dropped and counted (haetae_dropped_total{stage="receive",reason="overload"}) once this is reached twice over. Bounds the receiver's memory whatever the message sizes.
+     */
+    maxPendingBytes?: number;
+    /**
+     * Open TCP connections per listener; a connection over the limit is closed at once and counted (haetae_dropped_total{stage="receive",reason="connection_limit"}).
+     */
+    maxConnections?: number;
+    /**
+     * Open TCP connections from one source address per listener; over it, new connections are closed at once and counted like maxConnections (logged at most once a minute per source).
+     */
+    maxConnectionsPerSource?: number;
+    /**
+     * A TCP connection that sent nothing for this long is closed and counted (haetae_dropped_total{stage="receive",reason="idle_timeout"}); an unterminated message it held is kept, as when a sender closes.
+     */
+    idleTimeoutMs?: number;
   };
   worker?: {
     /**
@@ -645,6 +716,28 @@ export interface HaetaeConfig {
        * How often a correlator saves its state with its offset in Redis (0: after every batch). After a crash the state is restored from the checkpoint and the records after it are replayed from Kafka; deterministic alert ids make the replay duplicate-free.
        */
       checkpointIntervalMs?: number;
+    };
+    /**
+     * How the worker reads syslog from particular senders.
+     */
+    syslog?: {
+      /**
+       * RFC 3164 senders whose messages carry no HOSTNAME after the timestamp (e.g. '<13>Nov 22 10:00:00 Connection closed by ...'), by source network and/or listener port: their first word is content, never a host name. Without this, a plain first word cannot be told from a host name and is read as one.
+       */
+      withoutHostname?: {
+        /**
+         * Sender addresses or CIDR networks (IPv4 or IPv6); any sender when omitted.
+         *
+         * @minItems 1
+         */
+        sources?: [string, ...string[]];
+        /**
+         * Ports of the receiver listeners the messages arrived on; any listener when omitted.
+         *
+         * @minItems 1
+         */
+        listeners?: [number, ...number[]];
+      }[];
     };
     /**
      * Event time: which zone senders' zoneless timestamps are in, and how far a message's own timestamp may stray from its receive time before @timestamp falls back to the receive time (the original is kept in haetae.time.original, the event tagged haetae_timestamp_corrected and counted in haetae_time_corrected_total). See docs/ARCHITECTURE.md, 'Event time'.

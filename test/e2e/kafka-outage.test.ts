@@ -33,7 +33,9 @@ describe('a Kafka outage', () => {
   it('holds received messages until Kafka is back, then indexes all of them', async () => {
     const port = await freePortPair();
     const stackDir = fs.mkdtempSync(path.join(os.tmpdir(), 'haetae-kafka-outage-'));
-    const env = { ...process.env, HAETAE_STACK_DIR: stackDir, HAETAE_KAFKA_BROKERS: `127.0.0.1:${port}` };
+    const env: NodeJS.ProcessEnv = { ...process.env, HAETAE_STACK_DIR: stackDir, HAETAE_KAFKA_BROKERS: `127.0.0.1:${port}` };
+    // The broker keeps the real clock when the tests run shifted (npm run test:shifted), as the shared stack does.
+    for (const k of ['LD_PRELOAD', 'FAKETIME', 'FAKETIME_DONT_FAKE_MONOTONIC', 'FAKETIME_NO_CACHE']) delete env[k];
     const stack = (cmd: string): void => {
       const res = spawnSync('bash', [path.join(ROOT, 'stack', 'stack.sh'), cmd, 'kafka'], { env, encoding: 'utf8', timeout: 180_000 });
       if (res.status !== 0) throw new Error(`stack ${cmd} kafka failed (${res.status}):\n${res.stdout}\n${res.stderr}`);

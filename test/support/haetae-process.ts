@@ -46,7 +46,10 @@ export class HaetaeProcess {
         throw new Error(`process exited (${this.child.exitCode ?? this.child.signalCode}) before printing ${pattern}:\n${this.tail()}`);
       }
       return undefined;
-    }, `output matching ${pattern}\n${this.tail()}`, timeoutMs);
+    }, `output matching ${pattern}`, timeoutMs).catch((err: unknown) => {
+      // The output as it is when waiting gave up, not when it began.
+      throw new Error(`${(err as Error).message}\n${this.tail()}`);
+    });
   }
 
   /** Gracefully stops the process (SIGTERM, as an init system would). */

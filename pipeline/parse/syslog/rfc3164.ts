@@ -8,7 +8,11 @@
  *   - no timestamp right after the PRI → no header at all: the whole rest is the message
  *     (warnings 'no_timestamp', 'no_hostname'); Cisco IOS "123: *Mar  1 …" lands here unchanged.
  *   - after the timestamp, a token followed by SP is the HOSTNAME unless it looks like a TAG
- *     ("app:", "app[1]:"), a Cisco message mnemonic ("%ASA-6-302013:") or is not printable ASCII.
+ *     ("app:", "app[1]:"), a Cisco message mnemonic ("%ASA-6-302013:"), or holds a byte no host
+ *     name or address has (not printable ASCII, or one of = , / \ " ' ( ) < > { } @ * # ! ? ; & | $ ~ ^ `:
+ *     "user=root", "(root)" are content). A plain word ("Connection closed by …") cannot be told
+ *     from a host name by shape: senders that omit the HOSTNAME are configured as such
+ *     (worker.syslog.withoutHostname), and their messages are read without one.
  *   - the TAG is consumed only in the exact forms above; anything else stays in the message.
  */
 import {
@@ -24,6 +28,9 @@ const MAX_HOSTNAME = 255;
 /** RFC 3164 says 32 alphanumerics; real tags ("postfix/smtpd") are longer, so use RFC 5424's APP-NAME limit. */
 const MAX_TAG_NAME = 48;
 const MAX_PID = 128;
+/** Bytes that appear in no host name or address (a lookup table: one read per byte). */
+const NOT_IN_HOSTNAMES = new Uint8Array(128);
+for (const c of '[]=,/\\"\'()<>{}@*#!?;&|$~^`') NOT_IN_HOSTNAMES[c.charCodeAt(0)] = 1;
 
 export function parseRfc3164(bytes: Buffer, opts: ParseOptions): ParseOutcome {
   const pri = readPri(bytes);
@@ -44,7 +51,7 @@ export function parseRfc3164(bytes: Buffer, opts: ParseOptions): ParseOutcome {
   if (timestamp.invalidUtf8) warnings.push('invalid_utf8');
 
   let pos = byteAt(bytes, timestamp.end) === SP ? timestamp.end + 1 : timestamp.end;
-  const hostnameEnd = findHostname(bytes, pos);
+  const hostnameEnd = opts.withoutHostname ? -1 : findHostname(bytes, pos);
   if (hostnameEnd < 0) {
     warnings.push('no_hostname');
   } else {
@@ -66,7 +73,7 @@ function findHostname(bytes: Buffer, start: number): number {
   let onlyIpv6Bytes = true;
   // Bounded scan over at most MAX_HOSTNAME + 1 bytes.
   for (let b = byteAt(bytes, i); b !== SP; b = byteAt(bytes, ++i)) {
-    if (!isPrintableAscii(b) || b === OPEN_BRACKET || b === CLOSE_BRACKET || i - start >= MAX_HOSTNAME) return -1;
+    if (!isPrintableAscii(b) || NOT_IN_HOSTNAMES[b] === 1 || i - start >= MAX_HOSTNAME) return -1;
     if (b === COLON) colons++;
     else if (!isIpv6Byte(b)) onlyIpv6Bytes = false;
   }

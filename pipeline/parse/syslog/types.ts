@@ -54,4 +54,6 @@ export interface ParseOptions {
   receivedAt: Date;
   /** The sender's zone, for timestamps that name none (RFC 3164); UTC when absent. */
   timeZone?: TimeZone | undefined;
+  /** The sender puts no HOSTNAME in its RFC 3164 messages (worker.syslog.withoutHostname): never read one. */
+  withoutHostname?: boolean | undefined;
 }

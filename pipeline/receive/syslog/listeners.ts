@@ -28,6 +28,10 @@ export interface FrameSink {
 export interface ListenerEvents {
   onError(spec: ListenerSpec, err: Error): void;
   onConnection?(spec: ListenerSpec, peer: string, open: boolean): void;
+  /** A TCP connection was closed at once: the listener (`total`) or its source (`source`) had too many. */
+  onConnectionRefused?(spec: ListenerSpec, source: string, limit: 'total' | 'source'): void;
+  /** A TCP connection sent nothing for idleTimeoutMs and was closed; `flushed` frames it held were kept. */
+  onIdleClose?(spec: ListenerSpec, peer: string, flushed: number): void;
   onSmallBuffer?(spec: ListenerSpec, granted: number, wanted: number): void;
 }
 
@@ -41,6 +45,12 @@ export interface BoundListener {
 export interface ListenerLimits {
   maxMessageBytes: number;
   udpReceiveBufferBytes: number;
+  /** Open TCP connections on the listener; the next one is closed at once. Default: no limit. */
+  maxConnections?: number;
+  /** Open TCP connections from one source address on the listener. Default: no limit. */
+  maxConnectionsPerSource?: number;
+  /** A TCP connection that sent nothing for this long is closed. Default: never. */
+  idleTimeoutMs?: number;
 }
 
 export async function bindListener(spec: ListenerSpec, sink: FrameSink, limits: ListenerLimits, events: ListenerEvents): Promise<BoundListener> {
@@ -72,13 +82,33 @@ function bindUdp(spec: ListenerSpec, sink: FrameSink, limits: ListenerLimits, ev
 function bindTcp(spec: ListenerSpec, sink: FrameSink, limits: ListenerLimits, events: ListenerEvents): Promise<BoundListener> {
   const sockets = new Set<net.Socket>();
   const paused = new Set<net.Socket>();
+  /** Open connections per source address (for maxConnectionsPerSource). */
+  const perSource = new Map<string, number>();
+  const idleMs = limits.idleTimeoutMs;
   // One drain listener for the whole server: resume every connection we paused.
   sink.onDrain(() => {
-    for (const s of paused) s.resume();
+    for (const s of paused) {
+      s.resume();
+      // The idle timer may have fired while we were not reading (then it was ignored): start it again.
+      if (idleMs) s.setTimeout(idleMs);
+    }
     paused.clear();
   });
   const server = net.createServer({ noDelay: true, keepAlive: true }, (socket) => {
+    const address = socket.remoteAddress ?? '';
+    // Limits are checked before anything is read or allocated for the connection: each open one
+    // costs a socket, kernel buffers and up to maxMessageBytes of partial frame.
+    const over = limits.maxConnections !== undefined && sockets.size >= limits.maxConnections ? 'total'
+      : limits.maxConnectionsPerSource !== undefined && (perSource.get(address) ?? 0) >= limits.maxConnectionsPerSource ? 'source'
+      : null;
+    if (over) {
+      socket.on('error', () => undefined); // the peer may reset first; nothing to report
+      socket.destroy();
+      events.onConnectionRefused?.(spec, address, over);
+      return;
+    }
     sockets.add(socket);
+    perSource.set(address, (perSource.get(address) ?? 0) + 1);
     const local = server.address() as net.AddressInfo;
     const peer: PeerInfo = {
       transport: 'tcp',
@@ -96,13 +126,35 @@ function bindTcp(spec: ListenerSpec, sink: FrameSink, limits: ListenerLimits, ev
         paused.add(socket);
       }
     });
-    socket.on('end', () => {
-      for (const frame of framer.end()) sink.accept(frame, peer);
-    });
+    let flushed = false;
+    /** What the framer holds when the connection ends is kept, as RFC 6587 senders often omit the last LF. */
+    const flush = (): number => {
+      if (flushed) return 0;
+      flushed = true;
+      const frames = framer.end();
+      for (const frame of frames) sink.accept(frame, peer);
+      return frames.length;
+    };
+    socket.on('end', flush);
+    if (idleMs) {
+      socket.setTimeout(idleMs);
+      socket.on('timeout', () => {
+        // Not reading (backpressure) is not the sender being idle; the drain handler re-arms the timer.
+        if (paused.has(socket)) return;
+        const n = flush();
+        socket.destroy();
+        events.onIdleClose?.(spec, label, n);
+      });
+    }
     socket.on('error', (err) => events.onError(spec, err));
     socket.on('close', () => {
+      // Reset or destroyed (shutdown's grace period over) without an 'end': keep what was held too.
+      flush();
       sockets.delete(socket);
       paused.delete(socket);
+      const left = (perSource.get(address) ?? 1) - 1;
+      if (left > 0) perSource.set(address, left);
+      else perSource.delete(address);
       events.onConnection?.(spec, label, false);
     });
   });

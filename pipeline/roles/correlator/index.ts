@@ -12,12 +12,14 @@ import { writeBulk, type BulkItem } from '../../../connectors/elasticsearch/bulk
 import { resolveAlerts } from '../../../connectors/elasticsearch/alerts';
 import { jobOptions, queueSettings } from '../../../connectors/bullmq/queue';
 import { retryUntilSuccess } from '../../delivery/retry';
+import { consumerTimeouts, whileHeartbeating } from '../../delivery/keep-alive';
 import { messageOf } from '../../errors/catalog';
 import { buildNotificationJob } from '../../notify/job';
 import { buildAbsenceAlert, buildCorrelationAlert, groupKeyOf } from '../../alert/correlation';
 import { parseCorrelateMessage, type CorrelationRouter } from '../../correlate/route';
 import { redactUrl } from '../../telemetry/logger';
 import { CheckpointStore } from './checkpoint';
+import { RoleHealth, redisProblem } from '../readiness';
 import { PartitionCorrelator, emptyOutput, type CorrelatorOutput } from './partition';
 
 export interface CorrelatorDeps {
@@ -35,6 +37,8 @@ export interface CorrelatorDeps {
   channels: readonly string[];
   /** Test hook: 'correlator-after-alert' kills the process after a batch's alerts and jobs are stored, before its checkpoint. */
   failpoint?: (name: string) => void;
+  /** Where the correlator reports for /readyz. */
+  health?: RoleHealth;
 }
 
 export interface RunningCorrelator {
@@ -71,6 +75,8 @@ export function startCorrelator(deps: CorrelatorDeps): RunningCorrelator {
   const opts = cfg.worker.correlation;
   const topic = cfg.kafka.correlateTopic;
   const log = logger.child({ role: 'correlator' });
+  const health = deps.health ?? new RoleHealth('correlator');
+  const serviceAt = { kafka: `Kafka at ${cfg.kafka.brokers.join(',')}`, elasticsearch: `Elasticsearch at ${redactUrl(cfg.elasticsearch.url)}`, redis: `Redis at ${redactUrl(cfg.redis.url)}` };
   const abort = new AbortController();
   const owned = new Map<number, Owned>();
   const jobSettings = queueSettings(cfg);
@@ -79,7 +85,7 @@ export function startCorrelator(deps: CorrelatorDeps): RunningCorrelator {
   const checkpoints = new CheckpointStore(redis, cfg.kafka.correlatorGroup, topic);
   let consumer: Consumer | null = null;
   let producer: Producer | null = null;
-  let isReady = false;
+  health.watch('redis', () => redisProblem(redis.status, redactUrl(cfg.redis.url)));
   let tick: NodeJS.Timeout | null = null;
 
   // Batches and idle ticks touch the same partition state: one at a time.
@@ -90,15 +96,19 @@ export function startCorrelator(deps: CorrelatorDeps): RunningCorrelator {
     return run;
   };
 
-  const retrying = <T>(what: string, service: string, op: () => Promise<T>): Promise<T> =>
-    retryUntilSuccess(op, {
+  const retrying = async <T>(what: string, service: keyof typeof serviceAt, op: () => Promise<T>): Promise<T> => {
+    const result = await retryUntilSuccess(op, {
       what,
       signal: abort.signal,
       onRetry: (attempt, err, delayMs) => {
         metrics.retries.inc({ service });
+        health.degraded(service, `${serviceAt[service]}: ${what} failed (${messageOf(err)}); retrying`);
         log.warn({ attempt, delayMs }, `${what} failed (${messageOf(err)}); retrying.`);
       },
     });
+    health.recovered(service);
+    return result;
+  };
 
   async function ownedFor(partition: number, router: CorrelationRouter): Promise<Owned> {
     let st = owned.get(partition);
@@ -143,7 +153,11 @@ export function startCorrelator(deps: CorrelatorDeps): RunningCorrelator {
     const jobs: Array<{ id: string; data: NotificationJob }> = [];
     if (alerts.length > 0) {
       const items: BulkItem[] = alerts.map(({ alert }) => ({ index: cfg.elasticsearch.alertsIndex, id: alert.alert.id, document: alert }));
-      const results = await writeBulk(es, items, { url: cfg.elasticsearch.url, logger: log, metrics, signal: abort.signal });
+      const results = await writeBulk(es, items, {
+        url: cfg.elasticsearch.url, logger: log, metrics, signal: abort.signal,
+        onRetry: (reason) => health.degraded('elasticsearch', `${serviceAt.elasticsearch} is not taking correlation alerts (${reason}); retrying`),
+      });
+      health.recovered('elasticsearch');
       results.forEach((r, i) => {
         const { alert, channels } = alerts[i]!;
         if (r.outcome === 'rejected') {
@@ -250,6 +264,7 @@ export function startCorrelator(deps: CorrelatorDeps): RunningCorrelator {
   }
 
   const ready = (async () => {
+    health.starting(`connecting to ${serviceAt.redis}`);
     await retrying(`Connecting to Redis at ${redactUrl(cfg.redis.url)}`, 'redis', () => redis.connect().catch(async (err: unknown) => {
       if (redis.status === 'ready') return;
       redis.disconnect();
@@ -257,7 +272,8 @@ export function startCorrelator(deps: CorrelatorDeps): RunningCorrelator {
     }));
     producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
-    consumer = kafka.consumer({ groupId: cfg.kafka.correlatorGroup, allowAutoTopicCreation: false, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+    health.starting(`joining consumer group ${cfg.kafka.correlatorGroup} on ${serviceAt.kafka}`);
+    consumer = kafka.consumer({ groupId: cfg.kafka.correlatorGroup, allowAutoTopicCreation: false, ...consumerTimeouts(cfg.kafka.sessionTimeoutMs) });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     const joined = new Promise<void>((resolve) => consumer!.on(consumer!.events.GROUP_JOIN, () => resolve()));
@@ -268,14 +284,17 @@ export function startCorrelator(deps: CorrelatorDeps): RunningCorrelator {
       });
       log.info({ partitions: [...mine] }, `Correlator owns partitions [${[...mine].join(', ')}] of ${topic}.`);
     });
+    consumer.on(consumer.events.GROUP_JOIN, () => health.recovered('kafka-group'));
     consumer.on(consumer.events.CRASH, (e) => {
+      health.degraded('kafka-group', `the Kafka consumer of group ${cfg.kafka.correlatorGroup} crashed (${messageOf(e.payload.error)})${e.payload.restart ? '; kafkajs is restarting it' : ' and stopped: restart haetae'}`);
       log.error({ restart: e.payload.restart }, `Correlator consumer crashed: ${messageOf(e.payload.error)}${e.payload.restart ? '; kafkajs restarts it' : ''}`);
     });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
-        await exclusive(async () => {
+        // Alerts, jobs and checkpoints retry outages: heartbeat meanwhile (see delivery/keep-alive.ts).
+        await whileHeartbeating(heartbeat, consumerTimeouts(cfg.kafka.sessionTimeoutMs).heartbeatInterval, () => exclusive(async () => {
           const router = deps.router();
           const partition = batch.partition;
           let st = await ownedFor(partition, router);
@@ -316,7 +335,7 @@ export function startCorrelator(deps: CorrelatorDeps): RunningCorrelator {
           count(st, partition);
           await checkpoint(partition, st, false);
           if (last !== null) resolveOffset(last);
-        });
+        }), (err) => log.warn({ partition: batch.partition }, `Heartbeat while waiting on a sink failed: ${messageOf(err)}`));
         await heartbeat();
       },
     });
@@ -324,13 +343,13 @@ export function startCorrelator(deps: CorrelatorDeps): RunningCorrelator {
     tick = setInterval(() => {
       void exclusive(onIdleTick).catch((err: unknown) => { if (!abort.signal.aborted) log.error(`Correlator idle tick failed: ${messageOf(err)}`); });
     }, Math.min(1000, opts.idleAdvanceMs));
-    isReady = true;
+    health.started();
     log.info({ group: cfg.kafka.correlatorGroup, topic, allowedLatenessMs: opts.allowedLatenessMs }, 'Correlator joined its consumer group.');
   })();
 
   return {
     ready,
-    get isReady() { return isReady; },
+    get isReady() { return health.state.ready; },
     async stop() {
       if (tick) clearInterval(tick);
       // Save what is not saved yet, so a clean restart replays nothing.

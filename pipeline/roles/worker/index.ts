@@ -7,10 +7,11 @@ import { redactUrl, type Logger } from '../../telemetry/logger';
 import type { Metrics } from '../../telemetry/metrics';
 import type { NotificationJob } from '../../../schemas/generated/types';
 import { ensurePipelineTopics } from '../../../connectors/kafka/client';
-import { writeBulk } from '../../../connectors/elasticsearch/bulk';
+import { batchBoundFor } from '../../../connectors/kafka/topic-limits';
+import { produceDeadLetters } from '../../../connectors/kafka/dead-letters';
 import { resolveAlerts } from '../../../connectors/elasticsearch/alerts';
 import { ensureIndexTemplates } from '../../../connectors/elasticsearch/templates';
-import { jobOptions, queueSettings } from '../../../connectors/bullmq/queue';
+import { jobOptions, queueSettings, redisStatus } from '../../../connectors/bullmq/queue';
 import { retryUntilSuccess } from '../../delivery/retry';
 import { messageOf } from '../../errors/catalog';
 import type { RuleStore } from '../../detect/rule-store';
@@ -21,10 +22,15 @@ import { processBatch, type RawRecord, type WorkerContext } from './process-batc
 import { SourceZones, type ZoneRuleConfig } from '../../time/source-zones';
 import { timeZone } from '../../time/zone';
 import { TimeCorrectionLog } from '../../time/report';
+import { withoutHostname } from '../../config/load';
 import { activeFailpoint } from './failpoint';
+import { consumerTimeouts, whileHeartbeating } from '../../delivery/keep-alive';
 import { CorrelationRouter } from '../../correlate/route';
 import { absenceRuleOf } from '../../correlate/absence';
 import { startCorrelator, type RunningCorrelator } from '../correlator';
+import { Readiness, redisProblem } from '../readiness';
+import { documentSink } from './document-sink';
+import { ReplayWindow } from './replay-window';
 
 export interface WorkerDeps {
   loaded: LoadedConfig;
@@ -34,6 +40,8 @@ export interface WorkerDeps {
   queue: Queue<NotificationJob>;
   logger: Logger;
   metrics: Metrics;
+  /** Where the worker and its correlator report for /readyz (roles 'worker' and 'correlator'). */
+  readiness?: Readiness;
 }
 
 export interface RunningWorker {
@@ -53,13 +61,21 @@ export interface RunningWorker {
  */
 export function startWorker(deps: WorkerDeps): RunningWorker {
   const { loaded, validators, kafka, es, queue, logger, metrics } = deps;
+  const readiness = deps.readiness ?? new Readiness();
+  const health = readiness.role('worker');
   const cfg = loaded.config;
   const log = logger.child({ role: 'worker' });
   const abort = new AbortController();
   let consumer: Consumer | null = null;
   /** Produces dead letters and correlation observations. */
   let dlqProducer: Producer | null = null;
-  let isReady = false;
+  /** Bytes per dead-letter produce request; read from the topic's limit before consuming starts. */
+  let dlqBatchBytes = cfg.kafka.maxBatchBytes;
+  const esAt = `Elasticsearch at ${redactUrl(cfg.elasticsearch.url)}`;
+  const redisAt = redactUrl(cfg.redis.url);
+  const queueStatus = redisStatus(queue);
+  health.watch('redis', () => redisProblem(queueStatus(), redisAt));
+  const replays = new ReplayWindow();
 
   const ruleStore = startRuleStore(loaded, validators, log, metrics);
   const channels = cfg.notifier.webhook?.url ? ['webhook'] : [];
@@ -94,6 +110,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
       zones: new SourceZones(cfg.worker.time.zones as ZoneRuleConfig[], timeZone(cfg.worker.time.defaultZone)),
       log: new TimeCorrectionLog(log),
     },
+    withoutHostname: withoutHostname(cfg),
     ...(failpoint ? { failpoint } : {}),
     // A rule that throws is a bug in the rule (or in us): disable it rather than fail every event
     // it sees; fixing its file brings it back. The rest of the batch already runs without it.
@@ -105,7 +122,15 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
       }
     },
     sinks: {
-      writeDocuments: (items) => writeBulk(es, items, { url: cfg.elasticsearch.url, logger: log, metrics, signal: abort.signal }),
+      writeDocuments: documentSink(es, {
+        url: cfg.elasticsearch.url,
+        dataStream: cfg.elasticsearch.eventsDataStream,
+        logger: log,
+        metrics,
+        signal: abort.signal,
+        onRetry: (reason) => health.degraded('elasticsearch', `${esAt} is not taking documents (${reason}); holding them and retrying`),
+        onDelivered: () => health.recovered('elasticsearch'),
+      }),
       enqueueNotifications: async (jobs) => {
         await retryUntilSuccess(
           () => queue.addBulk(jobs.map((j) => ({ name: j.data.channel, data: j.data, opts: jobOptions(jobSettings, j.id) }))),
@@ -114,20 +139,26 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
             signal: abort.signal,
             onRetry: (attempt, err, delayMs) => {
               metrics.retries.inc({ service: 'redis' });
+              health.degraded('redis', `Redis at ${redisAt} is not taking notification jobs (${messageOf(err)}); holding them and retrying`);
               log.warn({ attempt, delayMs, jobs: jobs.length }, `Redis at ${redactUrl(cfg.redis.url)} did not take ${jobs.length} notification jobs (${messageOf(err)}); retrying.`);
             },
           },
         );
+        health.recovered('redis');
       },
-      resolveAlerts: (requests) =>
-        retryUntilSuccess(() => resolveAlerts(es, cfg.elasticsearch.alertsIndex, requests, new Date()), {
+      resolveAlerts: async (requests) => {
+        const resolved = await retryUntilSuccess(() => resolveAlerts(es, cfg.elasticsearch.alertsIndex, requests, new Date()), {
           what: 'alert recovery',
           signal: abort.signal,
           onRetry: (attempt, err, delayMs) => {
             metrics.retries.inc({ service: 'elasticsearch' });
+            health.degraded('elasticsearch', `${esAt} did not complete alert recoveries (${messageOf(err)}); retrying`);
             log.warn({ attempt, delayMs }, `Elasticsearch at ${redactUrl(cfg.elasticsearch.url)} did not complete ${requests.length} alert recoveries (${messageOf(err)}); retrying.`);
           },
-        }),
+        });
+        health.recovered('elasticsearch');
+        return resolved;
+      },
       produceCorrelate: async (records) => {
         await retryUntilSuccess(
           () => dlqProducer!.send({ topic: cfg.kafka.correlateTopic, acks: -1, messages: records.map((r) => ({ key: r.key, value: JSON.stringify(r.message) })) }),
@@ -136,43 +167,56 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
             signal: abort.signal,
             onRetry: (attempt, err, delayMs) => {
               metrics.retries.inc({ service: 'kafka' });
+              health.degraded('kafka', `Kafka at ${cfg.kafka.brokers.join(',')} is not taking correlation observations (${messageOf(err)}); retrying`);
               log.warn({ attempt, delayMs }, `Kafka did not take ${records.length} correlation observations (${messageOf(err)}); retrying.`);
             },
           },
         );
+        health.recovered('kafka');
       },
       deadLetter: async (records) => {
-        await retryUntilSuccess(
-          () => dlqProducer!.send({ topic: cfg.kafka.dlqTopic, acks: -1, messages: records.map((r) => ({ key: r.origin.key ?? null, value: JSON.stringify(r) })) }),
-          {
-            what: 'dead-letter produce',
-            signal: abort.signal,
-            onRetry: (attempt, err, delayMs) => {
-              metrics.retries.inc({ service: 'kafka' });
-              log.warn({ attempt, delayMs }, `Kafka did not take ${records.length} dead-letter records (${messageOf(err)}); retrying.`);
-            },
-          },
-        );
+        await produceDeadLetters(dlqProducer!, records, { topic: cfg.kafka.dlqTopic, maxBatchBytes: dlqBatchBytes, signal: abort.signal, logger: log, metrics });
         for (const r of records) log.warn({ stage: r.stage, code: r.code, origin: r.origin }, `Dead-lettered a record: ${r.reason}`);
       },
     },
   };
 
   const ready = (async () => {
+    health.starting(`setting up topics on Kafka at ${cfg.kafka.brokers.join(',')} (retrying until it answers)`);
     await ensurePipelineTopics(kafka, cfg.kafka, log, abort.signal);
-    correlator = startCorrelator({ loaded, kafka, es, queue, logger, metrics, rules: ruleStore.store, router, channels, ...(failpoint ? { failpoint } : {}) });
-    await retryUntilSuccess(() => ensureIndexTemplates(es, cfg.elasticsearch), {
+    correlator = startCorrelator({ loaded, kafka, es, queue, logger, metrics, rules: ruleStore.store, router, channels, health: readiness.role('correlator'), ...(failpoint ? { failpoint } : {}) });
+    health.starting(`installing the index templates in ${esAt}`);
+    const lifecycle = await retryUntilSuccess(() => ensureIndexTemplates(es, cfg.elasticsearch), {
       what: 'Elasticsearch template setup',
       signal: abort.signal,
-      onRetry: (a, err, d) => log.warn({ attempt: a, delayMs: d }, `Elasticsearch at ${redactUrl(cfg.elasticsearch.url)} is unavailable (${messageOf(err)}); retrying.`),
+      onRetry: (a, err, d) => {
+        health.degraded('elasticsearch', `${esAt} is unavailable (${messageOf(err)}); retrying`);
+        log.warn({ attempt: a, delayMs: d }, `Elasticsearch at ${redactUrl(cfg.elasticsearch.url)} is unavailable (${messageOf(err)}); retrying.`);
+      },
     });
+    health.recovered('elasticsearch');
+    log.info(
+      { dataStream: cfg.elasticsearch.eventsDataStream, replicas: cfg.elasticsearch.replicas, lifecycle: lifecycle.manager, policy: lifecycle.policy, retention: lifecycle.retention },
+      lifecycle.manager === 'ilm'
+        ? `Events in ${cfg.elasticsearch.eventsDataStream} roll over and expire by the ILM policy ${lifecycle.policy} (retention ${lifecycle.retention ?? 'forever'}).`
+        : `Events in ${cfg.elasticsearch.eventsDataStream} carry a data stream lifecycle (retention ${lifecycle.retention ?? 'forever'}); this cluster has no ILM, so rollover follows its data stream lifecycle defaults, where it runs one.`,
+    );
+    health.starting(`joining consumer group ${cfg.kafka.consumerGroup} on Kafka at ${cfg.kafka.brokers.join(',')}`);
+    dlqBatchBytes = (await batchBoundFor(kafka, cfg.kafka.maxBatchBytes, [cfg.kafka.dlqTopic], log)).bytes;
     dlqProducer = kafka.producer({ allowAutoTopicCreation: false });
     await dlqProducer.connect();
-    consumer = kafka.consumer({ groupId: cfg.kafka.consumerGroup, allowAutoTopicCreation: false, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+    consumer = kafka.consumer({ groupId: cfg.kafka.consumerGroup, allowAutoTopicCreation: false, ...consumerTimeouts(cfg.kafka.sessionTimeoutMs) });
+    const keepAliveMs = consumerTimeouts(cfg.kafka.sessionTimeoutMs).heartbeatInterval;
     await consumer.connect();
     await consumer.subscribe({ topic: cfg.kafka.rawTopic, fromBeginning: true });
     const joined = new Promise<void>((resolve) => consumer!.on(consumer!.events.GROUP_JOIN, () => resolve()));
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      replays.reassigned();
+      health.recovered('kafka-group');
+    });
     consumer.on(consumer.events.CRASH, (e) => {
+      // Not a group member until kafkajs has restarted the consumer and it has joined again.
+      health.degraded('kafka-group', `the Kafka consumer of group ${cfg.kafka.consumerGroup} crashed (${messageOf(e.payload.error)})${e.payload.restart ? '; kafkajs is restarting it' : ' and stopped: restart haetae'}`);
       log.error({ restart: e.payload.restart }, `Kafka consumer crashed: ${messageOf(e.payload.error)}${e.payload.restart ? '; kafkajs restarts it' : ''}`);
     });
     await consumer.run({
@@ -184,7 +228,10 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
           if (!isRunning() || isStale()) return;
           const chunk = batch.messages.slice(start, start + max);
           const records: RawRecord[] = chunk.map((m) => ({ topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value }));
-          const summary = await processBatch(records, ctx);
+          // Sinks retry outages inside processBatch: heartbeat meanwhile, or the group would move the partition.
+          const summary = await whileHeartbeating(heartbeat, keepAliveMs, () => processBatch(records, ctx, { mayBeReplay: replays.mayBeReplay(batch.topic, batch.partition) }),
+            (err) => log.warn({ partition: batch.partition }, `Heartbeat while waiting on a sink failed: ${messageOf(err)}`));
+          replays.indexed(batch.topic, batch.partition, summary.replayed);
           const last = chunk[chunk.length - 1]!.offset;
           const next = (BigInt(last) + 1n).toString();
           await consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
@@ -197,14 +244,14 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
       },
     });
     await joined;
+    health.started();
     await correlator.ready;
-    isReady = true;
     log.info({ group: cfg.kafka.consumerGroup, topic: cfg.kafka.rawTopic, rules: ruleStore.store.rules.length }, 'Worker joined the consumer group.');
   })();
 
   return {
     ready,
-    get isReady() { return isReady; },
+    get isReady() { return health.state.ready; },
     rules: ruleStore.store,
     async stop() {
       ruleStore.close();

@@ -8,13 +8,14 @@ import { matchRules } from '../../detect/match';
 import type { CompiledRule } from '../../detect/load';
 import { buildAlert, groupOf } from '../../alert/build';
 import { buildNotificationJob } from '../../notify/job';
-import { eventDocumentId } from '../../index/document-id';
+import { eventDocumentId, envelopeDocumentId } from '../../index/document-id';
 import type { Metrics } from '../../telemetry/metrics';
 import type { Logger } from '../../telemetry/logger';
 import { messageOf } from '../../errors/catalog';
 import type { CorrelateRecord, CorrelationRouter } from '../../correlate/route';
 import { boundEventTime, DEFAULT_TIME_POLICY, type EventTimePolicy } from '../../time/policy';
 import type { SourceZones } from '../../time/source-zones';
+import type { SenderMatch } from '../../envelope/sender-match';
 import type { TimeCorrectionLog } from '../../time/report';
 
 export interface RawRecord {
@@ -27,7 +28,11 @@ export interface RawRecord {
 
 /** Where a batch's results go. Injected, so the batch logic is tested without services. */
 export interface WorkerSinks {
-  writeDocuments(items: readonly BulkItem[]): Promise<ItemResult[]>;
+  /**
+   * Writes with `create`. `mayBeReplay`: these records may have been indexed already by an owner
+   * of the partition that died before committing, possibly before the data stream rolled over.
+   */
+  writeDocuments(items: readonly BulkItem[], opts?: { mayBeReplay: boolean }): Promise<ItemResult[]>;
   enqueueNotifications(jobs: ReadonlyArray<{ id: string; data: NotificationJob }>): Promise<void>;
   deadLetter(records: readonly DeadLetter[]): Promise<void>;
   /**
@@ -63,6 +68,8 @@ export interface WorkerContext {
   now?: () => Date;
   /** Event-time policy (worker.time): senders' zones and how far their timestamps are believed. */
   time?: { policy: EventTimePolicy; zones?: SourceZones; log?: TimeCorrectionLog };
+  /** RFC 3164 senders whose messages carry no hostname (worker.syslog.withoutHostname). */
+  withoutHostname?: SenderMatch<boolean>;
   /** Called when a rule throws on an event (after it is counted and logged): the worker disables it. */
   onRuleError?: (rule: CompiledRule, err: unknown) => void;
   /** Test hook (failpoint): called between stages so tests can kill the process at a known point. */
@@ -76,6 +83,8 @@ export interface BatchSummary {
   parseFailures: number;
   /** Observations handed to the correlate topic. */
   correlated: number;
+  /** Events Elasticsearch already had (a replay). */
+  replayed: number;
 }
 
 /**
@@ -84,7 +93,7 @@ export interface BatchSummary {
  * dead-letter topic, and every alert's notification job is enqueued: only then may the caller
  * commit the batch's offsets. Sinks retry outages themselves, so a rejection here means shutdown.
  */
-export async function processBatch(records: readonly RawRecord[], ctx: WorkerContext): Promise<BatchSummary> {
+export async function processBatch(records: readonly RawRecord[], ctx: WorkerContext, opts: { mayBeReplay?: boolean } = {}): Promise<BatchSummary> {
   const now = ctx.now?.() ?? new Date();
   const dead: DeadLetter[] = [];
   const items: BulkItem[] = [];
@@ -103,6 +112,9 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
   const router = ctx.router?.();
   const correlate: CorrelateRecord[] = [];
   let parseFailures = 0;
+  /** Event ids seen in this batch: a record Kafka stored twice can land in one batch with its copy. */
+  const batchIds = new Set<string>();
+  let duplicates = 0;
 
   for (const record of records) {
     ctx.metrics.received.inc({ stage: 'worker', transport: 'kafka' });
@@ -112,13 +124,25 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
       continue;
     }
     const envelope = decoded.envelope;
+    // A receiver-assigned envelope id names the message wherever Kafka stored it: a copy at
+    // another offset (a produce retry) becomes the same event, which `create` then refuses and
+    // whose alert ids (hashed from the event id) are the same. Older envelopes have no id.
+    const id = envelope.id !== undefined ? envelopeDocumentId(record.topic, envelope.id) : eventDocumentId(record.topic, record.partition, record.offset);
+    if (batchIds.has(id)) {
+      duplicates++;
+      continue;
+    }
+    batchIds.add(id);
     const timeZone = ctx.time?.zones?.zoneFor(envelope.source.address, envelope.listener.port);
-    const parsed = parseSyslog(decoded.payload, { receivedAt: new Date(envelope.receivedAt), timeZone });
+    const parsed = parseSyslog(decoded.payload, {
+      receivedAt: new Date(envelope.receivedAt),
+      timeZone,
+      withoutHostname: ctx.withoutHostname?.for(envelope.source.address, envelope.listener.port),
+    });
     if (!parsed.ok) {
       parseFailures++;
       ctx.metrics.errors.inc({ stage: 'parse', error_type: parsed.code });
     }
-    const id = eventDocumentId(record.topic, record.partition, record.offset);
     const event = normalizeSyslog(envelope, decoded.payload, parsed, { topic: record.topic, partition: record.partition, offset: record.offset }, now);
     const correction = boundEventTime(event, ctx.time?.policy ?? DEFAULT_TIME_POLICY);
     if (correction !== null) {
@@ -168,7 +192,7 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
   const alertEnd = items.length;
   items.push(...links);
 
-  const results = items.length > 0 ? await ctx.sinks.writeDocuments(items) : [];
+  const results = items.length > 0 ? await ctx.sinks.writeDocuments(items, { mayBeReplay: opts.mayBeReplay ?? false }) : [];
   const deliveredAlerts: Array<{ alert: Alert; channels: readonly string[] }> = [];
   results.forEach((result, i) => {
     if (i >= alertEnd) {
@@ -220,7 +244,8 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
     await ctx.sinks.deadLetter(dead);
     for (const d of dead) ctx.metrics.deadLettered.inc({ stage: d.stage, error_type: d.code });
   }
-  return { events: eventCount, alerts: deliveredAlerts.length, deadLettered: dead.length, parseFailures, correlated: correlate.length };
+  const replayed = duplicates + results.filter((r, i) => i < eventCount && r.outcome === 'exists').length;
+  return { events: eventCount, alerts: deliveredAlerts.length, deadLettered: dead.length, parseFailures, correlated: correlate.length, replayed };
 }
 
 /** The configured channels a rule's alerts go to: the ones it names, or all of them. */

@@ -3,10 +3,12 @@ import { createNotificationQueue, jobOptions } from '../../../connectors/bullmq/
 import { startNotifier } from '../../../pipeline/roles/notifier';
 import { loadConfig } from '../../../pipeline/config/load';
 import { buildNotificationJob } from '../../../pipeline/notify/job';
-import { listFailed, retryFailed } from '../../../cli/commands/notify';
+import { formatFailedJob, listFailed, retryFailed } from '../../../cli/commands/notify';
 import type { Alert, NotificationJob } from '../../../schemas/generated/types';
 import { eventually, freshMetrics, quietLogger, services, uniqueName } from '../../support/services';
 import { startWebhookServer } from '../../support/webhook-server';
+import { closedPort, startSelfSignedServer } from '../../support/tls-server';
+import { runCli, writeConfig } from '../../support/haetae-process';
 
 const SECRET = 'integration-test-secret-0123456789';
 
@@ -85,9 +87,63 @@ describe('notifier against real Redis and a real HTTP endpoint', () => {
       expect(hook.attempts).toBe(1); // 400 is not retried
       expect(failed.jobs[0]).toMatchObject({ id: `${'c'.repeat(32)}-webhook`, rule: 'rule-1', attempts: 1 });
       expect(failed.jobs[0]!.reason).toBe('webhook answered HTTP 400: scripted failure');
+      expect(failed.jobs[0]).toMatchObject({ code: 'HAETAE_WEBHOOK_STATUS', cause: 'HTTP_400' });
       expect(await retryFailed(queue, 'all')).toEqual([`${'c'.repeat(32)}-webhook`]);
       await eventually(async () => (hook.deliveries.length === 1 ? true : undefined), 'delivery after retry');
       expect((await listFailed(queue, 10)).total).toBe(0);
+    });
+  }, 30_000);
+
+  /** A notifier on a fresh queue against any URL (no scripted endpoint). */
+  async function withNotifierAt(url: string, attempts: number, body: (queue: Queue<NotificationJob>, add: (a: Alert) => Promise<void>) => Promise<void>): Promise<void> {
+    const { loaded, settings, queue } = setup(url, attempts);
+    const notifier = startNotifier(loaded, quietLogger(), freshMetrics());
+    try {
+      await body(queue, (a) => add(queue, settings, a));
+    } finally {
+      await notifier.stop();
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  }
+
+  it('sends a job whose webhook presents an untrusted certificate to the failed list after ONE attempt, with the cause', async () => {
+    const server = await startSelfSignedServer();
+    try {
+      await withNotifierAt(server.url, 4, async (queue, add) => {
+        const id = `${'d'.repeat(32)}-webhook`;
+        await add(alert('d'.repeat(32)));
+        const failed = await eventually(async () => { const f = await listFailed(queue, 10); return f.total === 1 ? f : undefined; }, 'a failed job');
+        const job = failed.jobs[0]!;
+        expect(job).toMatchObject({ id, attempts: 1, code: 'HAETAE_WEBHOOK_TLS', cause: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+        expect(job.reason).toMatch(/^webhook at 127\.0\.0\.1:\d+: TLS certificate rejected: self-signed certificate.* \(DEPTH_ZERO_SELF_SIGNED_CERT\)$/);
+        expect(formatFailedJob(job)).toMatch(/ attempts=1 {2}code=HAETAE_WEBHOOK_TLS {2}cause=DEPTH_ZERO_SELF_SIGNED_CERT {2}webhook at /);
+        await new Promise((r) => setTimeout(r, 1_000)); // backoffMs is 50: a retry would have come by now
+        expect(server.connections).toBe(1);
+        expect(server.requests).toBe(0);
+        expect((await queue.getJob(id))!.attemptsMade).toBe(1);
+
+        // What an operator sees: the built CLI, as a table and as JSON.
+        const file = writeConfig({ redis: { url: services.redisUrl }, notifier: { queue: queue.name } });
+        const table = runCli(['notify', 'failed'], file);
+        expect(table.stdout).toMatch(new RegExp(`^${id}  \\S+  rule=rule-1  attempts=1  code=HAETAE_WEBHOOK_TLS  cause=DEPTH_ZERO_SELF_SIGNED_CERT  webhook at 127\\.0\\.0\\.1:\\d+: TLS certificate rejected: self-signed certificate`));
+        const json = runCli(['notify', 'failed', '--json'], file);
+        expect(JSON.parse(json.stdout)).toMatchObject({ id, attempts: 1, code: 'HAETAE_WEBHOOK_TLS', cause: 'DEPTH_ZERO_SELF_SIGNED_CERT', reason: job.reason });
+      });
+    } finally {
+      await server.close();
+    }
+  }, 30_000);
+
+  it('retries a refused connection until the attempts run out, then shows why', async () => {
+    const port = await closedPort();
+    await withNotifierAt(`http://127.0.0.1:${port}/hook`, 3, async (queue, add) => {
+      await add(alert('e'.repeat(32)));
+      const failed = await eventually(async () => { const f = await listFailed(queue, 10); return f.total === 1 ? f : undefined; }, 'a failed job');
+      expect(failed.jobs[0]).toMatchObject({
+        attempts: 3, code: 'HAETAE_WEBHOOK_NETWORK', cause: 'ECONNREFUSED',
+        reason: `webhook request failed: connection refused by 127.0.0.1:${port} (ECONNREFUSED)`,
+      });
     });
   }, 30_000);
 });

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../../pipeline/config/load';
 import { HaetaeError } from '../../../pipeline/errors/catalog';
+import { DEFAULT_MAX_BATCH_BYTES } from '../../../connectors/kafka/byte-bound';
 
 function tmpConfig(text: string): { dir: string; file: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'haetae-config-'));
@@ -47,6 +48,8 @@ describe('configuration', () => {
     );
     const badNet = tmpConfig('worker:\n  time:\n    zones:\n      - { sources: [198.51.100.0/33], zone: UTC }\n');
     expect(errorOf(() => loadConfig({ cwd: badNet.dir, env: {}, file: badNet.file })).message).toContain('/worker/time/zones/0/sources/0: \'198.51.100.0/33\' is not an IP address or CIDR network');
+    const badHostless = tmpConfig('worker:\n  syslog:\n    withoutHostname:\n      - { listeners: [5516] }\n      - { sources: [not-an-ip] }\n');
+    expect(errorOf(() => loadConfig({ cwd: badHostless.dir, env: {}, file: badHostless.file })).message).toContain("/worker/syslog/withoutHostname/1/sources/0: 'not-an-ip' is not an IP address or CIDR network");
     const badDefault = tmpConfig('worker:\n  time:\n    defaultZone: Local\n');
     expect(errorOf(() => loadConfig({ cwd: badDefault.dir, env: {}, file: badDefault.file })).message).toContain('/worker/time/defaultZone: time zone \'Local\'');
   });
@@ -102,6 +105,18 @@ describe('configuration', () => {
     fs.writeFileSync(path.join(dir, 'secret'), 'from-a-file-0123456789\n');
     const { file } = tmpConfig(`notifier:\n  webhook:\n    url: http://127.0.0.1:1/hook\n    secretFile: ${path.join(dir, 'secret')}\n`);
     expect(loadConfig({ file, env: {} }).config.notifier.webhook?.secret).toBe('from-a-file-0123456789');
+  });
+
+  it('refuses a receiver.maxMessageBytes whose envelope Kafka could not take, naming the key and the most that fits', () => {
+    expect(loadConfig({ cwd: os.tmpdir(), env: {}, file: tmpConfig('').file }).config.kafka.maxBatchBytes).toBe(DEFAULT_MAX_BATCH_BYTES);
+    const { file } = tmpConfig('receiver:\n  maxMessageBytes: 16777216\n');
+    const err = errorOf(() => loadConfig({ file, env: {} }));
+    expect(err.code).toBe('HAETAE_CONFIG_INVALID');
+    expect(err.message).toBe(`config ${file}: /receiver/maxMessageBytes: 16777216 bytes make Kafka records of up to 22370648 bytes (the message travels in base64), over kafka.maxBatchBytes (921600); set it to at most 690432, or raise that limit`);
+    // The largest value that fits is accepted, and raising kafka.maxBatchBytes makes room for more.
+    expect(() => loadConfig({ file: tmpConfig('receiver:\n  maxMessageBytes: 690432\n').file, env: {} })).not.toThrow();
+    expect(() => loadConfig({ file: tmpConfig('receiver:\n  maxMessageBytes: 690433\n').file, env: {} })).toThrow(HaetaeError);
+    expect(() => loadConfig({ file: tmpConfig('kafka:\n  maxBatchBytes: 4000000\nreceiver:\n  maxMessageBytes: 2000000\n').file, env: {} })).not.toThrow();
   });
 
   it('accepts the shipped haetae.yaml', () => {

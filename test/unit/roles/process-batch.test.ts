@@ -78,7 +78,7 @@ describe('worker batch processing', () => {
   it('indexes parsed events under ids derived from topic/partition/offset', async () => {
     const f = fakeSinks();
     const summary = await processBatch([record(7, '<34>1 2026-11-22T09:59:59.5Z web1 su - ID47 - switched user')], context(f.sinks));
-    expect(summary).toEqual({ events: 1, alerts: 0, deadLettered: 0, parseFailures: 0, correlated: 0 });
+    expect(summary).toEqual({ events: 1, alerts: 0, deadLettered: 0, parseFailures: 0, correlated: 0, replayed: 0 });
     const doc = f.stored.get('logs-haetae.syslog-default/haetae.raw-1-7') as any;
     expect(doc).toMatchObject({
       '@timestamp': '2026-11-22T09:59:59.500Z',
@@ -246,5 +246,49 @@ describe('worker batch processing', () => {
     expect(summary.alerts).toBe(1);
     expect(failed).toEqual(['boom']); // the worker disables it (rule-store.test.ts)
     expect(await metrics.value('haetae_errors_total', { stage: 'detect', error_type: 'rule_runtime_error' })).toBe(1);
+  });
+});
+
+describe('records a receiver produced twice (a produce retry after a partial failure)', () => {
+  /** The same envelope (same receiver-assigned id) stored again at another offset. */
+  function twice(id: string, text: string, offsets: [number, number]): [RawRecord, RawRecord] {
+    const envelope = buildEnvelope(
+      { bytes: Buffer.from(text), framing: 'datagram', truncated: false },
+      { transport: 'udp', source: { address: '192.0.2.10', port: 40000 }, listener: { address: '0.0.0.0', port: 5514 }, observerHostname: 'recv1', receivedAt: new Date('2026-11-22T10:00:00.000Z'), id },
+    );
+    expect(envelope.id).toBe(id);
+    const at = (offset: number): RawRecord => ({ topic: 'haetae.raw', partition: 1, offset: String(offset), key: Buffer.from('192.0.2.10'), value: encodeEnvelope(envelope) });
+    return [at(offsets[0]), at(offsets[1])];
+  }
+  const line = '<38>Nov 22 10:00:00 web1 sshd[1]: Failed password for root';
+
+  it('become one event document and one alert, in separate batches', async () => {
+    const f = fakeSinks();
+    const [first, again] = twice('Qk3xv9LbTq2A.1f', line, [10, 912]);
+    const s1 = await processBatch([first], context(f.sinks));
+    const s2 = await processBatch([again], context(f.sinks));
+    expect(s1).toMatchObject({ events: 1, alerts: 1, deadLettered: 0 });
+    expect(s2).toMatchObject({ deadLettered: 0, replayed: 1 });
+    const events = [...f.stored.keys()].filter((k) => k.startsWith('logs-haetae.syslog-default/'));
+    expect(events).toEqual(['logs-haetae.syslog-default/haetae.raw-Qk3xv9LbTq2A.1f']);
+    // Where the first copy was read from stays in the event.
+    expect((f.stored.get(events[0]!) as any).haetae.raw).toMatchObject({ topic: 'haetae.raw', partition: 1, offset: '10' });
+    expect([...f.stored.keys()].filter((k) => k.startsWith('haetae-alerts/'))).toHaveLength(1);
+    expect(f.jobs.size).toBe(1);
+  });
+
+  it('become one event document and one alert in one batch', async () => {
+    const f = fakeSinks();
+    const summary = await processBatch(twice('Qk3xv9LbTq2A.20', line, [11, 12]), context(f.sinks));
+    expect(summary).toMatchObject({ events: 1, alerts: 1, deadLettered: 0, replayed: 1 });
+    expect([...f.stored.keys()].filter((k) => k.startsWith('logs-haetae.syslog-default/'))).toEqual(['logs-haetae.syslog-default/haetae.raw-Qk3xv9LbTq2A.20']);
+    expect([...f.stored.keys()].filter((k) => k.startsWith('haetae-alerts/'))).toHaveLength(1);
+    expect(f.jobs.size).toBe(1);
+  });
+
+  it('old records without an envelope id keep topic/partition/offset ids', async () => {
+    const f = fakeSinks();
+    await processBatch([record(13, line)], context(f.sinks));
+    expect(f.stored.has('logs-haetae.syslog-default/haetae.raw-1-13')).toBe(true);
   });
 });

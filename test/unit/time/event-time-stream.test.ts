@@ -78,8 +78,8 @@ class Pipeline {
     for (const r of produced) this.apply(parseCorrelateMessage(Buffer.from(JSON.stringify(r.message)))!, nowMs);
   }
 
-  apply(msg: CorrelateMessage, nowMs: number): void {
-    this.pc.apply(msg, this.correlateOffset++, router, this.out, nowMs);
+  apply(msg: CorrelateMessage, nowMs: number, via: CorrelationRouter = router): void {
+    this.pc.apply(msg, this.correlateOffset++, via, this.out, nowMs);
   }
 
   event(needle: string): HaetaeEvent {
@@ -139,7 +139,10 @@ describe.each(INSTANTS)('event time at %s', (_label, T) => {
     // What an older worker produced: no receive time, and event time taken at its word; the old
     // correlator then ran stream time to 2099 and declared every host silent.
     const legacy = { v: 1 as const, kind: 'absence' as const, target: STOPPED_LOGGING, ref: { id: STOPPED_LOGGING }, t: Date.parse('2099-01-01T00:00:00Z'), id: 'legacy-1', fields: { 'host.hostname': 'rogue' } };
-    p.apply(legacy, Date.parse('2099-01-01T00:00:00Z'));
+    // (That version never forgot silent groups either.)
+    const oldRouter = new CorrelationRouter(set.correlations, set.rules.flatMap((r) => absenceRuleOf(r) ?? []).map((a) => ({ ...a, forgetAfterMs: 1e15 })));
+    p.pc.sync(oldRouter);
+    p.apply(legacy, Date.parse('2099-01-01T00:00:00Z'), oldRouter);
     expect(p.alerts(STOPPED_LOGGING).map((g) => g['host.hostname']).sort()).toEqual(['web1', 'web2']);
     const saved = JSON.parse(JSON.stringify(p.pc.checkpoint()));
 

@@ -99,6 +99,33 @@ describe('parseRfc3164 BSD timestamps', () => {
   });
 });
 
+describe('parseRfc3164 hostnames: what a host name can be, and senders that send none', () => {
+  test.each([
+    ['<13>Nov 22 10:00:00 user=root action=login', 'user=root action=login'],
+    ['<13>Nov 22 10:00:00 (root) CMD (run-parts)', '(root) CMD (run-parts)'],
+    ['<13>Nov 22 10:00:00 a/b moved', 'a/b moved'],
+    ['<13>Nov 22 10:00:00 "quoted" text', '"quoted" text'],
+    ['<13>Nov 22 10:00:00 alice@example.org logged in', 'alice@example.org logged in'],
+  ])('%j: a token with a byte no host name has is content', (line, message) => {
+    expect(parse(line)).toMatchObject({ message, warnings: ['no_hostname'] });
+    expect(parse(line).hostname).toBeUndefined();
+  });
+
+  test('host names and addresses of every usual shape still are', () => {
+    for (const host of ['web1', 'web-1.example.org', 'WIN_SRV01', '192.0.2.7', '2001:db8::7']) {
+      expect(parse(`<13>Nov 22 10:00:00 ${host} app: m`)).toMatchObject({ hostname: host, appName: 'app', message: 'm' });
+    }
+  });
+
+  test('a sender configured as sending no hostname: the first word is content, not a host', () => {
+    const opts = { ...midYear, withoutHostname: true };
+    expect(parse('<13>Nov 22 10:00:00 Connection closed by 203.0.113.5 port 22', opts)).toMatchObject({ message: 'Connection closed by 203.0.113.5 port 22', warnings: ['no_hostname'] });
+    expect(parse('<13>Nov 22 10:00:00 sshd[42]: Accepted publickey for alice', opts)).toMatchObject({ appName: 'sshd', procId: '42', message: 'Accepted publickey for alice' });
+    // Without the setting the word is read as a host name (RFC 3164 cannot tell them apart by shape).
+    expect(parse('<13>Nov 22 10:00:00 Connection closed by 203.0.113.5 port 22').hostname).toBe('Connection');
+  });
+});
+
 describe('parseRfc3164 year inference (the BSD timestamp has no year)', () => {
   test('a December message received on New Year is put in the previous year', () => {
     const msg = parse('<13>Dec 31 23:59:50 host app: m', { receivedAt: new Date('2026-01-01T00:00:05Z') });

@@ -1,0 +1,34 @@
+import type { Client } from '@elastic/elasticsearch';
+import type { Logger } from '../../telemetry/logger';
+import type { Metrics } from '../../telemetry/metrics';
+import { writeBulkReplaySafe } from '../../../connectors/elasticsearch/replay-guard';
+import type { WorkerSinks } from './process-batch';
+
+export interface DocumentSinkOptions {
+  url: string;
+  dataStream: string;
+  logger: Logger;
+  metrics: Metrics;
+  signal?: AbortSignal;
+  /** Elasticsearch is holding documents back (down, or asking to retry); told before each wait. */
+  onRetry?: (reason: string) => void;
+  /** Every document of a call has its final outcome. */
+  onDelivered?: () => void;
+}
+
+/** The worker's `writeDocuments`: create-only bulk writes, replay-safe across rollovers. */
+export function documentSink(es: Client, opts: DocumentSinkOptions): WorkerSinks['writeDocuments'] {
+  return async (items, call) => {
+    const results = await writeBulkReplaySafe(es, items, {
+      url: opts.url,
+      logger: opts.logger,
+      metrics: opts.metrics,
+      dataStream: opts.dataStream,
+      mayBeReplay: call?.mayBeReplay ?? false,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.onRetry ? { onRetry: opts.onRetry } : {}),
+    });
+    opts.onDelivered?.();
+    return results;
+  };
+}
