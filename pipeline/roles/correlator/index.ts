@@ -13,6 +13,8 @@ import { resolveAlerts } from '../../../connectors/elasticsearch/alerts';
 import { jobOptions, queueSettings } from '../../../connectors/bullmq/queue';
 import { retryUntilSuccess } from '../../delivery/retry';
 import { consumerTimeouts, whileHeartbeating } from '../../delivery/keep-alive';
+import { chunkByBytes } from '../../../connectors/kafka/byte-bound';
+import { produceDeadLetters } from '../../../connectors/kafka/dead-letters';
 import { messageOf } from '../../errors/catalog';
 import { buildNotificationJob } from '../../notify/job';
 import { buildAbsenceAlert, buildCorrelationAlert, groupKeyOf } from '../../alert/correlation';
@@ -135,8 +137,10 @@ export function startCorrelator(deps: CorrelatorDeps): RunningCorrelator {
   async function persist(out: CorrelatorOutput, partition: number, lastOffset: string | null, dead: DeadLetter[]): Promise<void> {
     const now = new Date();
     if (out.chained.length > 0) {
-      await retrying('Producing chained correlation records to Kafka', 'kafka', () =>
-        producer!.send({ topic, acks: -1, messages: out.chained.map((r) => ({ key: r.key, value: JSON.stringify(r.message) })) }));
+      const messages = out.chained.map((r) => ({ key: r.key, value: JSON.stringify(r.message) }));
+      for (const chunk of chunkByBytes(messages, cfg.kafka.maxBatchBytes)) {
+        await retrying('Producing chained correlation records to Kafka', 'kafka', () => producer!.send({ topic, acks: -1, messages: chunk }));
+      }
     }
     const alerts: Array<{ alert: Alert; channels: readonly string[] }> = [];
     for (const { rule, alert } of out.correlationAlerts) {
@@ -194,8 +198,8 @@ export function startCorrelator(deps: CorrelatorDeps): RunningCorrelator {
       log.info({ partition, records: out.unknownTarget }, `${out.unknownTarget} correlation observations were for rules that have been removed; ignored.`);
     }
     if (dead.length > 0) {
-      await retrying('Dead-lettering correlate records', 'kafka', () =>
-        producer!.send({ topic: cfg.kafka.dlqTopic, acks: -1, messages: dead.map((d) => ({ key: null, value: JSON.stringify(d) })) }));
+      // Fitted under the byte bound like the worker's (a rejected alert document rides along).
+      await produceDeadLetters(producer!, dead, { topic: cfg.kafka.dlqTopic, maxBatchBytes: cfg.kafka.maxBatchBytes, signal: abort.signal, logger: log, metrics });
       for (const d of dead) metrics.deadLettered.inc({ stage: d.stage, error_type: d.code });
     }
   }

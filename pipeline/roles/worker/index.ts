@@ -25,6 +25,7 @@ import { TimeCorrectionLog } from '../../time/report';
 import { withoutHostname } from '../../config/load';
 import { activeFailpoint } from './failpoint';
 import { consumerTimeouts, whileHeartbeating } from '../../delivery/keep-alive';
+import { chunkByBytes } from '../../../connectors/kafka/byte-bound';
 import { CorrelationRouter } from '../../correlate/route';
 import { absenceRuleOf } from '../../correlate/absence';
 import { startCorrelator, type RunningCorrelator } from '../correlator';
@@ -160,8 +161,11 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
         return resolved;
       },
       produceCorrelate: async (records) => {
-        await retryUntilSuccess(
-          () => dlqProducer!.send({ topic: cfg.kafka.correlateTopic, acks: -1, messages: records.map((r) => ({ key: r.key, value: JSON.stringify(r.message) })) }),
+        // Requests bounded in bytes like every other produce (a batch can hold many observations);
+        // a retry repeats only the request that failed.
+        const messages = records.map((r) => ({ key: r.key, value: JSON.stringify(r.message) }));
+        for (const chunk of chunkByBytes(messages, cfg.kafka.maxBatchBytes)) await retryUntilSuccess(
+          () => dlqProducer!.send({ topic: cfg.kafka.correlateTopic, acks: -1, messages: chunk }),
           {
             what: 'correlate produce',
             signal: abort.signal,
