@@ -17,6 +17,8 @@ import { parseDuration } from './duration';
 import { eventFromArgument, explainRule, formatExplain } from './commands/rules-explain';
 import fs from 'node:fs';
 import { formatRuleTestReport, runRuleTests } from '../pipeline/detect/rule-tests';
+import { checkJson, cliMibDirs, configMibDirs, formatCheck, formatLookup, lookupJson } from './commands/mib';
+import { loadMibs } from '../pipeline/snmp/mib/load';
 
 /** Exit codes: 0 success, 1 the command ran and found a problem, 2 usage or configuration error. */
 const EXIT_PROBLEM = 1;
@@ -49,6 +51,7 @@ Examples:
   haetae rules replay rules/ events.jsonl --json
   haetae rules import-sigma ../sigma/rules/linux
   haetae rules explain 4f1c8a52-2a7e-4b0e-9d43-6d9b3c1f7a01 '<38>Nov 22 10:00:00 web1 sshd[811]: Failed password for root'
+  haetae mib lookup 1.3.6.1.2.1.2.2.1.8.3
   haetae notify failed
 
 Environment overrides: HAETAE_KAFKA_BROKERS, HAETAE_ELASTICSEARCH_URL, HAETAE_REDIS_URL,
@@ -229,6 +232,60 @@ Roles:
       const view = explainRule(rule, eventFromArgument(text));
       process.stdout.write(opts.json ? `${JSON.stringify(view)}\n` : `${formatExplain({ ...view, rule: { ...view.rule, file: displayPath(view.rule.file, process.cwd()) } }, rule.source)}\n`);
       if (!view.matched) process.exitCode = EXIT_PROBLEM;
+    });
+
+  const mib = program.command('mib').description('look up SNMP MIB objects and check MIB directories (base MIBs from net-snmp + snmp.mibs of the config + --mibs)');
+  const collect = (v: string, prev: string[]): string[] => [...prev, v];
+  mib
+    .command('lookup')
+    .description('translate a numeric OID (longest match, the rest is the index), MODULE::name or a bare name, and show what the MIB says about it')
+    .argument('<query>', "e.g. 1.3.6.1.2.1.2.2.1.8.3, IF-MIB::ifOperStatus, ifOperStatus, IF-MIB::linkDown")
+    .option('--mibs <dir>', 'an extra MIB directory (repeatable); searched before the config\'s snmp.mibs and the base MIBs', collect, [])
+    .option('--json', 'print the matches as JSON: [{oid, index, module, name, kind, syntax: {base, tc, enums, displayHint}, units, objects, description, file, line}]')
+    .addHelpText('after', `
+Loads the base MIBs shipped with net-snmp (SNMPv2-SMI/TC/CONF/MIB, IF-MIB, IANAifType-MIB, RFC1213-MIB, …),
+then the directories of snmp.mibs in the config in use (relative to the config file) and --mibs.
+Prints OID, name, module, kind, type and textual convention, enums, units, objects of a notification,
+and the description. A bare name defined in several modules lists them all (best first).
+Exit codes: 0 found, 1 not found.
+
+Examples:
+  haetae mib lookup 1.3.6.1.6.3.1.1.5.3           IF-MIB::linkDown
+  haetae mib lookup 1.3.6.1.2.1.2.2.1.8.3         IF-MIB::ifOperStatus, index 3
+  haetae mib lookup --mibs ./mibs CISCO-CONFIG-MAN-MIB::ciscoConfigManEvent --json`)
+    .action((query: string, opts: { mibs: string[]; json?: boolean }, cmd: Command) => {
+      const dirs = [...cliMibDirs(opts.mibs), ...configMibDirs(cmd.optsWithGlobals<{ config?: string }>().config)];
+      const store = loadMibs({ dirs });
+      const res = store.lookup(query);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(res.matches.map(lookupJson))}\n`);
+      } else {
+        if (res.note) process.stderr.write(`note: ${res.note}\n`);
+        for (const m of res.matches) process.stdout.write(`${formatLookup(m)}\n`);
+      }
+      if (res.matches.length === 0) {
+        process.stderr.write(`haetae: ${query}: not found in ${store.report.total} MIB modules (add MIB directories with --mibs or snmp.mibs)\n`);
+        process.exitCode = EXIT_PROBLEM;
+      }
+    });
+  mib
+    .command('check')
+    .description('parse every MIB in the directories (plus the base MIBs and the config\'s snmp.mibs) and report each module that fails, with file, line and reason, and missing imports')
+    .argument('<dirs...>', 'MIB directories (searched recursively; IMPORTS are resolved across all of them)')
+    .option('--json', 'print {loaded, total, oids, parseMs, problems: [{module, file, status, errors, missingImports, unresolved, warnings}], files}')
+    .addHelpText('after', `
+A module is FAILED when its text does not parse (each error with file:line), PARTIAL when it
+parses but imports from a module that is not loaded, or some definitions cannot be given an
+OID; the definitions that resolve are still used by the pipeline. Ends with
+"N of M modules loaded". Exit codes: 0 all loaded, 1 some module failed or is partial.
+
+Example:
+  haetae mib check /usr/share/snmp/mibs ./vendor-mibs`)
+    .action((dirs: string[], opts: { json?: boolean }, cmd: Command) => {
+      const all = [...cliMibDirs(dirs), ...configMibDirs(cmd.optsWithGlobals<{ config?: string }>().config)];
+      const store = loadMibs({ dirs: [...new Set(all)] });
+      process.stdout.write(`${opts.json ? JSON.stringify(checkJson(store)) : formatCheck(store)}\n`);
+      if (store.report.loaded < store.report.total) process.exitCode = EXIT_PROBLEM;
     });
 
   const notify = program.command('notify').description('inspect and retry notification jobs');
