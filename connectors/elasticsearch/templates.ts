@@ -41,6 +41,7 @@ export function eventMappings(): estypes.MappingTypeMapping {
         severity: { type: 'long' },
       }),
       log: obj({
+        source: obj({ address: keyword() }),
         syslog: obj({
           priority: { type: 'long' },
           facility: obj({ code: { type: 'long' }, name: keyword() }),
@@ -61,7 +62,19 @@ export function eventMappings(): estypes.MappingTypeMapping {
       process: obj({ name: keyword(), pid: { type: 'long' } }),
       source: obj({ ip: { type: 'ip' }, port: { type: 'long' }, address: keyword() }),
       network: obj({ transport: keyword(), protocol: keyword() }),
-      observer: obj({ hostname: keyword(), type: keyword() }),
+      observer: obj({ hostname: keyword(), type: keyword(), ip: { type: 'ip' } }),
+      // SNMP traps: one flattened field for the varbinds by name, whatever MIB objects devices send.
+      snmp: obj({
+        version: keyword(),
+        pdu: keyword(),
+        trap: obj({ oid: keyword(), name: keyword(), enterprise: keyword(), generic: { type: 'long' }, specific: { type: 'long' }, uptime: { type: 'long' } }),
+        agent: obj({ address: keyword() }),
+        security: obj({ user: keyword(), level: keyword() }),
+        engine: obj({ id: keyword() }),
+        varbinds: { type: 'flattened', ignore_above: MAX_TERM_CHARS },
+        varbind: obj({ oid: keyword(), name: keyword(), type: keyword(), value: keyword(MAX_TERM_CHARS), label: keyword() }),
+        unresolved: { type: 'long' },
+      }),
       related: obj({ hosts: keyword(), ip: { type: 'ip' } }),
       haetae: obj({
         raw: obj({ topic: keyword(), partition: { type: 'long' }, offset: keyword() }),

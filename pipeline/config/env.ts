@@ -15,6 +15,7 @@ export const ENV_OVERRIDES: ReadonlyArray<{ name: string; path: readonly string[
   { name: 'HAETAE_WEBHOOK_URL', path: ['notifier', 'webhook', 'url'] },
   { name: 'HAETAE_WEBHOOK_SECRET', path: ['notifier', 'webhook', 'secret'] },
   { name: 'HAETAE_LOG_LEVEL', path: ['log', 'level'] },
+  { name: 'HAETAE_SNMP_COMMUNITIES', path: ['snmp', 'communities'], list: true },
 ];
 
 export function applyEnvOverrides(target: Record<string, unknown>, env: NodeJS.ProcessEnv): void {

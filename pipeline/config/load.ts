@@ -26,7 +26,10 @@ type DeepReadonly<T> = T extends (infer U)[] ? ReadonlyArray<DeepReadonly<U>> : 
  */
 type WorkerSection = NonNullable<HaetaeConfig['worker']>;
 type ResolvedDefaults = {
-  readonly [K in Exclude<keyof HaetaeConfig, 'notifier' | 'worker'>]-?: DeepReadonly<Required<NonNullable<HaetaeConfig[K]>>>;
+  readonly [K in Exclude<keyof HaetaeConfig, 'notifier' | 'worker' | 'snmp'>]-?: DeepReadonly<Required<NonNullable<HaetaeConfig[K]>>>;
+} & {
+  /** Absent: no trap listener (the section has no default, so no port is opened unasked). */
+  readonly snmp?: DeepReadonly<Required<Omit<NonNullable<HaetaeConfig['snmp']>, 'engineId'>>> & { readonly engineId?: string };
 } & {
   readonly worker: DeepReadonly<Required<Omit<WorkerSection, 'correlation' | 'time' | 'syslog'>>> & {
     readonly correlation: DeepReadonly<Required<NonNullable<WorkerSection['correlation']>>>;

@@ -14,9 +14,13 @@ import { connectionLimitEvents, receiverSink } from './receiver-sink';
 import { udpKernelDrops } from '../receive/syslog/kernel-drops';
 import { messageOf } from '../errors/catalog';
 import { RoleHealth, reporting } from './readiness';
+import { DeliveryNotices } from '../receive/snmp/delivery';
+import { startTrapReceiver, type RunningTrapReceiver } from './trap-receiver';
 
 export interface RunningReceiver {
   listeners: BoundListener[];
+  /** The SNMP trap listener (config section snmp), when configured. */
+  traps: RunningTrapReceiver | null;
   readonly isReady: boolean;
   stop(): Promise<void>;
 }
@@ -51,7 +55,9 @@ export async function startReceiver(loaded: LoadedConfig, kafka: Kafka, logger: 
   await producer.connect();
   // Kafka can go away after start-up: while the batching producer holds messages and retries, the
   // receiver is not ready (an orchestrator sends syslog to a replica that can deliver it).
-  const send = reporting(health, 'kafka', (err) => `Kafka at ${brokers} is not accepting messages (${messageOf(err)}); holding them and retrying`, producer.send);
+  // SNMP informs are answered once Kafka has their envelope: `deliveries` sees each acknowledged send.
+  const deliveries = new DeliveryNotices();
+  const send = deliveries.observe(reporting(health, 'kafka', (err) => `Kafka at ${brokers} is not accepting messages (${messageOf(err)}); holding them and retrying`, producer.send));
   const batching = new BatchingProducer(
     { send } as unknown as Producer,
     { topic: cfg.kafka.rawTopic, dlqTopic: cfg.kafka.dlqTopic, maxBatch: r.batchMaxMessages, maxBatchBytes: bound.bytes, maxDelayMs: r.batchMaxDelayMs, maxPending: r.maxPendingMessages, maxPendingBytes: r.maxPendingBytes, ...(partitions ? { partitions } : {}), stage: 'receive', brokers: cfg.kafka.brokers },
@@ -83,11 +89,20 @@ export async function startReceiver(loaded: LoadedConfig, kafka: Kafka, logger: 
     await producer.disconnect();
     throw err;
   }
+  let traps: RunningTrapReceiver | null;
+  try {
+    traps = await startTrapReceiver(loaded, batching, deliveries, log, metrics, observerHostname);
+  } catch (err) {
+    await Promise.all(listeners.map((l) => l.close()));
+    await producer.disconnect();
+    throw err;
+  }
 
   health.started();
 
   // Kernel drops are read from /proc on each scrape, so they cost nothing between scrapes.
-  const udpListeners = listeners.filter((l) => l.spec.transport === 'udp');
+  const udpListeners: Array<{ address: { address: string; port: number } }> = listeners.filter((l) => l.spec.transport === 'udp');
+  if (traps) udpListeners.push(...traps.listeners);
   metrics.onCollectUdpDrops(() => {
     for (const l of udpListeners) {
       const drops = udpKernelDrops(l.address.port);
@@ -97,13 +112,17 @@ export async function startReceiver(loaded: LoadedConfig, kafka: Kafka, logger: 
 
   return {
     listeners,
+    traps,
     get isReady() { return health.state.ready; },
     async stop() {
+      // Trap sockets stay open through the flush so informs in flight still get their answer.
+      traps?.quiesce();
       await Promise.all(listeners.map((l) => l.close()));
       // Everything received must reach Kafka before we exit; give an outage 30 s, then report.
       const timer = setTimeout(() => batching.cancel(), 30_000);
       await batching.flush();
       clearTimeout(timer);
+      await traps?.close();
       if (batching.pending > 0) {
         metrics.dropped.inc({ stage: 'receive', reason: 'shutdown' }, batching.pending);
         log.error({ lost: batching.pending }, `Shutting down with ${batching.pending} received messages that Kafka never accepted; they are lost.`);

@@ -15,9 +15,9 @@ export interface RawEnvelope {
    */
   id?: string;
   /**
-   * What protocol the payload speaks.
+   * What protocol the payload speaks: a syslog message, or an SNMP trap or inform (one UDP packet; the decoded PDU is in `snmp`).
    */
-  kind: 'syslog';
+  kind: 'syslog' | 'snmp';
   /**
    * Network transport the message came over.
    */
@@ -62,6 +62,70 @@ export interface RawEnvelope {
    * The exact received bytes, base64-encoded.
    */
   payload: string;
+  /**
+   * kind snmp: the PDU the receiver decoded (and, for SNMPv3, authenticated and decrypted: the worker has no keys). Community strings and keys never appear here.
+   */
+  snmp?: {
+    version: '1' | '2c' | '3';
+    /**
+     * SNMPv1 Trap-PDU, SNMPv2-Trap-PDU, or InformRequest-PDU (acknowledged by the receiver once handed to Kafka).
+     */
+    pdu: 'trap' | 'trapv2' | 'inform';
+    requestId?: number;
+    /**
+     * SNMPv1 trap header fields (RFC 1157); the worker converts them to SNMPv2 form per RFC 3584.
+     */
+    v1?: {
+      enterprise: string;
+      agentAddress: string;
+      generic: number;
+      specific: number;
+      /**
+       * time-stamp, TimeTicks (hundredths of a second)
+       */
+      timestamp: number;
+    };
+    v3?: {
+      /**
+       * USM user name.
+       */
+      user: string;
+      /**
+       * msgAuthoritativeEngineID, hex.
+       */
+      engineId: string;
+      level: 'noAuthNoPriv' | 'authNoPriv' | 'authPriv';
+      contextEngineId?: string;
+      contextName?: string;
+    };
+    /**
+     * @maxItems 1024
+     */
+    varbinds: {
+      oid: string;
+      /**
+       * The ASN.1/SMI type the value was encoded with.
+       */
+      type:
+        | 'Integer'
+        | 'OctetString'
+        | 'Null'
+        | 'ObjectIdentifier'
+        | 'IpAddress'
+        | 'Counter32'
+        | 'Gauge32'
+        | 'TimeTicks'
+        | 'Opaque'
+        | 'Counter64'
+        | 'NoSuchObject'
+        | 'NoSuchInstance'
+        | 'EndOfMibView';
+      /**
+       * Integer, Counter32, Gauge32, TimeTicks: a number; Counter64: a decimal string; ObjectIdentifier and IpAddress: dotted text; OctetString and Opaque: base64 of the exact bytes (the MIB decides how to render them); Null and the exceptions: null.
+       */
+      value?: string | number | null;
+    }[];
+  };
 }
 
 // ---- dead-letter.schema.json
@@ -197,6 +261,12 @@ export interface HaetaeEvent {
         };
       };
     };
+    source?: {
+      /**
+       * Where the log came from on the network: the sender's address (SNMP traps).
+       */
+      address?: string;
+    };
   };
   host?: {
     hostname?: string;
@@ -218,6 +288,10 @@ export interface HaetaeEvent {
   observer?: {
     hostname?: string;
     type?: string;
+    /**
+     * For SNMP traps: the device that sent the trap (it observed what the trap reports).
+     */
+    ip?: string[];
   };
   related?: {
     hosts?: string[];
@@ -280,6 +354,77 @@ export interface HaetaeEvent {
      * Ids of the rules this event matched.
      */
     rules?: string[];
+  };
+  /**
+   * SNMP trap or inform (event.dataset snmp.trap): the documented snmp.* namespace of rules/mappings/snmp.yml. Community strings never appear.
+   */
+  snmp?: {
+    version?: '1' | '2c' | '3';
+    pdu?: 'trap' | 'trapv2' | 'inform';
+    trap?: {
+      /**
+       * snmpTrapOID.0 (v2c/v3), or the SNMPv2 form of a v1 trap per RFC 3584
+       */
+      oid?: string;
+      /**
+       * MODULE::name of the trap OID when a loaded MIB names it
+       */
+      name?: string;
+      /**
+       * v1 enterprise OID
+       */
+      enterprise?: string;
+      /**
+       * v1 generic-trap (0 coldStart ... 6 enterpriseSpecific)
+       */
+      generic?: number;
+      /**
+       * v1 specific-trap
+       */
+      specific?: number;
+      /**
+       * sysUpTime.0 (v1: time-stamp), hundredths of a second
+       */
+      uptime?: number;
+    };
+    agent?: {
+      /**
+       * v1 agent-addr, or snmpTrapAddress.0 from a proxy
+       */
+      address?: string;
+    };
+    security?: {
+      user?: string;
+      level?: string;
+    };
+    engine?: {
+      /**
+       * v3 authoritative engine id (hex)
+       */
+      id?: string;
+    };
+    /**
+     * Each varbind by MIB object name (ifIndex, ifOperStatus), or by numeric OID with dots as underscores when no loaded MIB names it; enum values as their labels. Indexed as one flattened field, so thousands of distinct objects add no mappings.
+     */
+    varbinds?: {
+      [k: string]: unknown;
+    };
+    /**
+     * Every varbind in order with its OID, MIB name (MODULE::name.index), SMI type, value as text and enum label, for search by OID.
+     *
+     * @maxItems 1024
+     */
+    varbind?: {
+      oid?: string;
+      name?: string;
+      type?: string;
+      value?: string;
+      label?: string;
+    }[];
+    /**
+     * How many of the trap's OIDs no loaded MIB names
+     */
+    unresolved?: number;
   };
 }
 
@@ -686,6 +831,102 @@ export interface HaetaeConfig {
      * A TCP connection that sent nothing for this long is closed and counted (haetae_dropped_total{stage="receive",reason="idle_timeout"}); an unterminated message it held is kept, as when a sender closes.
      */
     idleTimeoutMs?: number;
+  };
+  /**
+   * SNMP trap and inform receiver (runs inside the receiver role). Absent: no trap listener. Each accepted trap or inform becomes a raw envelope of kind snmp on kafka.rawTopic (key = source address), through the same batching producer as syslog. Refused messages (wrong community, unknown user, wrong digest, decryption failure, malformed BER, outside the USM time window) are counted in haetae_errors_total{stage="snmp",error_type} and logged at most once a minute per source and reason. See docs/decisions/0004-snmp-receiver.md.
+   */
+  snmp?: {
+    /**
+     * UDP sockets to receive traps and informs on. Port 162 needs privileges (see the README: setcap cap_net_bind_service, or redirect 162 to 1162). Use host '::' or '::1' for IPv6. [] disables the trap listener.
+     */
+    listeners?: {
+      /**
+       * Local address; an IPv6 address (containing ':') opens a udp6 socket.
+       */
+      host?: string;
+      /**
+       * UDP port (0: any free port, for tests).
+       */
+      port: number;
+    }[];
+    /**
+     * Accepted SNMPv1/v2c community strings; none by default, so v1/v2c traps are refused until one is listed. An entry is a string, or { community | communityFile, sources } to read it from a file and/or accept it only from some networks. Env: HAETAE_SNMP_COMMUNITIES (comma-separated, replaces this list). Communities never reach Kafka, logs or metrics.
+     */
+    communities?: (
+      | string
+      | {
+          community?: string;
+          /**
+           * File holding the community (trimmed), relative to the config file.
+           */
+          communityFile?: string;
+          /**
+           * Source networks (CIDR, e.g. 10.0.0.0/8, 2001:db8::/32, or a single address) this entry is accepted from; absent: from any source. A message from elsewhere is refused and counted (error_type source_not_allowed).
+           *
+           * @minItems 1
+           */
+          sources?: [string, ...string[]];
+        }
+    )[];
+    /**
+     * Local SNMP engine id (hex, 5 to 32 bytes), authoritative for SNMPv3 informs: senders discover it and localize their keys with it. Absent: one is generated on first start and persisted in stateDir, so informs keep working across restarts.
+     */
+    engineId?: string;
+    /**
+     * Directory (relative to the config file) of snmp-engine.json: the generated engine id and snmpEngineBoots, incremented at each start (RFC 3414 replay protection for informs). Must be writable.
+     */
+    stateDir?: string;
+    /**
+     * SNMPv3 USM users. Keys are passphrases (RFC 3414 password-to-key, at least 8 characters), as Debian's snmptrap -A/-X take them; traps from any remote engine id are accepted with them (keys are localized per engine). Use authKeyFile/privKeyFile to keep keys out of the config file.
+     */
+    users?: {
+      /**
+       * USM user name (securityName).
+       */
+      name: string;
+      /**
+       * Least security level accepted from this user.
+       */
+      level?: 'noAuthNoPriv' | 'authNoPriv' | 'authPriv';
+      /**
+       * HMAC for authNoPriv and authPriv.
+       */
+      authProtocol?: 'md5' | 'sha' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
+      /**
+       * Authentication passphrase.
+       */
+      authKey?: string;
+      /**
+       * File holding the authentication passphrase (trimmed), relative to the config file.
+       */
+      authKeyFile?: string;
+      /**
+       * Cipher for authPriv: DES-CBC, AES-128-CFB, or AES-256 with Blumenthal (aes256b) or Reeder (aes256r, Cisco's) key extension.
+       */
+      privProtocol?: 'des' | 'aes' | 'aes256b' | 'aes256r';
+      /**
+       * Privacy passphrase.
+       */
+      privKey?: string;
+      /**
+       * File holding the privacy passphrase (trimmed), relative to the config file.
+       */
+      privKeyFile?: string;
+      /**
+       * Source networks (CIDR, e.g. 10.0.0.0/8, 2001:db8::/32, or a single address) this entry is accepted from; absent: from any source. A message from elsewhere is refused and counted (error_type source_not_allowed).
+       *
+       * @minItems 1
+       */
+      sources?: [string, ...string[]];
+    }[];
+    /**
+     * MIB directories, relative to the config file, loaded after the base MIBs net-snmp ships, to translate trap and varbind OIDs (used by the worker and `haetae mib`).
+     */
+    mibs?: string[];
+    /**
+     * Remote SNMPv3 engines whose boots/time this receiver remembers for the time-window check of traps (least recently seen forgotten first).
+     */
+    engineCacheSize?: number;
   };
   worker?: {
     /**

@@ -18,6 +18,7 @@ import type { RuleStore } from '../../detect/rule-store';
 import type { CompiledRule } from '../../detect/load';
 import type { CorrelationRule } from '../../correlate/model';
 import { startRuleStore } from './rules';
+import { startWorkerMibs } from './mibs';
 import { processBatch, type RawRecord, type WorkerContext } from './process-batch';
 import { SourceZones, type ZoneRuleConfig } from '../../time/source-zones';
 import { timeZone } from '../../time/zone';
@@ -79,6 +80,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
   const replays = new ReplayWindow();
 
   const ruleStore = startRuleStore(loaded, validators, log, metrics);
+  const mibs = startWorkerMibs(loaded, log);
   const channels = cfg.notifier.webhook?.url ? ['webhook'] : [];
   if (channels.length === 0) {
     log.warn('No notification channel is configured (notifier.webhook.url / HAETAE_WEBHOOK_URL): alerts are indexed but not sent.');
@@ -112,6 +114,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
       log: new TimeCorrectionLog(log),
     },
     withoutHostname: withoutHostname(cfg),
+    mibs: () => mibs.current(),
     ...(failpoint ? { failpoint } : {}),
     // A rule that throws is a bug in the rule (or in us): disable it rather than fail every event
     // it sees; fixing its file brings it back. The rest of the batch already runs without it.
@@ -259,6 +262,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     rules: ruleStore.store,
     async stop() {
       ruleStore.close();
+      mibs.close();
       abort.abort();
       await ready.catch(() => undefined);
       // Both consumers leave their groups at once: each leave takes a broker round of its own.

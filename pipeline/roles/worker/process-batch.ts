@@ -2,8 +2,6 @@ import type { ValidateFunction } from 'ajv';
 import type { Alert, DeadLetter, HaetaeEvent, NotificationJob, RawEnvelope } from '../../../schemas/generated/types';
 import type { BulkItem, ItemResult } from '../../../connectors/elasticsearch/bulk';
 import { decodeRecord } from '../../decode/decode';
-import { parseSyslog } from '../../parse/syslog';
-import { normalizeSyslog } from '../../normalize/syslog';
 import { matchRules } from '../../detect/match';
 import type { CompiledRule } from '../../detect/load';
 import { buildAlert, groupOf } from '../../alert/build';
@@ -13,7 +11,9 @@ import type { Metrics } from '../../telemetry/metrics';
 import type { Logger } from '../../telemetry/logger';
 import { messageOf } from '../../errors/catalog';
 import type { CorrelateRecord, CorrelationRouter } from '../../correlate/route';
-import { boundEventTime, DEFAULT_TIME_POLICY, type EventTimePolicy } from '../../time/policy';
+import type { EventTimePolicy } from '../../time/policy';
+import type { TrapMibs } from '../../normalize/snmp';
+import { INPUTS, type InputContext } from './inputs';
 import type { SourceZones } from '../../time/source-zones';
 import type { SenderMatch } from '../../envelope/sender-match';
 import type { TimeCorrectionLog } from '../../time/report';
@@ -70,6 +70,8 @@ export interface WorkerContext {
   time?: { policy: EventTimePolicy; zones?: SourceZones; log?: TimeCorrectionLog };
   /** RFC 3164 senders whose messages carry no hostname (worker.syslog.withoutHostname). */
   withoutHostname?: SenderMatch<boolean>;
+  /** The loaded MIBs for SNMP traps (null or absent: OIDs stay numeric). */
+  mibs?: () => TrapMibs | null;
   /** Called when a rule throws on an event (after it is counted and logged): the worker disables it. */
   onRuleError?: (rule: CompiledRule, err: unknown) => void;
   /** Test hook (failpoint): called between stages so tests can kill the process at a known point. */
@@ -112,6 +114,7 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
   const router = ctx.router?.();
   const correlate: CorrelateRecord[] = [];
   let parseFailures = 0;
+  const inputs: InputContext = { metrics: ctx.metrics, now, time: ctx.time, withoutHostname: ctx.withoutHostname, mibs: ctx.mibs };
   /** Event ids seen in this batch: a record Kafka stored twice can land in one batch with its copy. */
   const batchIds = new Set<string>();
   let duplicates = 0;
@@ -133,22 +136,9 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
       continue;
     }
     batchIds.add(id);
-    const timeZone = ctx.time?.zones?.zoneFor(envelope.source.address, envelope.listener.port);
-    const parsed = parseSyslog(decoded.payload, {
-      receivedAt: new Date(envelope.receivedAt),
-      timeZone,
-      withoutHostname: ctx.withoutHostname?.for(envelope.source.address, envelope.listener.port),
-    });
-    if (!parsed.ok) {
-      parseFailures++;
-      ctx.metrics.errors.inc({ stage: 'parse', error_type: parsed.code });
-    }
-    const event = normalizeSyslog(envelope, decoded.payload, parsed, { topic: record.topic, partition: record.partition, offset: record.offset }, now);
-    const correction = boundEventTime(event, ctx.time?.policy ?? DEFAULT_TIME_POLICY);
-    if (correction !== null) {
-      ctx.metrics.timeCorrected.inc({ direction: correction });
-      ctx.time?.log?.note(envelope.source.address, correction, event.haetae.time?.skew_ms ?? 0);
-    }
+    // parse → normalize, by what the envelope carries (inputs.ts).
+    const { event, parseFailed } = INPUTS[envelope.kind](envelope, decoded.payload, { topic: record.topic, partition: record.partition, offset: record.offset }, inputs);
+    if (parseFailed) parseFailures++;
     const hits = matchRules(ctx.rules(), event, (rule, err) => {
       ctx.metrics.errors.inc({ stage: 'detect', error_type: 'rule_runtime_error' });
       ctx.logger.error({ rule: rule.id, file: rule.file }, `Rule '${rule.id}' failed on an event and was treated as not matching: ${messageOf(err)}`);

@@ -1,0 +1,64 @@
+/**
+ * The SNMPv3 USM timeliness check (RFC 3414 §3.2 step 7) net-snmp's receiver leaves out. Applied
+ * only to authenticated messages, after their digest checked out, and learned state is only ever
+ * updated from such messages (an unauthenticated packet must not move it).
+ *
+ * Traps (unconfirmed notifications): the sender is the authoritative engine and we are not
+ * (RFC 3412 §6.4; RFC 3414 §1.5.1). Step 7b: we keep, per remote engine id, its boots, its time
+ * (advanced by our own clock) and the latest time received; a message is outside the window when
+ * the remembered boots is 2^31-1, when its boots is lower than remembered, or when the boots are
+ * equal and its time is more than 150 s behind our notion of the engine's time. A message newer
+ * than our notion is accepted and moves the notion forward (that is how a non-authoritative
+ * engine learns time: there is no discovery for traps). The first trap from an engine is accepted
+ * and learned.
+ *
+ * Informs (confirmed): we are the authoritative engine (step 7a): its boots must equal ours and its
+ * time be within 150 s of ours, either way; else notInTimeWindow (with a report so the sender can
+ * resynchronise).
+ */
+export const TIME_WINDOW_SECONDS = 150;
+const MAX_BOOTS = 2147483647;
+
+export type WindowVerdict = 'ok' | 'not_in_time_window';
+
+interface Learned { boots: number; time: number; at: number; latest: number }
+
+export class RemoteEngineTimes {
+  /** engine id (hex) → learned state, in least-recently-seen-first order (Map insertion order). */
+  private readonly engines = new Map<string, Learned>();
+
+  constructor(private readonly maxEngines: number, private readonly nowSeconds: () => number = () => Date.now() / 1000) {}
+
+  get size(): number { return this.engines.size; }
+
+  /** Step 7b for an authenticated trap; learns from it when in the window. */
+  check(engineId: string, boots: number, time: number): WindowVerdict {
+    const now = this.nowSeconds();
+    const known = this.engines.get(engineId);
+    if (known) {
+      const notion = known.time + (now - known.at);
+      if (known.boots >= MAX_BOOTS || boots < known.boots || (boots === known.boots && time < notion - TIME_WINDOW_SECONDS)) return 'not_in_time_window';
+      // Step 7b(1): update when the boots grew, or the time is later than the latest received.
+      if (boots > known.boots || time > known.latest) {
+        this.engines.delete(engineId);
+        this.engines.set(engineId, { boots, time, at: now, latest: time });
+      } else {
+        this.engines.delete(engineId);
+        this.engines.set(engineId, known);
+      }
+      return 'ok';
+    }
+    if (this.engines.size >= this.maxEngines) {
+      const oldest = this.engines.keys().next().value;
+      if (oldest !== undefined) this.engines.delete(oldest);
+    }
+    this.engines.set(engineId, { boots, time, at: now, latest: time });
+    return 'ok';
+  }
+}
+
+/** Step 7a for an authenticated inform against our own engine's boots and time. */
+export function authoritativeCheck(local: { boots: number; time: number }, boots: number, time: number): WindowVerdict {
+  if (local.boots >= MAX_BOOTS || boots !== local.boots || Math.abs(time - local.time) > TIME_WINDOW_SECONDS) return 'not_in_time_window';
+  return 'ok';
+}
