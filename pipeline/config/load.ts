@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { isIP } from 'node:net';
 import YAML from 'yaml';
 import { HaetaeError, messageOf } from '../errors/catalog';
 import { compileValidators, describeErrors, type HaetaeConfig } from '../../schemas/validators';
@@ -8,6 +9,8 @@ import { checkMessageFitsKafka } from './kafka-limits';
 import { timeZone } from '../time/zone';
 import { SourceZones, type ZoneRuleConfig } from '../time/source-zones';
 import { SenderMatch } from '../envelope/sender-match';
+import { normalizeAddress } from '../envelope/envelope';
+import type { AgentHostnames } from '../normalize/snmp';
 
 /** The validated, defaulted, frozen configuration plus where it came from. */
 export interface LoadedConfig {
@@ -67,6 +70,11 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   }
   const config = raw as unknown as LoadedConfig['config'];
   checkTimeZones(config, file);
+  try {
+    agentHostnames(config);
+  } catch (err) {
+    throw new HaetaeError('HAETAE_CONFIG_INVALID', [file ?? '(defaults)', messageOf(err)]);
+  }
   checkMessageFitsKafka(config.receiver.maxMessageBytes, config.kafka.maxBatchBytes, 'kafka.maxBatchBytes', file);
   resolveSecretFile(raw);
   return { config: deepFreeze(config), file, baseDir: file ? path.dirname(file) : cwd };
@@ -114,6 +122,39 @@ function checkTimeZones(config: LoadedConfig['config'], file: string | null): vo
 /** The RFC 3164 senders configured as sending no hostname (worker.syslog.withoutHostname). */
 export function withoutHostname(config: LoadedConfig['config']): SenderMatch<boolean> {
   return new SenderMatch(config.worker.syslog.withoutHostname.map((s) => ({ ...s, value: true })), false, 'worker.syslog.withoutHostname');
+}
+
+/**
+ * snmp.agents as a lookup for the trap normalizer: exact IP address → host name, or null when none
+ * are listed. Keys are canonicalized (IPv6 compressed lower-case, IPv4-mapped IPv6 as IPv4), the
+ * form the receiver writes in envelopes; a key that is not an IP address, or two keys for the same
+ * address, throw a RangeError naming the key as a JSON pointer.
+ */
+export function agentHostnames(config: LoadedConfig['config']): AgentHostnames | null {
+  const entries = Object.entries(config.snmp?.agents ?? {});
+  if (entries.length === 0) return null;
+  const names = new Map<string, string>();
+  for (const [key, name] of entries) {
+    const where = `/snmp/agents/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    const ip = canonicalIp(key.trim());
+    if (ip === null) throw new RangeError(`${where}: '${key}' is not an IP address (list each agent by its exact address; networks are not supported)`);
+    if (names.has(ip)) throw new RangeError(`${where}: ${ip} is listed twice`);
+    names.set(ip, name);
+  }
+  return (address) => names.get(address) ?? (address.includes(':') ? names.get(canonicalIp(address) ?? address) : undefined);
+}
+
+function canonicalIp(text: string): string | null {
+  const family = isIP(text);
+  if (family === 4) return text;
+  if (family !== 6 || text.includes('%')) return null;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(text);
+  if (mapped && isIP(mapped[1]!) === 4) return mapped[1]!;
+  try {
+    return normalizeAddress(new URL(`http://[${text}]/`).hostname.slice(1, -1));
+  } catch {
+    return null;
+  }
 }
 
 function resolveSecretFile(raw: Record<string, unknown>): void {

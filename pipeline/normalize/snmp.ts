@@ -15,6 +15,8 @@
  *
  * The sending device is the observer (ECS: the device that reported what it saw): observer.ip and
  * log.source.address. source.ip is left for what a trap talks about, which a decoder may fill.
+ * A sender (or agent address) listed in snmp.agents also gets host.hostname/host.name and
+ * related.hosts; nothing is looked up in DNS.
  */
 import type { HaetaeEvent, RawEnvelope } from '../../schemas/generated/types';
 import { ECS_VERSION, type RawCoordinates } from './syslog';
@@ -45,7 +47,13 @@ export function v1TrapOid(enterprise: string, generic: number, specific: number)
   return generic >= 0 && generic < 6 ? `${SNMP_TRAPS}.${generic + 1}` : `${enterprise}.0.${specific}`;
 }
 
-export function normalizeTrap(envelope: RawEnvelope, raw: RawCoordinates, now: Date, mibs: TrapMibs | null): HaetaeEvent {
+/**
+ * The host name of a known agent by IP address (config snmp.agents), or undefined. Exact
+ * addresses only; no reverse DNS lookup.
+ */
+export type AgentHostnames = (address: string) => string | undefined;
+
+export function normalizeTrap(envelope: RawEnvelope, raw: RawCoordinates, now: Date, mibs: TrapMibs | null, hostnameOf?: AgentHostnames | null): HaetaeEvent {
   const pdu = envelope.snmp!;
   const sender = envelope.source.address;
   let trapOid: string | undefined;
@@ -107,7 +115,10 @@ export function normalizeTrap(envelope: RawEnvelope, raw: RawCoordinates, now: D
 
   const title = trap.name ?? trapOid ?? `${pdu.pdu} without snmpTrapOID`;
   const message = [title, ...words].join(' ');
-  const related = [...new Set([sender, ...(agentAddress && agentAddress !== '0.0.0.0' ? [agentAddress] : [])])];
+  const agentKnown = agentAddress && agentAddress !== '0.0.0.0' ? agentAddress : undefined;
+  const related = [...new Set([sender, ...(agentKnown ? [agentKnown] : [])])];
+  // The sender's name first (what observer.ip shows); a proxy's trap can name its agent instead.
+  const hostname = hostnameOf ? hostnameOf(sender) ?? (agentKnown ? hostnameOf(agentKnown) : undefined) : undefined;
   const event: HaetaeEvent = {
     '@timestamp': envelope.receivedAt,
     message,
@@ -124,9 +135,10 @@ export function normalizeTrap(envelope: RawEnvelope, raw: RawCoordinates, now: D
       ...(shortTrapName ? { action: shortTrapName } : {}),
     },
     observer: { ip: [sender] },
+    ...(hostname ? { host: { hostname, name: hostname } } : {}),
     log: { source: { address: sender } },
     network: { transport: 'udp', protocol: 'snmp' },
-    related: { ip: related },
+    related: { ip: related, ...(hostname ? { hosts: [hostname] } : {}) },
     snmp: {
       version: pdu.version,
       pdu: pdu.pdu,

@@ -927,6 +927,12 @@ export interface HaetaeConfig {
      * Remote SNMPv3 engines whose boots/time this receiver remembers for the time-window check of traps (least recently seen forgotten first).
      */
     engineCacheSize?: number;
+    /**
+     * Known agents' host names, keyed by exact IP address (IPv4 or IPv6, no networks), e.g. { "192.0.2.10": core-sw1 }. The worker sets host.hostname, host.name and related.hosts on a trap from a listed sender (log.source.address), or, when the sender is not listed, from a listed agent address (v1 agent-addr, snmpTrapAddress.0). Keys are checked at config load. No reverse DNS lookup is done.
+     */
+    agents?: {
+      [k: string]: string;
+    };
   };
   worker?: {
     /**

@@ -23,7 +23,7 @@ import { processBatch, type RawRecord, type WorkerContext } from './process-batc
 import { SourceZones, type ZoneRuleConfig } from '../../time/source-zones';
 import { timeZone } from '../../time/zone';
 import { TimeCorrectionLog } from '../../time/report';
-import { withoutHostname } from '../../config/load';
+import { agentHostnames, withoutHostname } from '../../config/load';
 import { activeFailpoint } from './failpoint';
 import { consumerTimeouts, whileHeartbeating } from '../../delivery/keep-alive';
 import { chunkByBytes } from '../../../connectors/kafka/byte-bound';
@@ -115,6 +115,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     },
     withoutHostname: withoutHostname(cfg),
     mibs: () => mibs.current(),
+    agentHostnames: agentHostnames(cfg),
     ...(failpoint ? { failpoint } : {}),
     // A rule that throws is a bug in the rule (or in us): disable it rather than fail every event
     // it sees; fixing its file brings it back. The rest of the batch already runs without it.

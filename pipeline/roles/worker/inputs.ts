@@ -7,7 +7,7 @@
 import type { HaetaeEvent, RawEnvelope } from '../../../schemas/generated/types';
 import { parseSyslog } from '../../parse/syslog';
 import { normalizeSyslog, type RawCoordinates } from '../../normalize/syslog';
-import { normalizeTrap, type TrapMibs } from '../../normalize/snmp';
+import { normalizeTrap, type AgentHostnames, type TrapMibs } from '../../normalize/snmp';
 import { boundEventTime, DEFAULT_TIME_POLICY, type EventTimePolicy } from '../../time/policy';
 import type { SourceZones } from '../../time/source-zones';
 import type { TimeCorrectionLog } from '../../time/report';
@@ -23,6 +23,8 @@ export interface InputContext {
   withoutHostname?: SenderMatch<boolean> | undefined;
   /** The loaded MIBs (null: none loaded, OIDs stay numeric). */
   mibs?: (() => TrapMibs | null) | undefined;
+  /** Known agents' host names by address (snmp.agents): host.hostname on their traps. */
+  agentHostnames?: AgentHostnames | null | undefined;
 }
 
 export interface InputResult {
@@ -51,6 +53,6 @@ const syslog: Input = (envelope, payload, raw, ctx) => {
 };
 
 /** Traps are dated at their receive time (sysUpTime is the agent's uptime, not a clock). */
-const snmp: Input = (envelope, _payload, raw, ctx) => ({ event: normalizeTrap(envelope, raw, ctx.now, ctx.mibs?.() ?? null), parseFailed: false });
+const snmp: Input = (envelope, _payload, raw, ctx) => ({ event: normalizeTrap(envelope, raw, ctx.now, ctx.mibs?.() ?? null, ctx.agentHostnames), parseFailed: false });
 
 export const INPUTS: { readonly [K in RawEnvelope['kind']]: Input } = { syslog, snmp };

@@ -12,7 +12,7 @@ import type { Logger } from '../../telemetry/logger';
 import { messageOf } from '../../errors/catalog';
 import type { CorrelateRecord, CorrelationRouter } from '../../correlate/route';
 import type { EventTimePolicy } from '../../time/policy';
-import type { TrapMibs } from '../../normalize/snmp';
+import type { AgentHostnames, TrapMibs } from '../../normalize/snmp';
 import { INPUTS, type InputContext } from './inputs';
 import type { SourceZones } from '../../time/source-zones';
 import type { SenderMatch } from '../../envelope/sender-match';
@@ -72,6 +72,8 @@ export interface WorkerContext {
   withoutHostname?: SenderMatch<boolean>;
   /** The loaded MIBs for SNMP traps (null or absent: OIDs stay numeric). */
   mibs?: () => TrapMibs | null;
+  /** Known agents' host names by address (snmp.agents; null or absent: none). */
+  agentHostnames?: AgentHostnames | null;
   /** Called when a rule throws on an event (after it is counted and logged): the worker disables it. */
   onRuleError?: (rule: CompiledRule, err: unknown) => void;
   /** Test hook (failpoint): called between stages so tests can kill the process at a known point. */
@@ -114,7 +116,7 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
   const router = ctx.router?.();
   const correlate: CorrelateRecord[] = [];
   let parseFailures = 0;
-  const inputs: InputContext = { metrics: ctx.metrics, now, time: ctx.time, withoutHostname: ctx.withoutHostname, mibs: ctx.mibs };
+  const inputs: InputContext = { metrics: ctx.metrics, now, time: ctx.time, withoutHostname: ctx.withoutHostname, mibs: ctx.mibs, agentHostnames: ctx.agentHostnames };
   /** Event ids seen in this batch: a record Kafka stored twice can land in one batch with its copy. */
   const batchIds = new Set<string>();
   let duplicates = 0;
