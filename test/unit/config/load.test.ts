@@ -4,23 +4,7 @@ import path from 'node:path';
 import { loadConfig } from '../../../pipeline/config/load';
 import { HaetaeError } from '../../../pipeline/errors/catalog';
 import { DEFAULT_MAX_BATCH_BYTES } from '../../../connectors/kafka/byte-bound';
-
-function tmpConfig(text: string): { dir: string; file: string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'haetae-config-'));
-  const file = path.join(dir, 'haetae.yaml');
-  fs.writeFileSync(file, text);
-  return { dir, file };
-}
-
-function errorOf(fn: () => unknown): HaetaeError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof HaetaeError) return err;
-    throw err;
-  }
-  throw new Error('expected a HaetaeError');
-}
+import { errorOf, tmpConfig } from '../../support/config-files';
 
 describe('configuration', () => {
   it('runs on complete defaults when there is no config file', () => {

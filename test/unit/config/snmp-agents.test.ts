@@ -1,24 +1,8 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { agentHostnames, loadConfig } from '../../../pipeline/config/load';
-import { HaetaeError } from '../../../pipeline/errors/catalog';
+import { errorOf, tmpConfig } from '../../support/config-files';
 
 function load(text: string): ReturnType<typeof loadConfig> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'haetae-snmp-agents-'));
-  const file = path.join(dir, 'haetae.yaml');
-  fs.writeFileSync(file, text);
-  return loadConfig({ file, env: {} });
-}
-
-function errorOf(fn: () => unknown): HaetaeError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof HaetaeError) return err;
-    throw err;
-  }
-  throw new Error('expected a HaetaeError');
+  return loadConfig({ file: tmpConfig(text).file, env: {} });
 }
 
 describe('snmp.agents (host names of known trap senders)', () => {
