@@ -17,7 +17,7 @@ import { loadRuleText, type CompiledRule, type RuleProblem } from '../pipeline/d
 import { matchRulesBruteForce } from '../pipeline/detect/match';
 import { RuleIndex } from '../pipeline/detect/rule-index';
 import { eventFromLine } from '../pipeline/detect/sample-event';
-import { heapMiB, median, printTable } from './report';
+import { heapMiB, median, mulberry32, printTable } from './report';
 
 const SIZES = [10, 100, 1_000];
 const EVENTS = 20_000;
@@ -32,15 +32,8 @@ const BRUTE_BUDGET = 4_000_000;
 const RUNS = 5;
 const SIGMA_DIR = process.env.SIGMAHQ_DIR ?? path.resolve(__dirname, '..', '..', '..', 'shared', 'data', 'sigmahq');
 
-// Deterministic PRNG (mulberry32) so every run benchmarks the same rules and events.
-let seed = 0x5eed;
-function rnd(): number {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+// Deterministic PRNG so every run benchmarks the same rules and events.
+let rnd = mulberry32(0x5eed);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
 const int = (lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1));
 const some = <T>(xs: readonly T[], n: number): T[] => Array.from({ length: n }, () => pick(xs));
@@ -179,7 +172,7 @@ function detection(i: number): Record<string, unknown> {
 
 const validators = compileValidators();
 export function makeRules(n: number): CompiledRule[] {
-  seed = 0x5eed + n;
+  rnd = mulberry32(0x5eed + n);
   const out: CompiledRule[] = [];
   const problems: RuleProblem[] = [];
   const seen = new Set<string>();
@@ -226,7 +219,7 @@ const LINES: Array<() => string> = [
 const WEIGHTS = [6, 4, 5, 4, 3, 4, 1, 6, 6, 8, 2, 3, 2, 4, 4, 1, 10, 10, 3];
 
 export function makeEvents(n: number): unknown[] {
-  seed = 0xe7e7;
+  rnd = mulberry32(0xe7e7);
   const total = WEIGHTS.reduce((a, b) => a + b, 0);
   const now = new Date('2026-11-22T10:00:00Z');
   return Array.from({ length: n }, () => {

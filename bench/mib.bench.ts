@@ -8,21 +8,14 @@
  */
 import path from 'node:path';
 import { loadMibs } from '../pipeline/snmp/mib/load';
-import { heapMiB, median, printTable } from './report';
+import { heapMiB, median, mulberry32, printTable } from './report';
 
 const MIBS = process.env.MIBS_DIR ?? path.resolve(__dirname, '..', '..', '..', 'shared', 'data', 'mibs');
 const DIRS = ['net-snmp/mibs', 'ietf-extra', 'cisco-mibs/v2', 'cisco-mibs/v1'].map((d) => path.join(MIBS, d));
 const N = 1_000_000;
 const RUNS = 5;
 
-let seed = 0x5eed;
-function rnd(): number {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+let rnd = mulberry32(0x5eed);
 
 function main(): void {
   const loads: number[] = [];

@@ -20,3 +20,15 @@ function formatNumber(n: number): string {
 export function heapMiB(): number {
   return process.memoryUsage().heapUsed / 1048576;
 }
+
+/** A deterministic PRNG (mulberry32), so every run benchmarks the same inputs. */
+export function mulberry32(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -20,6 +20,9 @@
  */
 import type { HaetaeEvent, RawEnvelope } from '../../schemas/generated/types';
 import { ECS_VERSION, type RawCoordinates } from './syslog';
+import { v1TrapOid } from '../snmp/mib/store';
+
+export { v1TrapOid };
 
 type SnmpPdu = NonNullable<RawEnvelope['snmp']>;
 export type SnmpVarbind = SnmpPdu['varbinds'][number];
@@ -36,16 +39,10 @@ const SYS_UPTIME = '1.3.6.1.2.1.1.3.0';
 const SNMP_TRAP_OID = '1.3.6.1.6.3.1.1.4.1.0';
 const SNMP_TRAP_ADDRESS = '1.3.6.1.6.3.18.1.3.0';
 const SNMP_TRAP_ENTERPRISE = '1.3.6.1.6.3.1.1.4.3.0';
-/** snmpTraps: coldStart(1) warmStart(2) linkDown(3) linkUp(4) authenticationFailure(5) egpNeighborLoss(6). */
-const SNMP_TRAPS = '1.3.6.1.6.3.1.1.5';
+/** Names of the v1 generic traps 0–5 (snmpTraps.1–6), known without any MIB (RFC 1157). */
 const GENERIC_NAMES = ['coldStart', 'warmStart', 'linkDown', 'linkUp', 'authenticationFailure', 'egpNeighborLoss'];
 /** Keys of snmp.varbinds are bounded like every other sender-made key. */
 const MAX_KEY = 256;
-
-/** RFC 3584 §3.1: the SNMPv2 snmpTrapOID of an SNMPv1 trap. */
-export function v1TrapOid(enterprise: string, generic: number, specific: number): string {
-  return generic >= 0 && generic < 6 ? `${SNMP_TRAPS}.${generic + 1}` : `${enterprise}.0.${specific}`;
-}
 
 /**
  * The host name of a known agent by IP address (config snmp.agents), or undefined. Exact

@@ -11,10 +11,6 @@ import fs from 'node:fs';
 const es = createEsClient({ url: services.elasticsearchUrl, requestTimeoutMs: 30_000 });
 afterAll(() => es.close());
 
-function hostPort(url: string): { host: string; port: number } {
-  const u = new URL(url);
-  return { host: u.hostname, port: Number(u.port) };
-}
 
 /**
  * Elasticsearch and Redis go away while haetae runs (a proxy in front of each is cut). haetae
@@ -23,8 +19,8 @@ function hostPort(url: string): { host: string; port: number } {
 describe('service outages', () => {
   it('holds events and alerts while Elasticsearch and Redis are down, then delivers them once', async () => {
     const hook = await startWebhookServer(WEBHOOK_SECRET);
-    const esProxy = await startTcpProxy(hostPort(services.elasticsearchUrl));
-    const redisProxy = await startTcpProxy(hostPort(services.redisUrl));
+    const esProxy = await startTcpProxy(services.elasticsearchUrl);
+    const redisProxy = await startTcpProxy(services.redisUrl);
     const base = e2eConfig(hook.url);
     const config = YAML.parse(fs.readFileSync(base.file, 'utf8'));
     config.elasticsearch.url = `http://127.0.0.1:${esProxy.port}`;

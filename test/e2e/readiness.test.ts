@@ -27,10 +27,6 @@ function readyzUntil(port: number, want: (r: Readyz) => boolean, what: string, t
   }, what, timeoutMs, 250);
 }
 
-function hostPort(url: string): { host: string; port: number } {
-  const u = new URL(url);
-  return { host: u.hostname, port: Number(u.port) };
-}
 
 /** The HTTP port from the log line runRoles writes as soon as /readyz answers (before any role is up). */
 async function httpPortOf(haetae: HaetaeProcess): Promise<number> {
@@ -84,8 +80,8 @@ describe('/readyz', () => {
 
   it('is withdrawn while Elasticsearch or Redis is down, naming the role and the service, and comes back', async () => {
     const hook = await startWebhookServer(WEBHOOK_SECRET);
-    const esProxy = await startTcpProxy(hostPort(services.elasticsearchUrl));
-    const redisProxy = await startTcpProxy(hostPort(services.redisUrl));
+    const esProxy = await startTcpProxy(services.elasticsearchUrl);
+    const redisProxy = await startTcpProxy(services.redisUrl);
     const base = e2eConfig(hook.url);
     const config = YAML.parse(fs.readFileSync(base.file, 'utf8'));
     config.elasticsearch.url = `http://127.0.0.1:${esProxy.port}`;

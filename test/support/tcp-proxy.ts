@@ -5,7 +5,9 @@ import net from 'node:net';
  * connection, as a crashed server would) and restore — an outage without stopping the shared
  * service other tests use.
  */
-export async function startTcpProxy(target: { host: string; port: number }): Promise<{ port: number; cut(): void; restore(): void; close(): Promise<void> }> {
+export async function startTcpProxy(to: string | { host: string; port: number }): Promise<{ port: number; cut(): void; restore(): void; close(): Promise<void> }> {
+  // A service URL (http://127.0.0.1:9200, redis://…) or its host and port.
+  const target = typeof to === 'string' ? { host: new URL(to).hostname, port: Number(new URL(to).port) } : to;
   const sockets = new Set<net.Socket>();
   let down = false;
   const server = net.createServer((client) => {
