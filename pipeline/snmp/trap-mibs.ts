@@ -9,13 +9,23 @@ import type { Resolved } from './mib/types';
 
 export function trapMibs(store: MibStore): TrapMibs {
   const translate = (oid: string): string => store.translate(oid);
+  // The normalizer asks name(oid) then render() of the same varbind: resolve each OID once.
+  let lastOid: string | null = null;
+  let last: Resolved | null = null;
+  const resolve = (oid: string): Resolved | null => {
+    if (oid !== lastOid) {
+      lastOid = oid;
+      last = objectOf(store.resolve(oid));
+    }
+    return last;
+  };
   return {
     name(oid) {
-      const r = objectOf(store.resolve(oid));
+      const r = resolve(oid);
       return r ? { module: r.module, name: r.name, index: r.index } : null;
     },
     render(vb) {
-      const r = objectOf(store.resolve(vb.oid));
+      const r = resolve(vb.oid);
       if (!r) return null;
       const out = renderValue(r.node, { type: vb.type, value: vb.value ?? null }, translate);
       return { text: out.text, ...(out.label !== undefined ? { label: out.label } : {}) };
