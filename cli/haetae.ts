@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option, InvalidArgumentError } from 'commander';
+import { eventStreams } from '../connectors/elasticsearch/streams';
 import { loadConfig, type LoadedConfig } from '../pipeline/config/load';
 import { HaetaeError, messageOf } from '../pipeline/errors/catalog';
 import { ALL_ROLES, runRoles, type Role } from '../pipeline/roles/run';
@@ -102,12 +103,12 @@ Roles:
     .option('--until <when>', 'only events before this (same forms as --since)')
     .option('-n, --limit <n>', 'how many events at most', positiveInt, 50)
     .option('--json', 'one JSON document per line (the stored event) instead of a table')
-    .option('--index <name>', 'data stream or index to search (default: the configured events data stream)')
+    .option('--index <name>', 'data streams or indices to search, comma-separated, wildcards allowed (default: every events data stream, one per dataset family, e.g. logs-haetae.*-default)')
     .action(async (query: string, opts: { since: string; until?: string; limit: number; json?: boolean; index?: string }, cmd: Command) => {
       const { config: cfg } = config(cmd);
       const es = createEsClient(cfg.elasticsearch);
       try {
-        const { total, hits } = await searchEvents(es, { query, since: opts.since, until: opts.until, limit: opts.limit, index: opts.index ?? cfg.elasticsearch.eventsDataStream });
+        const { total, hits } = await searchEvents(es, { query, since: opts.since, until: opts.until, limit: opts.limit, index: opts.index ?? eventStreams(cfg.elasticsearch.eventsDataStream).searchTarget });
         if (opts.json) {
           for (const h of hits) process.stdout.write(`${JSON.stringify({ _id: h.id, ...h.source })}\n`);
         } else {

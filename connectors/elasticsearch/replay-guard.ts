@@ -28,8 +28,10 @@ export async function storedIds(client: Client, dataStream: string, ids: readonl
 }
 
 export interface ReplaySafeOptions extends BulkWriterOptions {
-  /** The data stream events go to; other items (alerts, alert-event links) are plain indices. */
+  /** The data stream(s) events go to, as a search target (a name or comma-joined patterns); other items (alerts, alert-event links) are plain indices. */
   dataStream: string;
+  /** Which items' indices are events streams (default: exactly `dataStream`). */
+  isEventStream?: (index: string) => boolean;
   /** The batch may repeat records an earlier owner already indexed: look for them across the stream first. */
   mayBeReplay: boolean;
 }
@@ -43,7 +45,8 @@ export interface ReplaySafeOptions extends BulkWriterOptions {
  */
 export async function writeBulkReplaySafe(client: Client, items: readonly BulkItem[], opts: ReplaySafeOptions): Promise<ItemResult[]> {
   if (!opts.mayBeReplay) return writeBulk(client, items, opts);
-  const streamIds = items.filter((it) => it.index === opts.dataStream).map((it) => it.id);
+  const isEvent = opts.isEventStream ?? ((index: string) => index === opts.dataStream);
+  const streamIds = items.filter((it) => isEvent(it.index)).map((it) => it.id);
   let stored: Set<string>;
   try {
     stored = await lookup(client, streamIds, opts);
@@ -59,7 +62,7 @@ export async function writeBulkReplaySafe(client: Client, items: readonly BulkIt
   const send: BulkItem[] = [];
   const sentAt: number[] = [];
   items.forEach((it, i) => {
-    if (it.index === opts.dataStream && stored.has(it.id)) {
+    if (isEvent(it.index) && stored.has(it.id)) {
       results[i] = { outcome: 'exists' };
     } else {
       send.push(it);

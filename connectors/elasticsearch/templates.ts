@@ -1,5 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { estypes } from '@elastic/elasticsearch';
+import { ecsDynamicTemplates } from '../../pipeline/ecs/fields';
+import { eventStreams } from './streams';
 import { applyToExistingStream, planLifecycle, type LifecyclePlan, type LifecycleSettings } from './lifecycle';
 
 type Properties = Record<string, estypes.MappingProperty>;
@@ -23,7 +25,9 @@ const obj = (properties: Properties): estypes.MappingProperty => ({ properties }
  */
 export function eventMappings(): estypes.MappingTypeMapping {
   return {
+    // ECS fields first (by ECS's type, as decoders emit them), then every other string a keyword.
     dynamic_templates: [
+      ...ecsDynamicTemplates(MAX_TERM_CHARS),
       { strings_as_keyword: { match_mapping_type: 'string', mapping: { type: 'keyword', ignore_above: 1024 } } },
     ],
     properties: {
@@ -41,7 +45,7 @@ export function eventMappings(): estypes.MappingTypeMapping {
         severity: { type: 'long' },
       }),
       log: obj({
-        source: obj({ address: keyword() }),
+        source: obj({ address: keyword(), port: { type: 'long' } }),
         syslog: obj({
           priority: { type: 'long' },
           facility: obj({ code: { type: 'long' }, name: keyword() }),
@@ -165,7 +169,7 @@ async function updateLiveStream(client: Client, dataStream: string): Promise<voi
 
 /**
  * Installs (or updates) the events index template — a data stream — and creates the alerts index.
- * Priority 500 wins over the built-in `logs-*-*` template (priority 100) of the default
+ * Priority 510 wins over the built-in `logs-*-*` template (priority 100) of the default
  * distribution, which would otherwise apply its own mappings (and LogsDB mode in 9.x).
  * Replicas (elasticsearch.replicas) and the lifecycle (elasticsearch.lifecycle: ILM where the
  * cluster has it, else a data stream lifecycle) go into the template and onto the existing
@@ -176,23 +180,66 @@ export async function ensureIndexTemplates(
   names: { eventsDataStream: string; alertsIndex: string; alertEventsIndex?: string; replicas?: number; lifecycle?: LifecycleSettings },
 ): Promise<LifecyclePlan> {
   const replicas = names.replicas ?? 0;
+  const streams = eventStreams(names.eventsDataStream);
+  // One lifecycle policy for every family stream, named after the configured stream.
   const lifecycle = await planLifecycle(client, names.eventsDataStream, names.lifecycle);
+  await removeLegacyTemplate(client, names.eventsDataStream, eventsTemplateName(names.eventsDataStream));
   await client.indices.putIndexTemplate({
-    // One template per data stream name, so two configurations on one cluster do not fight over it.
-    name: `haetae-${names.eventsDataStream}`,
-    index_patterns: [names.eventsDataStream],
+    // One template per configuration (its family pattern), so two configurations on one cluster do not fight over it.
+    name: eventsTemplateName(names.eventsDataStream),
+    index_patterns: [...streams.patterns],
     data_stream: {},
-    priority: 500,
+    // Above the 500 of an older haetae's per-stream template, which may stay (see removeLegacyTemplate).
+    priority: 510,
     template: {
       settings: { number_of_replicas: replicas, 'index.mapping.total_fields.limit': 2000, ...lifecycle.template.settings },
       mappings: eventMappings(),
       ...(lifecycle.template.lifecycle ? { lifecycle: lifecycle.template.lifecycle } : {}),
     },
-    _meta: { managed_by: 'haetae', description: 'haetae normalized events (ECS)' },
+    _meta: { managed_by: 'haetae', description: 'haetae normalized events (ECS), one data stream per dataset family' },
   });
-  await updateLiveStream(client, names.eventsDataStream);
-  await applyToExistingStream(client, names.eventsDataStream, replicas, lifecycle);
+  for (const stream of await existingStreams(client, streams.searchTarget)) {
+    await updateLiveStream(client, stream);
+    await applyToExistingStream(client, stream, replicas, lifecycle);
+  }
   await ensureIndex(client, names.alertsIndex, alertMappings(), replicas);
   if (names.alertEventsIndex) await ensureIndex(client, names.alertEventsIndex, alertEventMappings(), replicas);
   return lifecycle;
+}
+
+/** The events index template's name: one per configured stream's family pattern. */
+export function eventsTemplateName(eventsDataStream: string): string {
+  const streams = eventStreams(eventsDataStream);
+  return `haetae-events-${streams.patterns[streams.patterns.length - 1]!.replace(/\*/g, 'all')}`;
+}
+
+/**
+ * Before per-family streams, the template was named after the configured stream and matched it
+ * alone (priority 500). It is removed when nothing uses it; Elasticsearch keeps a template its
+ * data stream was created from, and then it stays, shadowed by the family template's higher
+ * priority (new backing indices, at the next rollover, follow the family template).
+ */
+async function removeLegacyTemplate(client: Client, eventsDataStream: string, current: string): Promise<void> {
+  const legacy = `haetae-${eventsDataStream}`;
+  if (legacy === current) return;
+  try {
+    const found = await client.indices.getIndexTemplate({ name: legacy });
+    const meta = found.index_templates[0]?.index_template._meta as { managed_by?: string } | undefined;
+    if (meta?.managed_by === 'haetae') await client.indices.deleteIndexTemplate({ name: legacy });
+  } catch (err) {
+    const status = (err as { meta?: { statusCode?: number } }).meta?.statusCode;
+    if (status !== 404 && status !== 400) throw err; // 400: in use by its data stream
+  }
+}
+
+/** The data streams that exist under the events patterns (none before the first event). */
+async function existingStreams(client: Client, target: string): Promise<string[]> {
+  try {
+    // resolve_index, not GET _data_stream, which the integ-test distribution lacks.
+    const res = await client.indices.resolveIndex({ name: target, expand_wildcards: 'all' });
+    return res.data_streams.map((s) => s.name);
+  } catch (err) {
+    if ((err as { meta?: { statusCode?: number } }).meta?.statusCode === 404) return [];
+    throw err;
+  }
 }

@@ -4,7 +4,9 @@ import type { HaetaeEvent, RawEnvelope } from '../../schemas/generated/types';
 import type { ParseOutcome } from '../parse/syslog/types';
 import { FACILITY_NAMES, SEVERITY_NAMES } from './syslog-names';
 
-export const ECS_VERSION = '8.17.0';
+import { ECS_VERSION } from '../ecs/fields';
+
+export { ECS_VERSION };
 
 export interface RawCoordinates {
   topic: string;
@@ -43,7 +45,9 @@ export function normalizeSyslog(
       dataset: 'haetae.syslog',
       module: 'syslog',
     },
-    source: { ip: envelope.source.address, port: envelope.source.port, address: envelope.source.address },
+    // The sender is where the message came from, not what it is about: source.* is left for the
+    // message's own content (a decoder fills it, e.g. the attacker's address in an sshd failure).
+    log: { source: { address: envelope.source.address, port: envelope.source.port } },
     network: { transport: envelope.transport === 'udp' ? 'udp' : 'tcp', protocol: 'syslog' },
     ...(envelope.observer?.hostname ? { observer: { hostname: envelope.observer.hostname, type: 'haetae' } } : {}),
     haetae: {
@@ -58,6 +62,7 @@ export function normalizeSyslog(
     event.message = m.message;
     event.event.severity = m.severity;
     event.log = {
+      ...event.log,
       syslog: {
         priority: m.priority,
         facility: { code: m.facility, name: FACILITY_NAMES[m.facility] ?? String(m.facility) },

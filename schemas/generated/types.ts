@@ -263,9 +263,13 @@ export interface HaetaeEvent {
     };
     source?: {
       /**
-       * Where the log came from on the network: the sender's address (SNMP traps).
+       * The address of the device that sent the message to haetae (the syslog sender or the SNMP agent): never the subject of the message, which is source.* when the content names one.
        */
       address?: string;
+      /**
+       * The sender's UDP/TCP source port.
+       */
+      port?: number;
     };
   };
   host?: {
@@ -276,6 +280,9 @@ export interface HaetaeEvent {
     name?: string;
     pid?: number;
   };
+  /**
+   * The source of the activity the message describes (an attacker's address in an sshd failure, a flow's client): filled only from the message's content by decoders, never from the syslog sender (log.source.address).
+   */
   source?: {
     ip?: string;
     port?: number;
@@ -1024,6 +1031,92 @@ export interface HaetaeConfig {
         listeners?: [number, ...number[]];
       }[];
     };
+  };
+  /**
+   * Enrichment between normalize and detect: GeoIP/ASN, network zones, asset inventory and threat intelligence (docs/enrichment.md). Every source is loaded into memory before the worker starts (a missing or corrupt one stops start-up with HAETAE_ENRICH_SOURCE) and reloaded when its file changes; a failed reload is logged and counted (haetae_enrich_reloads_total{result="rejected"}) while the previous data keeps serving. Paths are relative to the config file's directory.
+   */
+  enrich?: {
+    /**
+     * MaxMind-format (.mmdb) databases, e.g. GeoLite2-City and GeoLite2-ASN (none are shipped). Only public addresses are looked up: RFC 1918, CGNAT, loopback, link-local, unique-local, multicast and unspecified addresses are skipped; documentation ranges are looked up.
+     */
+    geoip?: {
+      /**
+       * A City (or Country) database: fills <side>.geo.* for source, destination, client and server.
+       */
+      city?: string;
+      /**
+       * An ASN database: fills <side>.as.number and <side>.as.organization.name.
+       */
+      asn?: string;
+      /**
+       * Addresses whose lookups are remembered (the cache is emptied when full).
+       */
+      cacheSize?: number;
+    };
+    /**
+     * Named network zones written to haetae.zone.source / destination / client / server; the first entry with a network holding the address wins.
+     */
+    zones?: {
+      /**
+       * Zone name, e.g. internal, dmz, guest.
+       */
+      name: string;
+      /**
+       * IPv4 or IPv6 addresses or CIDR networks.
+       *
+       * @minItems 1
+       */
+      networks: [string, ...string[]];
+    }[];
+    /**
+     * Asset inventory (ip and/or hostname → name, owner, criticality, os, tags) written to haetae.asset.host / source / destination and haetae.asset.criticality.
+     */
+    assets?: {
+      /**
+       * A CSV file with a header row (ip, hostname, name, owner, criticality, os, tags separated by ';') or a YAML list of such mappings (.yml/.yaml).
+       */
+      file?: string;
+      /**
+       * Assets read from an Elasticsearch index (documents with the same fields), through the elasticsearch connection settings.
+       */
+      elasticsearch?: {
+        index: string;
+        /**
+         * How often the index is read again.
+         */
+        refreshSeconds?: number;
+      };
+      /**
+       * Raise an alert's severity by the criticality of the assets its event touches: critical by two levels, high by one (never lowered, capped at critical).
+       */
+      raiseSeverity?: boolean;
+      /**
+       * Most assets kept per source; the rest are skipped and counted in haetae_enrich_skipped_total{reason="limit"}.
+       */
+      maxEntries?: number;
+    };
+    /**
+     * Threat-intelligence indicator sets; a match adds an entry to threat.enrichments and the tag haetae_threat_match.
+     */
+    threat?: {
+      /**
+       * Provider name, written to threat.enrichments[].indicator.provider and matched.id.
+       */
+      name: string;
+      file: string;
+      /**
+       * list: one indicator per line, # comments; csv: a header row with an indicator column (optional type, description, confidence); stix: a STIX 2.1 bundle of indicator objects.
+       */
+      format: 'list' | 'csv' | 'stix';
+      /**
+       * The kind of every indicator in the file; guessed per indicator when omitted.
+       */
+      type?: 'ip' | 'domain' | 'url' | 'hash';
+      /**
+       * Most indicators kept from this file; the rest are skipped and counted in haetae_enrich_skipped_total{reason="limit"}.
+       */
+      maxEntries?: number;
+    }[];
   };
   notifier?: {
     /**

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Partitioners } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { createEsClient } from '../../connectors/elasticsearch/client';
-import { TEST_DATA_STREAM, eventually, services } from '../support/services';
+import { TEST_EVENT_STREAMS, eventually, services } from '../support/services';
 import { HaetaeProcess } from '../support/haetae-process';
 import { startWebhookServer } from '../support/webhook-server';
 import { WEBHOOK_SECRET, e2eConfig } from './config';
@@ -128,8 +128,8 @@ describe('streaming correlation', () => {
       expect(delivered.json.alert.alert.kind).toBe('correlation');
 
       // The six events really came through different raw partitions (so different workers).
-      await es.indices.refresh({ index: TEST_DATA_STREAM });
-      const events = await es.search({ index: TEST_DATA_STREAM, size: 20, query: { bool: { filter: [{ term: { 'host.hostname': host } }, { term: { 'haetae.raw.topic': cfg.rawTopic } }] } } });
+      await es.indices.refresh({ index: TEST_EVENT_STREAMS });
+      const events = await es.search({ index: TEST_EVENT_STREAMS, size: 20, query: { bool: { filter: [{ term: { 'host.hostname': host } }, { term: { 'haetae.raw.topic': cfg.rawTopic } }] } } });
       const partitions = new Set(events.hits.hits.map((h) => (h._source as any).haetae.raw.partition));
       expect(events.hits.hits).toHaveLength(6);
       expect(partitions.size).toBe(3);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createEsClient } from '../../connectors/elasticsearch/client';
-import { TEST_DATA_STREAM, eventually, services } from '../support/services';
+import { TEST_EVENT_STREAMS, eventually, services } from '../support/services';
 import { HaetaeProcess, logger, writeConfig } from '../support/haetae-process';
 import { startTcpProxy } from '../support/tcp-proxy';
 import { startWebhookServer } from '../support/webhook-server';
@@ -53,8 +53,8 @@ describe('service outages', () => {
       await new Promise((r) => setTimeout(r, 2_000));
       expect(hook.deliveries).toHaveLength(1);
       expect(hook.deliveries[0]!.json.alert.message).toContain(token);
-      await es.indices.refresh({ index: TEST_DATA_STREAM });
-      const found = await es.search({ index: TEST_DATA_STREAM, query: { match: { message: token } } });
+      await es.indices.refresh({ index: TEST_EVENT_STREAMS });
+      const found = await es.search({ index: TEST_EVENT_STREAMS, query: { match: { message: token } } });
       expect(found.hits.hits).toHaveLength(2);
     } finally {
       await haetae.stop();

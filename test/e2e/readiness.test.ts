@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { eventStreams } from '../../connectors/elasticsearch/streams';
 import { randomUUID } from 'node:crypto';
 import YAML from 'yaml';
 import { createEsClient } from '../../connectors/elasticsearch/client';
@@ -104,8 +105,8 @@ describe('/readyz', () => {
       esProxy.restore();
       await readyzUntil(port, (x) => x.status === 200, '/readyz 200 after Elasticsearch is back', 90_000);
       await eventually(async () => {
-        await es.indices.refresh({ index: config.elasticsearch.eventsDataStream }).catch(() => undefined);
-        const found = await es.search({ index: config.elasticsearch.eventsDataStream, query: { match: { message: token } } });
+        await es.indices.refresh({ index: eventStreams(config.elasticsearch.eventsDataStream).searchTarget }).catch(() => undefined);
+        const found = await es.search({ index: eventStreams(config.elasticsearch.eventsDataStream).searchTarget, query: { match: { message: token } } });
         return found.hits.hits.length === 3 ? true : undefined;
       }, 'the held events in Elasticsearch', 60_000, 1_000);
 

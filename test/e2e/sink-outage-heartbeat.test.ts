@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import YAML from 'yaml';
 import { createEsClient } from '../../connectors/elasticsearch/client';
-import { TEST_DATA_STREAM, eventually, services } from '../support/services';
+import { TEST_EVENT_STREAMS, eventually, services } from '../support/services';
 import { HaetaeProcess, logger, metricValue, metricsText, writeConfig } from '../support/haetae-process';
 import { startTcpProxy } from '../support/tcp-proxy';
 import { startWebhookServer } from '../support/webhook-server';
@@ -44,8 +44,8 @@ describe('a sink outage longer than the consumer session timeout', () => {
       esProxy.restore();
 
       await eventually(async () => {
-        await es.indices.refresh({ index: TEST_DATA_STREAM });
-        const found = await es.count({ index: TEST_DATA_STREAM, query: { match: { message: token } } });
+        await es.indices.refresh({ index: TEST_EVENT_STREAMS });
+        const found = await es.count({ index: TEST_EVENT_STREAMS, query: { match: { message: token } } });
         return found.count === 20 ? true : undefined;
       }, 'the 20 events after the outage', 90_000, 1_000);
       await new Promise((r) => setTimeout(r, 3_000));

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import YAML from 'yaml';
 import { createEsClient } from '../../connectors/elasticsearch/client';
-import { TEST_DATA_STREAM, eventually, services } from '../support/services';
+import { eventually, services } from '../support/services';
 import { HaetaeProcess, metricValue, metricsText, runCli, writeConfig } from '../support/haetae-process';
 import { sharedData } from '../support/shared-data';
 import { startWebhookServer } from '../support/webhook-server';

@@ -58,10 +58,9 @@ describe('syslog → Kafka → worker → Elasticsearch → alert → webhook, a
     const bsdUdp = by('3164 udp');
     expect(bsdUdp).toMatchObject({
       message: `hello 3164 udp ${token}`,
-      source: { ip: '127.0.0.1' },
       network: { transport: 'udp', protocol: 'syslog' },
       process: { name: 'e2eapp' },
-      log: { syslog: { facility: { code: 19, name: 'local3' }, severity: { code: 4, name: 'warning' }, appname: 'e2eapp' } },
+      log: { source: { address: '127.0.0.1' }, syslog: { facility: { code: 19, name: 'local3' }, severity: { code: 4, name: 'warning' }, appname: 'e2eapp' } },
       haetae: { syslog: { format: 'rfc3164', framing: 'datagram', transport: 'udp' } },
     });
     expect(bsdUdp.event.original).toContain(`hello 3164 udp ${token}`);

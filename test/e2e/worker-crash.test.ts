@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createEsClient } from '../../connectors/elasticsearch/client';
-import { TEST_DATA_STREAM, eventually, services } from '../support/services';
+import { TEST_EVENT_STREAMS, eventually, services } from '../support/services';
 import { HaetaeProcess, logger } from '../support/haetae-process';
 import { startWebhookServer } from '../support/webhook-server';
 import { WEBHOOK_SECRET, e2eConfig } from './config';
@@ -45,8 +45,8 @@ describe.each(['after-index', 'after-enqueue'])('a worker killed %s and restarte
       expect(hook.deliveries.filter((d) => d.json.alert.message.includes(token))).toHaveLength(1);
       expect(hook.deliveries[0]!.signatureValid).toBe(true);
 
-      await es.indices.refresh({ index: [TEST_DATA_STREAM, cfg.alertsIndex] });
-      const events = await es.search({ index: TEST_DATA_STREAM, size: 10, query: { bool: { must: [{ match: { message: token } }, { term: { 'haetae.raw.topic': cfg.rawTopic } }] } } });
+      await es.indices.refresh({ index: [TEST_EVENT_STREAMS, cfg.alertsIndex] });
+      const events = await es.search({ index: TEST_EVENT_STREAMS, size: 10, query: { bool: { must: [{ match: { message: token } }, { term: { 'haetae.raw.topic': cfg.rawTopic } }] } } });
       expect(events.hits.hits).toHaveLength(3);
       const alerts = await es.count({ index: cfg.alertsIndex });
       expect(alerts.count).toBe(1);

@@ -11,6 +11,8 @@ export const services = {
 
 /** The events data stream every test writes to (see test/integration/elasticsearch/bulk.test.ts). */
 export const TEST_DATA_STREAM = 'logs-haetae.syslog-test';
+/** Every events stream of the test configuration (one per dataset family: logs-haetae.<module>-test). */
+export const TEST_EVENT_STREAMS = 'logs-haetae.*-test';
 
 /** A name no other test (or earlier run) uses: topics, data streams, queues, groups. */
 export function uniqueName(prefix: string): string {

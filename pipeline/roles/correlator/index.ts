@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { eventStreams } from '../../../connectors/elasticsearch/streams';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { Client } from '@elastic/elasticsearch';
 import type { Queue } from 'bullmq';
@@ -144,13 +145,13 @@ export function startCorrelator(deps: CorrelatorDeps): RunningCorrelator {
     }
     const alerts: Array<{ alert: Alert; channels: readonly string[] }> = [];
     for (const { rule, alert } of out.correlationAlerts) {
-      alerts.push({ alert: buildCorrelationAlert(rule, alert, cfg.elasticsearch.eventsDataStream, now), channels: deps.channels });
+      alerts.push({ alert: buildCorrelationAlert(rule, alert, eventStreams(cfg.elasticsearch.eventsDataStream).searchTarget, now), channels: deps.channels });
     }
     for (const { rule, alert } of out.absenceAlerts) {
       const compiled = absenceRule(rule.id);
       const wanted = compiled?.alerting.channels;
       alerts.push({
-        alert: buildAbsenceAlert(rule, alert, { ...(compiled ? { severity: compiled.alerting.severity, file: compiled.file } : {}), eventsIndex: cfg.elasticsearch.eventsDataStream, now }),
+        alert: buildAbsenceAlert(rule, alert, { ...(compiled ? { severity: compiled.alerting.severity, file: compiled.file } : {}), eventsIndex: eventStreams(cfg.elasticsearch.eventsDataStream).searchTarget, now }),
         channels: wanted ? deps.channels.filter((c) => wanted.includes(c)) : deps.channels,
       });
     }

@@ -3,10 +3,12 @@ import type { Logger } from '../../telemetry/logger';
 import type { Metrics } from '../../telemetry/metrics';
 import { writeBulkReplaySafe } from '../../../connectors/elasticsearch/replay-guard';
 import type { WorkerSinks } from './process-batch';
+import type { EventStreams } from '../../../connectors/elasticsearch/streams';
 
 export interface DocumentSinkOptions {
   url: string;
-  dataStream: string;
+  /** The events streams (one per dataset family): replays are looked up across all of them. */
+  streams: EventStreams;
   logger: Logger;
   metrics: Metrics;
   signal?: AbortSignal;
@@ -23,7 +25,8 @@ export function documentSink(es: Client, opts: DocumentSinkOptions): WorkerSinks
       url: opts.url,
       logger: opts.logger,
       metrics: opts.metrics,
-      dataStream: opts.dataStream,
+      dataStream: opts.streams.searchTarget,
+      isEventStream: opts.streams.isEventStream,
       mayBeReplay: call?.mayBeReplay ?? false,
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.onRetry ? { onRetry: opts.onRetry } : {}),

@@ -20,6 +20,7 @@ import type { CorrelationRule } from '../../correlate/model';
 import { startRuleStore } from './rules';
 import { startWorkerMibs } from './mibs';
 import { processBatch, type RawRecord, type WorkerContext } from './process-batch';
+import { eventStreams } from '../../../connectors/elasticsearch/streams';
 import { SourceZones, type ZoneRuleConfig } from '../../time/source-zones';
 import { timeZone } from '../../time/zone';
 import { TimeCorrectionLog } from '../../time/report';
@@ -98,11 +99,13 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
   };
   let correlator: RunningCorrelator | null = null;
 
+  const streams = eventStreams(cfg.elasticsearch.eventsDataStream);
   const ctx: WorkerContext = {
     validateEnvelope: validators.envelope,
     rules: () => ruleStore.store.rules,
     router,
     eventsDataStream: cfg.elasticsearch.eventsDataStream,
+    streamFor: (event) => streams.forModule(event.event.module),
     alertsIndex: cfg.elasticsearch.alertsIndex,
     alertEventsIndex: cfg.elasticsearch.alertEventsIndex,
     channels,
@@ -129,7 +132,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     sinks: {
       writeDocuments: documentSink(es, {
         url: cfg.elasticsearch.url,
-        dataStream: cfg.elasticsearch.eventsDataStream,
+        streams,
         logger: log,
         metrics,
         signal: abort.signal,
@@ -206,8 +209,8 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     log.info(
       { dataStream: cfg.elasticsearch.eventsDataStream, replicas: cfg.elasticsearch.replicas, lifecycle: lifecycle.manager, policy: lifecycle.policy, retention: lifecycle.retention },
       lifecycle.manager === 'ilm'
-        ? `Events in ${cfg.elasticsearch.eventsDataStream} roll over and expire by the ILM policy ${lifecycle.policy} (retention ${lifecycle.retention ?? 'forever'}).`
-        : `Events in ${cfg.elasticsearch.eventsDataStream} carry a data stream lifecycle (retention ${lifecycle.retention ?? 'forever'}); this cluster has no ILM, so rollover follows its data stream lifecycle defaults, where it runs one.`,
+        ? `Events in ${streams.searchTarget} roll over and expire by the ILM policy ${lifecycle.policy} (retention ${lifecycle.retention ?? 'forever'}).`
+        : `Events in ${streams.searchTarget} carry a data stream lifecycle (retention ${lifecycle.retention ?? 'forever'}); this cluster has no ILM, so rollover follows its data stream lifecycle defaults, where it runs one.`,
     );
     health.starting(`joining consumer group ${cfg.kafka.consumerGroup} on Kafka at ${cfg.kafka.brokers.join(',')}`);
     dlqBatchBytes = (await batchBoundFor(kafka, cfg.kafka.maxBatchBytes, [cfg.kafka.dlqTopic], log)).bytes;

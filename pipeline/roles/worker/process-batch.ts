@@ -58,7 +58,10 @@ export interface WorkerContext {
   rules: () => readonly CompiledRule[];
   /** Which hits feed correlations or absence rules (and which of those still alert on their own). */
   router?: () => CorrelationRouter;
+  /** The configured events data stream (events of no dataset family, and alerts' default events index). */
   eventsDataStream: string;
+  /** The data stream an event goes to (one per dataset family, connectors/elasticsearch/streams.ts); default: eventsDataStream. */
+  streamFor?: (event: HaetaeEvent) => string;
   alertsIndex: string;
   alertEventsIndex: string;
   channels: readonly string[];
@@ -141,6 +144,7 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
     // parse → normalize, by what the envelope carries (inputs.ts).
     const { event, parseFailed } = INPUTS[envelope.kind](envelope, decoded.payload, { topic: record.topic, partition: record.partition, offset: record.offset }, inputs);
     if (parseFailed) parseFailures++;
+    const stream = ctx.streamFor?.(event) ?? ctx.eventsDataStream;
     const hits = matchRules(ctx.rules(), event, (rule, err) => {
       ctx.metrics.errors.inc({ stage: 'detect', error_type: 'rule_runtime_error' });
       ctx.logger.error({ rule: rule.id, file: rule.file }, `Rule '${rule.id}' failed on an event and was treated as not matching: ${messageOf(err)}`);
@@ -163,7 +167,7 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
             if (!router.emitsOwnAlerts(ref)) continue;
           }
         }
-        const alert = buildAlert(rule, event, id, ctx.eventsDataStream, now);
+        const alert = buildAlert(rule, event, id, stream, now);
         // Every match is recorded against its alert (idempotent id), so a throttled alert's
         // absorbed repeats can be counted exactly, replays included.
         links.push({ index: ctx.alertEventsIndex, id: `${alert.alert.id}-${id}`, document: { '@timestamp': event['@timestamp'], alert: { id: alert.alert.id }, rule: { id: rule.id }, event: { id } } });
@@ -176,7 +180,7 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
       }
     }
     eventFor.set(items.length, record);
-    items.push({ index: ctx.eventsDataStream, id, document: event });
+    items.push({ index: stream, id, document: event });
   }
 
   const eventCount = items.length;

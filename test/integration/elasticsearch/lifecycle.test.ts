@@ -1,5 +1,5 @@
 import { createEsClient } from '../../../connectors/elasticsearch/client';
-import { ensureIndexTemplates } from '../../../connectors/elasticsearch/templates';
+import { ensureIndexTemplates, eventsTemplateName } from '../../../connectors/elasticsearch/templates';
 import { ilmPolicy } from '../../../connectors/elasticsearch/lifecycle';
 import { services, uniqueName } from '../../support/services';
 
@@ -20,7 +20,7 @@ describe('events data stream settings', () => {
       const plan = await ensureIndexTemplates(es, { ...names, replicas: 1, lifecycle: { retention: '7d' } });
       // The local integ-test distribution has no ILM: the data stream lifecycle in the template it is.
       expect(plan).toMatchObject({ manager: 'data stream lifecycle', retention: '7d' });
-      const tpl = await es.indices.getIndexTemplate({ name: `haetae-${names.eventsDataStream}` });
+      const tpl = await es.indices.getIndexTemplate({ name: eventsTemplateName(names.eventsDataStream) });
       const template = tpl.index_templates[0]!.index_template.template!;
       expect(template.lifecycle).toMatchObject({ enabled: true, data_retention: '7d' });
       expect(String((template.settings as { index?: { number_of_replicas?: unknown } }).index?.number_of_replicas)).toBe('1');
@@ -34,7 +34,7 @@ describe('events data stream settings', () => {
       expect(again.retention).toBeNull();
       expect(await replicasOf(names.eventsDataStream)).toEqual(['0']);
       expect(await replicasOf(names.alertsIndex)).toEqual(['0']);
-      const tpl2 = await es.indices.getIndexTemplate({ name: `haetae-${names.eventsDataStream}` });
+      const tpl2 = await es.indices.getIndexTemplate({ name: eventsTemplateName(names.eventsDataStream) });
       expect(tpl2.index_templates[0]!.index_template.template!.lifecycle).toEqual({ enabled: true });
     } finally {
       await es.indices.delete({ index: [names.alertsIndex, names.alertEventsIndex] }).catch(() => undefined);

@@ -1,5 +1,6 @@
 import { createEsClient } from '../../../connectors/elasticsearch/client';
 import { ensureIndexTemplates } from '../../../connectors/elasticsearch/templates';
+import { eventStreams } from '../../../connectors/elasticsearch/streams';
 import { compileValidators } from '../../../schemas/validators';
 import { buildEnvelope, encodeEnvelope } from '../../../pipeline/envelope/envelope';
 import { processBatch, type RawRecord, type WorkerContext } from '../../../pipeline/roles/worker/process-batch';
@@ -47,7 +48,7 @@ describe('replaying a batch across a data stream rollover', () => {
       metrics,
       logger,
       sinks: {
-        writeDocuments: documentSink(es, { url: services.elasticsearchUrl, dataStream: names.eventsDataStream, logger, metrics }),
+        writeDocuments: documentSink(es, { url: services.elasticsearchUrl, streams: eventStreams(names.eventsDataStream), logger, metrics }),
         enqueueNotifications: async () => undefined,
         deadLetter: async () => undefined,
         resolveAlerts: async () => [],

@@ -70,7 +70,7 @@ describe('per-sender zones', () => {
 
 describe('the event-time bound', () => {
   const event = (timestamp: string, created = '2026-11-22T10:00:00.000Z'): HaetaeEvent => ({
-    '@timestamp': timestamp, message: 'm', ecs: { version: '8.17.0' }, event: { original: 'm', created, kind: 'event' }, haetae: { raw: { topic: 't', partition: 0, offset: '0' } },
+    '@timestamp': timestamp, message: 'm', ecs: { version: '9.4.0' }, event: { original: 'm', created, kind: 'event' }, haetae: { raw: { topic: 't', partition: 0, offset: '0' } },
   } as HaetaeEvent);
 
   it('keeps a timestamp within the bounds', () => {
