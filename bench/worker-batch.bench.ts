@@ -12,6 +12,7 @@ import { loadRules } from '../pipeline/detect/load';
 import { CorrelationRouter } from '../pipeline/correlate/route';
 import { absenceRuleOf } from '../pipeline/correlate/absence';
 import { Metrics } from '../pipeline/telemetry/metrics';
+import { shippedDecoders } from '../pipeline/decoders/shipped';
 import { heapMiB, median, printTable } from './report';
 
 const N = 100_000;
@@ -60,11 +61,13 @@ const ctx: WorkerContext = {
   },
 };
 
-async function run(): Promise<number> {
+async function run(c: WorkerContext = ctx): Promise<number> {
   const t0 = process.hrtime.bigint();
-  for (let i = 0; i < N; i += BATCH) await processBatch(records.slice(i, i + BATCH), ctx);
+  for (let i = 0; i < N; i += BATCH) await processBatch(records.slice(i, i + BATCH), c);
   return Number(process.hrtime.bigint() - t0);
 }
+// The same batches with the shipped vendor decoders reading each message (sshd, iptables, Cisco IOS, systemd …).
+const decoded: WorkerContext = { ...ctx, decoders: () => shippedDecoders() };
 
 void (async () => {
   await run(); // warm-up
@@ -74,8 +77,14 @@ void (async () => {
   const runs: number[] = [];
   for (let r = 0; r < RUNS; r++) runs.push(await run());
   const ns = median(runs) / N;
-  printTable(`Worker CPU per event (decode → parse → normalize → detect → alert → correlation routing), in-memory sinks, ${rules.length} shipped rules, median of ${RUNS} × ${N.toLocaleString('en-US')} events`, ['scenario', 'µs/event', 'events/s/core', 'heap MiB'], [
-    ['mixed syslog, 2 in 5 raise an alert', ns / 1000, 1e9 / ns, heapMiB()],
+  const counts = { alerts: alerts / RUNS, routed: routed / RUNS, bytes: Math.round(routedBytes / Math.max(1, routed)) };
+  await run(decoded);
+  const withDecoders: number[] = [];
+  for (let r = 0; r < RUNS; r++) withDecoders.push(await run(decoded));
+  const dns = median(withDecoders) / N;
+  printTable(`Worker CPU per event (decode → parse → normalize → [vendor decoders] → detect → alert → correlation routing), in-memory sinks, ${rules.length} shipped rules, ${shippedDecoders().decoders.length} shipped decoders, median of ${RUNS} × ${N.toLocaleString('en-US')} events`, ['scenario', 'µs/event', 'events/s/core', 'heap MiB'], [
+    ['mixed syslog, header fields only', ns / 1000, 1e9 / ns, heapMiB()],
+    ['mixed syslog, read by the shipped decoders', dns / 1000, 1e9 / dns, heapMiB()],
   ]);
-  process.stdout.write(`(alerts per run: ${alerts / RUNS}; correlate-topic records per run: ${routed / RUNS} — every event naming a host is a heartbeat of the shipped device-stopped-logging rule — serialised as the producer would, ${Math.round(routedBytes / Math.max(1, routed))} bytes each)\n`);
+  process.stdout.write(`(header fields only — alerts per run: ${counts.alerts}; correlate-topic records per run: ${counts.routed} — every event naming a host is a heartbeat of the shipped device-stopped-logging rule — serialised as the producer would, ${counts.bytes} bytes each)\n`);
 })();

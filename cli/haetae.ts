@@ -7,28 +7,44 @@ import { ALL_ROLES, runRoles, type Role } from '../pipeline/roles/run';
 import { createEsClient } from '../connectors/elasticsearch/client';
 import { createNotificationQueue, queueSettings } from '../connectors/bullmq/queue';
 import { formatTable, searchEvents } from './commands/search';
-import { DEFAULT_MAPPINGS, displayPath, reportText, validateRules } from './commands/rules-validate';
+import { formatParseSummary, parseLines } from './commands/parse';
+import { chooseMappings, configFileFor, displayPath, mappingsNote, reportText, validateRules, type ValidatedSet } from './commands/rules-validate';
 import { formatImportReport, importReportJson, importSigma } from './commands/import-sigma';
 import { compileValidators } from '../schemas/validators';
 import path from 'node:path';
 import { formatFailedJob, listFailed, retryFailed } from './commands/notify';
 import { matchEvents } from './commands/rules-match';
-import { formatReplayAlert, replay } from './commands/rules-replay';
+import { REPLAY_LEAVES_OUT, formatReplayAlert, replay } from './commands/rules-replay';
 import { parseDuration } from './duration';
 import { eventFromArgument, explainRule, formatExplain } from './commands/rules-explain';
 import fs from 'node:fs';
 import { formatRuleTestReport, runRuleTests } from '../pipeline/detect/rule-tests';
+import type { CompiledRule } from '../pipeline/detect/load';
 import { checkJson, cliMibDirs, configMibDirs, formatCheck, formatLookup, lookupJson } from './commands/mib';
 import { loadMibs } from '../pipeline/snmp/mib/load';
+import { registerDecoderCommands } from './commands/decoders';
 
 /** Exit codes: 0 success, 1 the command ran and found a problem, 2 usage or configuration error. */
 const EXIT_PROBLEM = 1;
 const EXIT_USAGE = 2;
 
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
   return n;
+}
+
+/**
+ * Loads rules for a `rules` command: mapping profiles as the worker finds them (--mappings, else
+ * the config's worker.mappingsPath, else the project's rules/mappings), named on stderr.
+ */
+function rulesFor(paths: string[], cmd: Command, mappings?: string): ValidatedSet {
+  const cwd = process.cwd();
+  const set = validateRules(paths, cwd, mappings, mappings === undefined ? configFileFor(cwd, cmd.optsWithGlobals<{ config?: string }>().config) : null);
+  process.stderr.write(`${mappingsNote(set.mappings, cwd)}\n`);
+  return set;
 }
 
 function config(cmd: Command): LoadedConfig {
@@ -52,11 +68,13 @@ Examples:
   haetae rules replay rules/ events.jsonl --json
   haetae rules import-sigma ../sigma/rules/linux
   haetae rules explain 4f1c8a52-2a7e-4b0e-9d43-6d9b3c1f7a01 '<38>Nov 22 10:00:00 web1 sshd[811]: Failed password for root'
+  haetae decoders test decoders/
   haetae mib lookup 1.3.6.1.2.1.2.2.1.8.3
   haetae notify failed
 
 Environment overrides: HAETAE_KAFKA_BROKERS, HAETAE_ELASTICSEARCH_URL, HAETAE_REDIS_URL,
-HAETAE_WEBHOOK_URL, HAETAE_WEBHOOK_SECRET, HAETAE_LOG_LEVEL (see docs/configuration.md).`);
+HAETAE_WEBHOOK_URL, HAETAE_WEBHOOK_SECRET, HAETAE_LOG_LEVEL. Every config key, its default and
+meaning: schemas/config.schema.json (haetae.yaml in this repository is a worked example).`);
 
   program
     .command('run')
@@ -120,6 +138,31 @@ Roles:
       }
     });
 
+  program
+    .command('parse')
+    .description('run messages through parse → normalize → vendor decoders → enrichment exactly as the worker does, offline; one event per input line')
+    .argument('[file]', "one message per line, with or without a syslog header ('-' or none: stdin)", '-')
+    .option('--json', 'print each event as the JSON document the worker would index (one per line)')
+    .option('--sender <ip>', 'the address the messages are taken to come from (log.source.address; decoders selected by sender network see it)', '127.0.0.1')
+    .option('--decoders <paths...>', "decoder files or directories instead of the config's worker.decodersPath")
+    .option('--no-enrich', "skip enrichment even when the config has an enrich: section")
+    .addHelpText('after', `
+Each input line is wrapped as if a receiver got it over UDP from --sender just now, then goes
+through the worker's own stages. Lines whose records belong to one event (auditd) are merged into
+the first line's event; the later lines print as "merged into". A summary (lines decoded per
+decoder, decoder failures, lines no decoder claimed) goes to stderr.
+
+Examples:
+  echo 'Failed password for root from 203.0.113.7 port 4242 ssh2' | haetae parse    (a bare sshd line is fine)
+  haetae parse /var/log/auth.log --json | jq -c '{src: .source.ip, user: .user.name}'
+  haetae parse asa.log --sender 10.0.0.1 --json | haetae rules match rules/ -`)
+    .action(async (file: string, opts: { json?: boolean; sender: string; decoders?: string[]; enrich: boolean }, cmd: Command) => {
+      const loaded = config(cmd);
+      const summary = await parseLines(loaded, file, { ...opts, decoders: opts.decoders?.map((p) => path.resolve(p)) }, (text) => process.stdout.write(`${text}\n`));
+      for (const p of summary.problems) process.stderr.write(`decoder not loaded: ${p}\n`);
+      process.stderr.write(`${formatParseSummary(summary)}\n`);
+    });
+
   const rules = program.command('rules').description('work with detection rules');
   rules
     .command('validate')
@@ -127,12 +170,12 @@ Roles:
     .argument('[paths...]', 'rule files or directories', ['rules'])
     .option('--json', 'print problems as JSON')
     .option('--mappings <dir>', "field-mapping profiles ('none' to use field names as written)", undefined)
-    .action((paths: string[], opts: { json?: boolean; mappings?: string }) => {
-      const set = validateRules(paths, process.cwd(), opts.mappings);
+    .action((paths: string[], opts: { json?: boolean; mappings?: string }, cmd: Command) => {
+      const set = rulesFor(paths, cmd, opts.mappings);
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ valid: set.problems.length === 0, rules: set.rules.map((r) => ({ id: r.id, title: r.title, file: r.file })), problems: set.problems })}\n`);
+        process.stdout.write(`${JSON.stringify({ valid: set.problems.length === 0, rules: set.rules.map((r) => ({ id: r.id, title: r.title, file: r.file })), problems: set.problems, warnings: set.warnings, mappings: set.mappings.dir })}\n`);
       } else {
-        process.stdout.write(`${reportText(set, process.cwd())}\n`);
+        process.stdout.write(`${reportText(set, process.cwd(), true)}\n`);
       }
       if (set.problems.length > 0) process.exitCode = EXIT_PROBLEM;
     });
@@ -143,8 +186,8 @@ Roles:
     .argument('[paths...]', 'rule files or directories', ['rules'])
     .option('--json', 'print every case as JSON')
     .option('--mappings <dir>', "field-mapping profiles ('none' to use field names as written)", undefined)
-    .action((paths: string[], opts: { json?: boolean; mappings?: string }) => {
-      const set = validateRules(paths, process.cwd(), opts.mappings);
+    .action((paths: string[], opts: { json?: boolean; mappings?: string }, cmd: Command) => {
+      const set = rulesFor(paths, cmd, opts.mappings);
       const report = runRuleTests(set);
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ ...report, problems: set.problems })}\n`);
@@ -158,11 +201,11 @@ Roles:
     .command('match')
     .description('evaluate single-event rules against ECS events (one JSON object per line) offline; prints per event whether each rule matched')
     .argument('<rule-file>', 'rule file or directory')
-    .argument('<events>', "JSONL file of ECS events, or '-' for standard input")
+    .argument('<events>', "events, one per line: ECS events as JSON, or raw syslog lines (with or without <PRI>); '-' for standard input")
     .option('--json', 'one JSON object per line: {"index":N,"rule":"<id>","matched":true|false}')
     .option('--mappings <dir>', "field-mapping profiles ('none' to use field names as written)", undefined)
-    .action(async (ruleFile: string, events: string, opts: { json?: boolean; mappings?: string }) => {
-      const set = validateRules([ruleFile], process.cwd(), opts.mappings);
+    .action(async (ruleFile: string, events: string, opts: { json?: boolean; mappings?: string }, cmd: Command) => {
+      const set = rulesFor([ruleFile], cmd, opts.mappings);
       if (set.problems.length > 0) {
         process.stderr.write(`${reportText(set, process.cwd())}\n`);
         process.exitCode = EXIT_PROBLEM;
@@ -178,16 +221,16 @@ Roles:
 
   rules
     .command('replay')
-    .description('run detections, correlations and absence rules over ECS events in event-time order, offline, and print the alerts that would fire')
+    .description('run detections, correlations and absence rules over events in event-time order, offline, and print the alerts that would fire (group-by and throttle as the worker applies them; recovered-by, channels and delivery are not simulated)')
     .argument('<rules-path>', 'rule file or directory (detection, correlation and filter rules)')
-    .argument('<events>', "JSONL file of ECS events with @timestamp, or '-' for standard input")
+    .argument('<events>', "events, one per line: ECS events as JSON with @timestamp, or raw syslog lines (with or without <PRI>); '-' for standard input")
     .option('--json', 'one JSON object per alert: rule id, kind (detection, correlation, absence), groupBy, windowStart, windowEnd, eventCount')
     .option('--lateness <duration>', 'how late an event may be and still count (the input is sorted, so rarely needed)', '0s')
     .option('--mappings <dir>', "field-mapping profiles ('none' to use field names as written)", undefined)
-    .action(async (rulesPath: string, events: string, opts: { json?: boolean; lateness: string; mappings?: string }) => {
+    .action(async (rulesPath: string, events: string, opts: { json?: boolean; lateness: string; mappings?: string }, cmd: Command) => {
       const lateness = parseDuration(opts.lateness);
       if (lateness === null) throw new HaetaeError('HAETAE_USAGE', [`--lateness '${opts.lateness}' is not a duration like 30s or 5m`]);
-      const set = validateRules([rulesPath], process.cwd(), opts.mappings);
+      const set = rulesFor([rulesPath], cmd, opts.mappings);
       if (set.problems.length > 0) {
         process.stderr.write(`${reportText(set, process.cwd())}\n`);
         process.exitCode = EXIT_PROBLEM;
@@ -196,47 +239,72 @@ Roles:
       const summary = await replay(set, events, { allowedLatenessMs: lateness }, (a) => {
         process.stdout.write(opts.json ? `${JSON.stringify(a)}\n` : `${formatReplayAlert(a)}\n`);
       });
-      if (!opts.json) process.stderr.write(`${summary.events} events, ${set.rules.length} detection rules, ${set.correlations.length} correlation rules: ${summary.alerts} alerts\n`);
+      if (!opts.json) {
+        const extra = [summary.throttled > 0 ? `${summary.throttled} more matches inside throttle periods (recorded on those alerts, not notified)` : '', summary.unparsed > 0 ? `${summary.unparsed} lines did not parse as syslog` : ''].filter(Boolean);
+        process.stderr.write(`${summary.events} events, ${set.rules.length} detection rules, ${set.correlations.length} correlation rules: ${summary.alerts} alerts${extra.length > 0 ? `; ${extra.join('; ')}` : ''}\n(group-by and throttle applied as the worker does, in event time; ${REPLAY_LEAVES_OUT})\n`);
+      }
     });
 
   rules
     .command('import-sigma')
     .description('load a directory of SigmaHQ rules under the mapping profiles and report how many compile, which can fire on today\'s events, and why the rest do not')
     .argument('<dir>', 'a SigmaHQ checkout or any directory of Sigma rules')
-    .option('--profiles <dir>', 'field-mapping profiles', DEFAULT_MAPPINGS)
+    .option('--profiles <dir>', "field-mapping profiles (default: the config's worker.mappingsPath, else the project's rules/mappings)")
     .option('--json', 'the report as JSON')
-    .action((dir: string, opts: { profiles: string; json?: boolean }) => {
+    .action((dir: string, opts: { profiles?: string; json?: boolean }, cmd: Command) => {
       const root = path.resolve(dir);
       if (!fs.existsSync(root)) throw new HaetaeError('HAETAE_USAGE', [`no such directory: ${root}`]);
-      const report = importSigma(root, { profilesDir: path.resolve(opts.profiles), validate: compileValidators().rule });
+      const cwd = process.cwd();
+      const choice = chooseMappings(cwd, opts.profiles, opts.profiles === undefined ? configFileFor(cwd, cmd.optsWithGlobals<{ config?: string }>().config) : null);
+      process.stderr.write(`${mappingsNote(choice, cwd)}\n`);
+      const report = importSigma(root, { profilesDir: choice.dir ?? '(none)', ...(choice.dir ? {} : { profiles: [] }), validate: compileValidators().rule });
       process.stdout.write(`${opts.json ? importReportJson(report) : formatImportReport(report)}\n`);
       if (report.profileProblems.length > 0) process.exitCode = EXIT_PROBLEM;
     });
 
   rules
     .command('explain')
-    .description('show why an event does or does not match a rule, selection by selection')
-    .argument('<rule>', 'a rule id (looked up under --rules) or a rule file holding one rule')
-    .argument('<event>', "an ECS event as JSON, a raw syslog line (parsed as the pipeline would), or '-' for standard input")
-    .option('--rules <paths...>', 'where to look a rule id up', ['rules'])
+    .description('show why an event does or does not match a rule, selection by selection, after the event the rule saw')
+    .argument('<rule>', 'a rule or correlation id, name or title (looked up under --rules), or a rule file holding one rule')
+    .argument('<event>', "an ECS event as JSON, a raw syslog line with or without <PRI> (parsed as the worker would), or '-' for standard input")
+    .option('--rules <path>', "where to look the rule up (repeatable; default: rules)", collect, [])
     .option('--json', 'print the explanation as JSON')
     .option('--mappings <dir>', "field-mapping profiles ('none' to use field names as written)", undefined)
-    .action(async (ruleArg: string, eventArg: string, opts: { rules: string[]; json?: boolean; mappings?: string }) => {
+    .action(async (ruleArg: string, eventArg: string, opts: { rules: string[]; json?: boolean; mappings?: string }, cmd: Command) => {
+      const where = opts.rules.length > 0 ? opts.rules : ['rules'];
       const fromFile = fs.existsSync(ruleArg) && fs.statSync(ruleArg).isFile();
-      const set = validateRules(fromFile ? [ruleArg] : opts.rules, process.cwd(), opts.mappings);
-      const rule = fromFile ? (set.rules.length === 1 ? set.rules[0] : undefined) : set.rules.find((r) => r.id === ruleArg || r.title === ruleArg);
-      if (!rule) {
-        const why = fromFile ? `${ruleArg} holds ${set.rules.length} valid rules; explain needs exactly one (or give a rule id)` : `no valid rule with id or title '${ruleArg}' under ${opts.rules.join(', ')}`;
+      const set = rulesFor(fromFile ? [ruleArg] : where, cmd, opts.mappings);
+      const byRef = (ref: string): CompiledRule | undefined => set.rules.find((r) => r.id === ref || r.source.name === ref);
+      let rules: CompiledRule[];
+      let header: string | null = null;
+      const correlation = fromFile ? (set.rules.length === 0 && set.correlations.length === 1 ? set.correlations[0] : undefined)
+        : set.correlations.find((c) => c.key === ruleArg || c.id === ruleArg || c.name === ruleArg || c.title === ruleArg);
+      const single = fromFile ? (set.rules.length === 1 ? set.rules[0] : undefined) : set.rules.find((r) => r.id === ruleArg || r.title === ruleArg || r.source.name === ruleArg);
+      if (single) {
+        rules = [single];
+      } else if (correlation) {
+        rules = correlation.rules.map(byRef).filter((r): r is CompiledRule => r !== undefined);
+        header = `correlation ${correlation.key} "${correlation.title}": ${correlation.type} of ${correlation.rules.join(', ')} by ${correlation.groupBy.join(', ')} within ${correlation.timespan.spec}.\n`
+          + 'One event cannot fire a correlation; below, each rule it counts against this event (for a timeline: tests: in the file and `rules test`, or `rules replay`).\n';
+      } else {
+        const why = fromFile ? `${ruleArg} holds ${set.rules.length} valid rules; explain needs exactly one (or give a rule id)` : `no valid rule or correlation with id, name or title '${ruleArg}' under ${where.join(', ')}`;
         throw new HaetaeError('HAETAE_USAGE', [why]);
       }
       const text = eventArg === '-' ? fs.readFileSync(0, 'utf8') : eventArg;
-      const view = explainRule(rule, eventFromArgument(text));
-      process.stdout.write(opts.json ? `${JSON.stringify(view)}\n` : `${formatExplain({ ...view, rule: { ...view.rule, file: displayPath(view.rule.file, process.cwd()) } }, rule.source)}\n`);
-      if (!view.matched) process.exitCode = EXIT_PROBLEM;
+      const event = eventFromArgument(text);
+      const views = rules.map((rule) => ({ rule, view: explainRule(rule, event) }));
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(correlation && !single ? { correlation: correlation.key, rules: views.map((v) => v.view) } : views[0]!.view)}\n`);
+      } else {
+        if (header) process.stdout.write(`${header}\n`);
+        process.stdout.write(`${views.map(({ rule, view }) => formatExplain({ ...view, rule: { ...view.rule, file: displayPath(view.rule.file, process.cwd()) } }, rule.source)).join('\n\n')}\n`);
+      }
+      if (!views.some((v) => v.view.matched)) process.exitCode = EXIT_PROBLEM;
     });
 
+  registerDecoderCommands(program);
+
   const mib = program.command('mib').description('look up SNMP MIB objects and check MIB directories (base MIBs from net-snmp + snmp.mibs of the config + --mibs)');
-  const collect = (v: string, prev: string[]): string[] => [...prev, v];
   mib
     .command('lookup')
     .description('translate a numeric OID (longest match, the rest is the index), MODULE::name or a bare name, and show what the MIB says about it')
@@ -328,6 +396,13 @@ Example:
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `haetae rules match … | head -1`: the reader is gone, so is the point of writing; exit quietly.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {

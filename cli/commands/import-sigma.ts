@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { shippedDecoderFields } from '../../pipeline/decoders/shipped';
 import path from 'node:path';
 import YAML, { LineCounter } from 'yaml';
 import type { ValidateFunction } from 'ajv';
@@ -72,7 +73,7 @@ export function importSigma(dir: string, opts: ImportOptions): ImportReport {
   if (!fs.existsSync(dir)) throw new HaetaeError('HAETAE_USAGE', [`no such directory: ${dir}`]);
   const loadedProfiles = opts.profiles ? { profiles: [...opts.profiles], problems: [] } : loadMappingProfiles(opts.profilesDir);
   const { profiles } = loadedProfiles;
-  const events = opts.events ?? eventFieldSet();
+  const events = opts.events ?? eventFieldSet(undefined, shippedDecoderFields());
   const files = findRuleFiles([dir]);
   const failures: ImportFailure[] = [];
   const mapped: ImportReport['mapped'] = [];

@@ -37,6 +37,26 @@ function fieldsOf(value: unknown): string[] {
 export interface ExplainView extends RuleExplanation {
   rule: { id: string; title: string; file: string };
   fields: Record<string, unknown>;
+  /** Every field of the event evaluated, dotted names (what a raw line became). */
+  event: Record<string, unknown>;
+  /** How the raw line parsed: an error when it did not, and the parser's warnings. */
+  parse?: { error?: string; warnings?: string[] };
+}
+
+/** An event's leaves as dotted names, in document order. */
+export function flatten(value: unknown, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else if (prefix) {
+    out[prefix] = value;
+  }
+  return out;
+}
+
+function parseStatus(event: object): ExplainView['parse'] | undefined {
+  const p = (event as { haetae?: { parse?: { error?: { code?: string; reason?: string }; warnings?: string[] } } }).haetae?.parse;
+  if (!p) return undefined;
+  return { ...(p.error ? { error: p.error.reason ?? p.error.code ?? 'unparsed' } : {}), ...(p.warnings?.length ? { warnings: p.warnings } : {}) };
 }
 
 export function explainRule(rule: CompiledRule, event: object): ExplainView {
@@ -46,15 +66,23 @@ export function explainRule(rule: CompiledRule, event: object): ExplainView {
     if (name === 'condition') continue;
     for (const f of fieldsOf(value)) fields[f] = getField(event, f) ?? null;
   }
-  return { rule: { id: rule.id, title: rule.title, file: rule.file }, ...result, fields };
+  const parse = parseStatus(event);
+  return { rule: { id: rule.id, title: rule.title, file: rule.file }, ...result, fields, event: flatten(event), ...(parse ? { parse } : {}) };
 }
 
 export function formatExplain(view: ExplainView, source: CompiledRule['source']): string {
   const mark = (b: boolean): string => (b ? 'yes' : 'no ');
   const width = Math.max(...view.selections.map((s) => s.name.length), 4);
-  const lines = [`${view.rule.id} "${view.rule.title}" (${view.rule.file}): ${view.matched ? 'MATCH' : 'NO MATCH'}`, '', 'selections:'];
+  const lines = [`${view.rule.id} "${view.rule.title}" (${view.rule.file}): ${view.matched ? 'MATCH' : 'NO MATCH'}`, ''];
+  if (view.parse?.error) lines.push(`the line did not parse as syslog (${view.parse.error}): the event holds only the raw text in message`, '');
+  lines.push(`event evaluated${view.parse?.warnings ? ` (parse warnings: ${view.parse.warnings.join(', ')})` : ''}:`);
+  for (const [f, v] of Object.entries(view.event)) lines.push(`  ${f} = ${JSON.stringify(v)}`);
+  lines.push('', 'selections:');
   for (const s of view.selections) {
-    lines.push(`  ${mark(s.matched)}  ${s.name.padEnd(width)}  ${JSON.stringify(source.detection[s.name])}`);
+    const def = source.detection[s.name];
+    // A Sigma filter applied to the rule shows as its own line: when it matches, the rule does not.
+    const shown = s.name.startsWith('filter: ') && def === undefined ? '(a Sigma filter on this rule: when it matches, the rule does not)' : JSON.stringify(def);
+    lines.push(`  ${mark(s.matched)}  ${s.name.padEnd(width)}  ${shown}`);
   }
   lines.push('', 'conditions:');
   for (const c of view.conditions) lines.push(`  ${mark(c.matched)}  ${c.condition}`);

@@ -1,7 +1,6 @@
-import fs from 'node:fs';
-import readline from 'node:readline';
 import type { CompiledRule } from '../../pipeline/detect/load';
-import { HaetaeError } from '../../pipeline/errors/catalog';
+import { eventFromLine } from '../../pipeline/detect/sample-event';
+import { inputLines, parseInputLine } from './event-input';
 
 export interface MatchLine {
   index: number;
@@ -10,27 +9,21 @@ export interface MatchLine {
 }
 
 /**
- * Evaluates single-event rules against ECS events, one JSON object per input line, offline.
- * Lines are numbered from 0; a line that is not a JSON object is an error naming the line.
+ * Evaluates single-event rules against events, one per input line, offline: an ECS event as JSON,
+ * or a raw syslog line (with or without `<PRI>`), which goes through the worker's own stages
+ * (parse, normalize, the shipped vendor decoders) first. Lines are numbered from 0; a line that
+ * starts with '{' but is not a JSON object is an error naming the line.
  */
-export async function matchEvents(rules: readonly CompiledRule[], input: string, onResult: (r: MatchLine) => void): Promise<number> {
-  const stream = input === '-' ? process.stdin : fs.createReadStream(input);
-  const lines = readline.createInterface({ input: stream, crlfDelay: Infinity });
+export async function matchEvents(rules: readonly CompiledRule[], input: string, onResult: (r: MatchLine) => void, now = new Date()): Promise<number> {
+  const lines = inputLines(input);
   let index = -1;
   let lineNo = 0;
   for await (const raw of lines) {
     lineNo++;
     if (raw.trim() === '') continue;
     index++;
-    let event: unknown;
-    try {
-      event = JSON.parse(raw);
-    } catch (err) {
-      throw new HaetaeError('HAETAE_USAGE', [`${input}:${lineNo}: not a JSON object (${(err as Error).message})`]);
-    }
-    if (event === null || typeof event !== 'object' || Array.isArray(event)) {
-      throw new HaetaeError('HAETAE_USAGE', [`${input}:${lineNo}: expected one JSON object per line`]);
-    }
+    const parsed = parseInputLine(input, lineNo, raw);
+    const event = 'event' in parsed ? parsed.event : eventFromLine(parsed.line, now);
     for (const rule of rules) onResult({ index, rule: rule.id, matched: rule.matches(event) });
   }
   return index + 1;

@@ -67,6 +67,7 @@ export function eventMappings(): estypes.MappingTypeMapping {
       source: obj({ ip: { type: 'ip' }, port: { type: 'long' }, address: keyword() }),
       network: obj({ transport: keyword(), protocol: keyword() }),
       observer: obj({ hostname: keyword(), type: keyword(), ip: { type: 'ip' } }),
+      agent: obj({ type: keyword(), name: keyword() }),
       // SNMP traps: one flattened field for the varbinds by name, whatever MIB objects devices send.
       snmp: obj({
         version: keyword(),
@@ -88,6 +89,7 @@ export function eventMappings(): estypes.MappingTypeMapping {
         truncated: obj({ original_length: { type: 'long' } }),
         time: obj({ original: { type: 'date' }, correction: keyword(), skew_ms: { type: 'long' }, zone: keyword() }),
         rules: keyword(),
+        decoder: obj({ id: keyword(), error: { type: 'text' }, skipped: keyword() }),
       }),
     },
   };

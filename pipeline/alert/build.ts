@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Alert, HaetaeEvent } from '../../schemas/generated/types';
 import type { CompiledRule } from '../detect/load';
 import { getField } from '../detect/field';
+import { severityFor } from '../enrich/severity';
 
 /**
  * Alert ids are a hash of what makes the alert unique — the rule and the triggering event's
@@ -38,8 +39,11 @@ export function groupOf(rule: CompiledRule, event: unknown): { key: string; valu
  *   of a group inside one period is the same alert (one notification; repeats are recorded);
  * - otherwise: rule + the event's document id, one alert per matching event.
  * Event time, not arrival time, picks the period, so a replay lands in the same one.
+ *
+ * With `raiseSeverity` (enrich.assets.raiseSeverity), the severity is raised by the criticality of
+ * the assets the event touches (haetae.asset.criticality, written by the enrich stage).
  */
-export function buildAlert(rule: CompiledRule, event: HaetaeEvent, eventId: string, index: string, now: Date): Alert {
+export function buildAlert(rule: CompiledRule, event: HaetaeEvent, eventId: string, index: string, now: Date, opts: { raiseSeverity?: boolean } = {}): Alert {
   const host = event.host?.hostname;
   const sourceIp = event.source?.ip;
   const group = groupOf(rule, event);
@@ -60,7 +64,7 @@ export function buildAlert(rule: CompiledRule, event: HaetaeEvent, eventId: stri
     alert: {
       id,
       status: 'open',
-      severity: rule.alerting.severity,
+      severity: opts.raiseSeverity ? severityFor(rule.alerting.severity, event) : rule.alerting.severity,
       created: now.toISOString(),
       group_key: group.key,
       dedup_key: rule.alerting.groupBy ? dedupKey(rule.id, group.key) : id,

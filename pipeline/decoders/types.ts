@@ -55,6 +55,8 @@ export interface DecoderSample {
   input: string;
   program?: string;
   sender?: string;
+  /** `input` is a whole syslog line: the header parser gives the message, program, hostname and facility. */
+  syslog?: boolean;
   /** Syslog facility code of the input, for decoders selected by facility. */
   facility?: number;
   /** The decoder must report a failure (`{ok:false}`) for this input; `expect` is not compared. */
@@ -73,6 +75,10 @@ export interface Decoder {
   file?: string;
   line?: number;
   description?: string;
+  /** The dataset a data decoder sets (a built-in's code returns its own; see `code`). */
+  dataset?: string;
+  /** The built-in implementation a `code:` decoder runs. */
+  code?: string;
   /** How a message is routed to it without trying every decoder (see pipeline/decoders/select.ts). */
   select: DecoderSelect;
   /** Lower runs first among decoders selected for the same message (default 50). */

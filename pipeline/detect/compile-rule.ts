@@ -173,3 +173,75 @@ export function compileRule(
     }),
   };
 }
+
+/** Edit distance with transpositions (optimal string alignment), case-insensitive. */
+function distance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  const d: number[][] = Array.from({ length: x.length + 1 }, (_, i) => Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= x.length; i++) {
+    for (let j = 1; j <= y.length; j++) {
+      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[x.length]![y.length]!;
+}
+
+/** The candidate nearest to `word` when it is close enough to be a typo of it (at most 1 edit per 3 letters, at least 1). */
+export function nearestName(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const dist = distance(word, c);
+    if (dist < bestD) { best = c; bestD = dist; }
+  }
+  return best !== undefined && bestD > 0 && bestD <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+/**
+ * Checks the conditions of a detection block as the author wrote them, before any mapping profile
+ * wraps them (`(…) and _logsource`): syntax errors carry the author's text and columns, unknown
+ * selection names a "did you mean" when one is close, and selections no condition uses are
+ * warned about (they are dead weight, or a condition typo). Returns false when a condition is wrong.
+ */
+export function checkConditions(
+  detection: Record<string, unknown>,
+  problem: ProblemSink,
+  warn?: (message: string, keyPath: (string | number)[]) => void,
+  base: (string | number)[] = ['detection'],
+): boolean {
+  const defined = Object.keys(detection).filter((k) => k !== 'condition');
+  const raw = detection.condition;
+  const conditions = Array.isArray(raw) ? raw : [raw];
+  if (!conditions.every((c) => typeof c === 'string')) return true; // the schema reports the shape
+  const used = new Set<string>();
+  let ok = true;
+  conditions.forEach((source: string, i) => {
+    const keyPath = Array.isArray(raw) ? [...base, 'condition', i] : [...base, 'condition'];
+    try {
+      const tree = parseCondition(source);
+      const { names, unknown } = referencedNames(tree, defined);
+      names.forEach((n) => used.add(n));
+      if (unknown.length > 0) {
+        const hints = unknown.map((u) => [u, nearestName(u, defined)] as const).filter(([, n]) => n !== undefined);
+        const hint = hints.length > 0 ? `; did you mean ${hints.map(([u, n]) => `'${n}' for '${u}'`).join(', ')}?` : '';
+        problem('HAETAE_RULE_CONDITION', `condition refers to unknown selection${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `'${u}'`).join(', ')} (defined: ${defined.join(', ') || 'none'})${hint}`, keyPath);
+        ok = false;
+      }
+    } catch (err) {
+      if (!(err instanceof ConditionSyntaxError)) throw err;
+      const word = /'([^']*)'/.exec(err.message)?.[1];
+      const keyword = word !== undefined && !defined.includes(word) ? nearestName(word, ['and', 'or', 'not', 'of', 'them']) : undefined;
+      problem('HAETAE_RULE_CONDITION', `condition '${source}': ${err.message.replace(/^condition /, '')} at column ${err.column}${keyword ? ` (did you mean '${keyword}'?)` : ''}`, keyPath);
+      ok = false;
+    }
+  });
+  if (ok && warn) {
+    for (const name of defined) {
+      if (!used.has(name)) warn(`selection '${name}' is not used by the condition`, [...base, name]);
+    }
+  }
+  return ok;
+}

@@ -80,10 +80,30 @@ function runCase(rule: CompiledRule, file: string, item: Node, index: number, lc
   if (typeof value.match !== 'boolean') return { ...base, actual: null, error: 'a test case needs `match: true` or `match: false`' };
   const event = value.line !== undefined ? eventFromLine(value.line, now) : value.event!;
   try {
-    return { ...base, actual: rule.matches(event) };
+    const actual = rule.matches(event);
+    if (actual !== base.expected) {
+      const why = whyNot(rule, event, actual);
+      if (why) return { ...base, actual, error: `expected ${base.expected ? 'a match' : 'no match'}, got ${actual ? 'a match' : 'no match'} (${why})` };
+    }
+    return { ...base, actual };
   } catch (err) {
     return { ...base, actual: null, error: `the rule threw: ${(err as Error).message}` };
   }
+}
+
+/**
+ * What an author needs to see when a case fails for a reason outside the rule's own text: a Sigma
+ * filter that excludes the event, or a raw line that did not parse.
+ */
+function whyNot(rule: CompiledRule, event: object, actual: boolean): string | null {
+  const reasons: string[] = [];
+  const parse = (event as { haetae?: { parse?: { error?: { code?: string; reason?: string } } } }).haetae?.parse?.error;
+  if (parse) reasons.push(`the line did not parse as syslog: ${parse.reason ?? parse.code}`);
+  if (!actual) {
+    const filters = rule.explain(event).selections.filter((s) => s.name.startsWith('filter: ') && s.matched).map((s) => `'${s.name.slice('filter: '.length)}'`);
+    if (filters.length > 0) reasons.push(`the rule's own selections match, but filter ${filters.join(', ')} excludes the event`);
+  }
+  return reasons.length > 0 ? reasons.join('; ') : null;
 }
 
 /** The compact text report: one line per failing case, then a summary. */
@@ -111,8 +131,11 @@ interface TimelineItem {
 interface CorrelationCaseSpec {
   name?: string;
   events?: TimelineItem[];
-  alerts?: Array<{ group?: Record<string, unknown>; count?: number }>;
+  alerts?: Array<{ group?: Record<string, unknown>; count?: number; value?: number }>;
 }
+
+/** Most events one test case may expand to (`repeat` over all its items): a test, not a load test. */
+export const MAX_CASE_EVENTS = 100_000;
 
 const EVERY_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 
@@ -140,13 +163,15 @@ function runCorrelationCase(set: RuleSet, correlation: CorrelationRule, file: st
   got.push(...engine.advanceWatermark(new Date(8.64e15)));
   // Only alerts the pipeline raises: an inner correlation of a chain without `generate` raises none.
   const mine = got.filter((a) => a.ruleId === correlation.key && engine.raises(a));
-  const actual = mine.map((a) => ({ group: a.groupBy, count: a.eventCount }));
-  const expected = spec.alerts.map((a) => ({ group: a.group ?? {}, count: a.count }));
+  const actual = mine.map((a) => ({ group: a.groupBy, count: a.eventCount, value: a.value }));
+  const expected = spec.alerts.map((a) => ({ group: a.group ?? {}, count: a.count, value: a.value }));
   // Alerts are compared in the order they fire; group fields in any order.
   const canon = (g: Record<string, unknown>): string => JSON.stringify(Object.keys(g).sort().map((k) => [k, g[k]]));
-  const same = actual.length === expected.length && expected.every((x, i) => canon(x.group) === canon(actual[i]!.group) && (x.count === undefined || x.count === actual[i]!.count));
+  const same = actual.length === expected.length && expected.every((x, i) => canon(x.group) === canon(actual[i]!.group)
+    && (x.count === undefined || x.count === actual[i]!.count) && (x.value === undefined || x.value === actual[i]!.value));
   if (same) return { ...base, actual: true };
-  const show = (list: Array<{ group: unknown; count?: number | undefined }>): string => (list.length === 0 ? 'no alert' : list.map((a) => `${JSON.stringify(a.group)}${a.count !== undefined ? ` ×${a.count}` : ''}`).join(', '));
+  const wantValue = expected.some((x) => x.value !== undefined);
+  const show = (list: Array<{ group: unknown; count?: number | undefined; value?: number | undefined }>): string => (list.length === 0 ? 'no alert' : list.map((a) => `${JSON.stringify(a.group)}${a.count !== undefined ? ` ×${a.count}` : ''}${wantValue && a.value !== undefined ? ` value=${a.value}` : ''}`).join(', '));
   const suppressed = got.filter((a) => a.ruleId === correlation.key && !engine.raises(a)).length;
   const why = suppressed > 0
     ? ` (${suppressed} alert${suppressed > 1 ? 's' : ''} of this correlation fed the correlations that chain on it but ${suppressed > 1 ? 'are' : 'is'} not raised on ${suppressed > 1 ? 'their' : 'its'} own: none of them says generate: true)`
@@ -160,6 +185,10 @@ function runCorrelationCase(set: RuleSet, correlation: CorrelationRule, file: st
  */
 function buildTimeline(events: readonly TimelineItem[]): Array<{ event: object; t: number }> | string {
   const timeline: Array<{ event: object; t: number }> = [];
+  const total = events.reduce((n, e) => n + (typeof e.repeat === 'number' && e.repeat > 0 ? e.repeat : 1), 0);
+  if (total > MAX_CASE_EVENTS) {
+    return `the case expands to ${total} events (repeat), more than the ${MAX_CASE_EVENTS} one test case may hold: a test shows the behaviour on a few events; use \`rules replay\` on a file for volume`;
+  }
   for (const [i, e] of events.entries()) {
     const start = Date.parse(e.at ?? '');
     const every = /^([0-9]+)(ms|s|m|h)$/.exec(e.every ?? '0s');

@@ -1,18 +1,13 @@
 import type { HaetaeEvent } from '../../schemas/generated/types';
-import { buildEnvelope } from '../envelope/envelope';
-import { parseSyslog } from '../parse/syslog';
-import { normalizeSyslog } from '../normalize/syslog';
+import { eventsFromLines } from '../offline/events';
+import { shippedDecoders } from '../decoders/shipped';
 
 /**
- * Turns a raw syslog line into the event the pipeline would index, through the same parser and
- * normalizer the worker runs, so a rule test or `rules explain` sees exactly what production sees.
- * The envelope is synthetic: UDP from 127.0.0.1, received `now`.
+ * Turns a raw syslog line into the event the pipeline would index, through the worker's own
+ * stages (parse, normalize and the shipped vendor decoders), so a rule test or `rules explain`
+ * sees exactly what production sees. The envelope is synthetic: UDP from 127.0.0.1, received `now`.
  */
 export function eventFromLine(line: string, now: Date): HaetaeEvent {
-  const bytes = Buffer.from(line, 'utf8');
-  const envelope = buildEnvelope(
-    { bytes, framing: 'datagram', truncated: false },
-    { transport: 'udp', source: { address: '127.0.0.1', port: 514 }, listener: { address: '127.0.0.1', port: 5514 }, observerHostname: 'haetae-rules', receivedAt: now },
-  );
-  return normalizeSyslog(envelope, bytes, parseSyslog(bytes, { receivedAt: now }), { topic: 'rule-test', partition: 0, offset: '0' }, now);
+  const [outcome] = eventsFromLines([line], { now, decoders: shippedDecoders() });
+  return (outcome as { event: HaetaeEvent }).event;
 }

@@ -39,6 +39,11 @@ export const ERRORS = {
   HAETAE_MAPPING_INVALID: { kind: 'rule', template: '%s' },
   HAETAE_RULES_PATH: { kind: 'config', template: 'rules path %s does not exist (worker.rulesPath, relative to the config file)' },
   HAETAE_RULE_DUPLICATE_ID: { kind: 'rule', template: "rule id '%s' is already defined in %s" },
+  HAETAE_DECODER_YAML: { kind: 'rule', template: '%s' },
+  HAETAE_DECODER_INVALID: { kind: 'rule', template: '%s' },
+  HAETAE_DECODER_DUPLICATE_ID: { kind: 'rule', template: "decoder id '%s' is already defined in %s" },
+  HAETAE_DECODER_PATH: { kind: 'config', template: 'decoder path %s: %s' },
+  HAETAE_ENRICH_SOURCE: { kind: 'config', template: 'enrichment source %s (%s) cannot be loaded: %s' },
 
   HAETAE_WEBHOOK_STATUS: { kind: 'delivery', template: 'webhook answered HTTP %s: %s' },
   HAETAE_WEBHOOK_NETWORK: { kind: 'delivery', template: 'webhook request failed: %s' },

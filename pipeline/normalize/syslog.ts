@@ -49,7 +49,9 @@ export function normalizeSyslog(
     // message's own content (a decoder fills it, e.g. the attacker's address in an sshd failure).
     log: { source: { address: envelope.source.address, port: envelope.source.port } },
     network: { transport: envelope.transport === 'udp' ? 'udp' : 'tcp', protocol: 'syslog' },
-    ...(envelope.observer?.hostname ? { observer: { hostname: envelope.observer.hostname, type: 'haetae' } } : {}),
+    // The receiver that took the message in (ECS agent: what collected the event). observer.* is
+    // left to decoders: the firewall or router that reported what it saw.
+    ...(envelope.observer?.hostname ? { agent: { type: 'haetae', name: envelope.observer.hostname } } : {}),
     haetae: {
       raw,
       syslog: { format: 'unparsed', framing: envelope.framing, transport: envelope.transport },

@@ -22,7 +22,7 @@ export interface RunningNotifier {
  * straight to the failed list, where `haetae notify failed` shows it with its code and cause and
  * `haetae notify retry` sends it again.
  */
-export function startNotifier(loaded: LoadedConfig, logger: Logger, metrics: Metrics, health = new RoleHealth('notifier')): RunningNotifier {
+export function startNotifier(loaded: LoadedConfig, logger: Logger, metrics: Metrics, health = new RoleHealth('notifier'), opts: { closeTimeoutMs?: number } = {}): RunningNotifier {
   const cfg = loaded.config;
   const log = logger.child({ role: 'notifier' });
   const webhook = cfg.notifier.webhook;
@@ -58,8 +58,11 @@ export function startNotifier(loaded: LoadedConfig, logger: Logger, metrics: Met
     }
   };
 
+  /** Set once stop() gives up on a graceful close: the connections then stop reconnecting. */
+  let abandoned = false;
   const worker = new Worker<NotificationJob>(cfg.notifier.queue, process, {
-    connection: redisConnection(cfg.redis.url),
+    // BullMQ's own backoff (1–20 s), until stop() abandons Redis.
+    connection: { ...redisConnection(cfg.redis.url), retryStrategy: (times: number) => (abandoned ? null : Math.max(Math.min(Math.exp(times), 20_000), 1_000)) },
     concurrency: cfg.notifier.concurrency,
     autorun: true,
   });
@@ -79,14 +82,35 @@ export function startNotifier(loaded: LoadedConfig, logger: Logger, metrics: Met
   const ready = worker.waitUntilReady().then(() => {
     health.started();
     log.info({ queue: cfg.notifier.queue, concurrency: cfg.notifier.concurrency }, 'Notifier is processing the queue.');
+  }, (err: unknown) => {
+    if (!abandoned) throw err; // stopped before Redis ever answered: nothing to report
   });
+  ready.catch(() => undefined); // whoever awaits `ready` sees the error; an unawaited one must not crash the process
   return {
     ready: ready.then(() => undefined),
     get isReady() { return health.state.ready; },
     async stop() {
-      await worker.close();
+      // A graceful close waits for jobs in progress — and, with Redis unreachable, for a connection
+      // that never comes back: a SIGTERM must still stop the process. After closeTimeoutMs the
+      // worker is closed by force (a job in flight stays in Redis and is retried by the next run).
+      const limit = opts.closeTimeoutMs ?? 10_000;
+      if (await settlesWithin(worker.close(), limit)) return;
+      log.warn(`The notifier did not close within ${limit} ms (Redis at ${redactUrl(cfg.redis.url)}: ${status()}); closing it by force. Jobs in progress stay in the queue and are retried.`);
+      // The graceful close is still pending (BullMQ returns it again for close(true)): stop the
+      // connections' reconnecting and cut them, so nothing keeps the process alive.
+      abandoned = true;
+      await settlesWithin(worker.disconnect(), limit);
     },
   };
+}
+
+/** Whether `p` settles (either way) within `ms`; never rejects. */
+export function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+    p.then(() => { clearTimeout(timer); resolve(true); }, () => { clearTimeout(timer); resolve(true); });
+  });
 }
 
 function codeOf(err: Error): string | undefined {

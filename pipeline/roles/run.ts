@@ -11,7 +11,8 @@ import { createNotificationQueue, queueSettings } from '../../connectors/bullmq/
 import type { NotificationJob } from '../../schemas/generated/types';
 import { startReceiver, type RunningReceiver } from './receiver';
 import { startWorker, type RunningWorker } from './worker';
-import { startNotifier, type RunningNotifier } from './notifier';
+import { createEnricher } from '../enrich';
+import { settlesWithin, startNotifier, type RunningNotifier } from './notifier';
 import { startHttp } from './http';
 import { Readiness } from './readiness';
 import { messageOf } from '../errors/catalog';
@@ -67,7 +68,10 @@ export async function runRoles(loaded: LoadedConfig, roles: readonly Role[], opt
     running.notifier = startNotifier(loaded, logger, metrics, readiness.role('notifier'));
   }
   if (roles.includes('worker')) {
-    running.worker = startWorker({ loaded, validators, kafka: kafka!, es: es!, queue: queue!, logger, metrics, readiness });
+    // Enrichment sources load before the worker consumes: a missing or corrupt one stops start-up
+    // with its file named (HAETAE_ENRICH_SOURCE), rather than indexing events without it.
+    const enricher = cfg.enrich ? await createEnricher(cfg.enrich, { logger, metrics, baseDir: loaded.baseDir, elasticsearch: es! }) : undefined;
+    running.worker = startWorker({ loaded, validators, kafka: kafka!, es: es!, queue: queue!, logger, metrics, readiness, ...(enricher ? { enricher } : {}) });
   }
   let httpServer: { port: number; close(): Promise<void> } | undefined;
   if (opts.http !== false) {
@@ -93,7 +97,8 @@ export async function runRoles(loaded: LoadedConfig, roles: readonly Role[], opt
     await running.receiver?.stop();
     await running.worker?.stop();
     await running.notifier?.stop();
-    await queue?.close();
+    // The queue's Redis connection may be down: do not let it hold the process (SIGTERM) forever.
+    if (queue && !(await settlesWithin(queue.close(), 10_000))) logger.warn('The notification queue did not close within 10 s (Redis unreachable?); exiting without it.');
     await es?.close();
     await httpServer?.close();
     logger.info('Stopped.');

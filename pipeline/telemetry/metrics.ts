@@ -35,8 +35,26 @@ export class Metrics {
   readonly timeCorrected: Counter<'direction'>;
   /** Cumulative kernel drops per UDP listener; filled on each scrape by the receiver's collector. */
   readonly udpKernelDrops: Gauge<'listener'>;
+  /** Messages each vendor decoder read (decoded) or was selected for but could not read (failed). */
+  readonly decoderEvents: Counter<'decoder' | 'outcome'>;
+
+  /** Enrichment lookups by source (geoip, asn, zone, asset, threat) and outcome (hit, miss, skipped). */
+  readonly enrichLookups: Counter<'source' | 'outcome'>;
+  /** Enrichment source loads and reloads by result (applied, rejected). */
+  readonly enrichReloads: Counter<'source' | 'result'>;
+  /** Entries skipped while loading an enrichment source, by reason (limit, invalid, unsupported, expired, duplicate). */
+  readonly enrichSkipped: Counter<'source' | 'reason'>;
+  /** Entries each enrichment source currently serves. */
+  readonly enrichEntries: Gauge<'source'>;
 
   private readonly udpDropCollectors: Array<() => void> = [];
+  private readonly enrichCollectors: Array<() => void> = [];
+
+  /** Registers a function that adds an enricher's locally counted lookups when metrics are read. */
+  onCollectEnrich(fn: () => void): () => void {
+    this.enrichCollectors.push(fn);
+    return () => { const i = this.enrichCollectors.indexOf(fn); if (i >= 0) this.enrichCollectors.splice(i, 1); };
+  }
 
   /** Registers a function that refreshes haetae_udp_kernel_drops when metrics are read. */
   onCollectUdpDrops(fn: () => void): void {
@@ -58,7 +76,15 @@ export class Metrics {
     this.rulesDisabled = new Gauge({ name: 'haetae_rules_disabled', help: 'Rules disabled because they threw at run time, until their file changes.', registers });
     this.ruleReloads = new Counter({ name: 'haetae_rule_reloads_total', help: 'Rule reloads by result (applied, rejected).', labelNames: ['result'], registers });
     this.correlationGroups = new Gauge({ name: 'haetae_correlation_groups', help: 'Open correlation and absence groups held by this process (windows with buffered events, tracked heartbeats).', registers });
+    this.decoderEvents = new Counter({ name: 'haetae_decoder_events_total', help: 'Messages each vendor decoder read (outcome=decoded) or was selected for but could not read (failed: the event is tagged haetae_decoder_failure and keeps its header fields).', labelNames: ['decoder', 'outcome'], registers });
     this.timeCorrected = new Counter({ name: 'haetae_time_corrected_total', help: 'Events whose own timestamp was more than worker.time.maxFutureMs ahead of (direction=future) or maxPastMs behind (past) their receive time, dated at the receive time instead.', labelNames: ['direction'], registers });
+    const enrichCollectors = this.enrichCollectors;
+    // Lookups happen several times per event: the enricher counts them in plain numbers and adds
+    // them here on each scrape, so the hot path never touches a labelled counter.
+    this.enrichLookups = new Counter({ name: 'haetae_enrich_lookups_total', help: 'Enrichment lookups by source (geoip, asn, zone, asset, threat) and outcome (hit, miss, skipped: a private address not looked up in GeoIP).', labelNames: ['source', 'outcome'], registers, collect() { for (const c of enrichCollectors) c(); } });
+    this.enrichReloads = new Counter({ name: 'haetae_enrich_reloads_total', help: 'Enrichment source loads by source and result (applied, rejected: the previous data keeps serving).', labelNames: ['source', 'result'], registers });
+    this.enrichSkipped = new Counter({ name: 'haetae_enrich_skipped_total', help: 'Entries skipped while loading an enrichment source, by reason (limit, invalid, unsupported, expired, duplicate).', labelNames: ['source', 'reason'], registers });
+    this.enrichEntries = new Gauge({ name: 'haetae_enrich_entries', help: 'Entries an enrichment source currently serves.', labelNames: ['source'], registers });
     const collectors = this.udpDropCollectors;
     this.udpKernelDrops = new Gauge({
       name: 'haetae_udp_kernel_drops',

@@ -223,9 +223,9 @@ export interface HaetaeEvent {
      */
     ingested: string;
     /**
-     * pipeline_error marks a message haetae could not parse.
+     * ECS event.kind: `event` for what a sender reported, `alert` for a device's own detection (an IDS notice), `pipeline_error` for a message haetae could not parse.
      */
-    kind: 'event' | 'pipeline_error';
+    kind: 'alert' | 'asset' | 'enrichment' | 'event' | 'metric' | 'state' | 'pipeline_error' | 'signal';
     /**
      * haetae.syslog for syslog.
      */
@@ -289,9 +289,15 @@ export interface HaetaeEvent {
     address?: string;
   };
   network?: {
-    transport?: 'udp' | 'tcp';
+    /**
+     * The transport the message (or, once decoded, the described connection) used: udp/tcp for syslog itself; a decoder may set icmp, ipv6-icmp, gre, … (ECS: lowercase IANA name).
+     */
+    transport?: string;
     protocol?: string;
   };
+  /**
+   * The device that observed and reported what the event describes: a firewall or router a decoder recognised (vendor, product, type, name), or an SNMP agent (ip).
+   */
   observer?: {
     hostname?: string;
     type?: string;
@@ -314,7 +320,10 @@ export interface HaetaeEvent {
       offset: string;
     };
     syslog?: {
-      format?: 'rfc5424' | 'rfc3164' | 'unparsed';
+      /**
+       * The syslog header's format; `none`: a bare line without a syslog header that a vendor decoder read; `unparsed`: a header that could not be read.
+       */
+      format?: 'rfc5424' | 'rfc3164' | 'unparsed' | 'none';
       framing?: 'datagram' | 'lf' | 'octet-counting';
       transport?: 'udp' | 'tcp' | 'tls';
       /**
@@ -361,6 +370,53 @@ export interface HaetaeEvent {
      * Ids of the rules this event matched.
      */
     rules?: string[];
+    /**
+     * Asset inventory entries (enrich.assets) the event touches: its own host (by host.ip, host.hostname, host.name or the sender's address), its source and its destination. See docs/enrichment.md.
+     */
+    asset?: {
+      host?: {
+        name?: string;
+        owner?: string;
+        criticality?: 'low' | 'medium' | 'high' | 'critical';
+        os?: string;
+        tags?: string[];
+      };
+      source?: {
+        name?: string;
+        owner?: string;
+        criticality?: 'low' | 'medium' | 'high' | 'critical';
+        os?: string;
+        tags?: string[];
+      };
+      destination?: {
+        name?: string;
+        owner?: string;
+        criticality?: 'low' | 'medium' | 'high' | 'critical';
+        os?: string;
+        tags?: string[];
+      };
+      /**
+       * The highest criticality among the matched assets; raises alert severity when enrich.assets.raiseSeverity is on.
+       */
+      criticality?: 'low' | 'medium' | 'high' | 'critical';
+    };
+    /**
+     * Network zone names (enrich.zones) of the event's addresses.
+     */
+    zone?: {
+      source?: string;
+      destination?: string;
+      client?: string;
+      server?: string;
+    };
+    /**
+     * The vendor decoder that read the message (docs/decoders.md): its id; on failure also the reason (the event is tagged haetae_decoder_failure and keeps its header fields); fields it could not set are named in skipped.
+     */
+    decoder?: {
+      id?: string;
+      error?: string;
+      skipped?: string[];
+    };
   };
   /**
    * SNMP trap or inform (event.dataset snmp.trap): the documented snmp.* namespace of rules/mappings/snmp.yml. Community strings never appear.
@@ -432,6 +488,49 @@ export interface HaetaeEvent {
      * How many of the trap's OIDs no loaded MIB names
      */
     unresolved?: number;
+  };
+  /**
+   * ECS threat fields. enrichments: one entry per threat-intelligence indicator (enrich.threat) the event matched, written by the enrich stage. See docs/enrichment.md.
+   */
+  threat?: {
+    enrichments?: {
+      indicator?: {
+        type?: string;
+        /**
+         * The indicator's value as listed (an address, a CIDR network, a domain, a URL or a hash).
+         */
+        name?: string;
+        provider?: string;
+        description?: string;
+        confidence?: 'None' | 'Low' | 'Medium' | 'High';
+        ip?: string;
+        url?: {
+          full?: string;
+          domain?: string;
+        };
+        file?: {
+          hash?: {
+            md5?: string;
+            sha1?: string;
+            sha256?: string;
+            sha512?: string;
+          };
+        };
+      };
+      matched?: {
+        atomic?: string;
+        field?: string;
+        type?: 'indicator_match_rule';
+        id?: string;
+      };
+    }[];
+  };
+  /**
+   * The haetae receiver that took the message in (ECS agent: what collected the event).
+   */
+  agent?: {
+    type?: string;
+    name?: string;
   };
 }
 
@@ -539,7 +638,7 @@ export interface NotificationJob {
 
 // ---- rule.schema.json
 /**
- * A haetae detection rule: the Sigma rule format (title, id, logsource, detection with named selections and a condition) over ECS field names. Point your editor's YAML language server at this file to get validation while typing.
+ * A haetae detection rule: the Sigma rule format (title, id, logsource, detection with named selections and a condition) over ECS field names. Correlation rules and filters have schemas of their own (correlation.schema.json, filter.schema.json); for editors, rule-file.schema.json picks the right one per YAML document.
  */
 export interface Rule {
   /**
@@ -547,7 +646,7 @@ export interface Rule {
    */
   title: string;
   /**
-   * Stable unique identifier (a UUID in Sigma rules).
+   * Stable unique identifier: a UUID, as in Sigma. The `rules` commands (validate, test, …) refuse any other id, as pySigma does; the worker still loads the shapes this pattern allows.
    */
   id: string;
   /**
@@ -591,6 +690,9 @@ export interface Rule {
        * Event time of the (first) event, e.g. 2026-11-22T10:00:00Z.
        */
       at: string;
+      /**
+       * How many times the event occurs (at most 100000 per case).
+       */
       repeat?: number;
       every?: string;
     }[];
@@ -946,6 +1048,10 @@ export interface HaetaeConfig {
      * Rule files or directories (relative to the config file's directory).
      */
     rulesPath?: string[];
+    /**
+     * Vendor decoder files or directories (relative to the config file's directory; docs/decoders.md). Reloaded on change like rules; a file that does not load is logged and counted, the others load.
+     */
+    decodersPath?: string[];
     /**
      * Most raw records processed, indexed and committed together.
      */

@@ -19,7 +19,7 @@ export function e2eConfig(webhookUrl: string, overrides: { rulesPath?: string[];
       listeners: [{ transport: 'udp', host: '127.0.0.1', port: 0 }, { transport: 'tcp', host: '127.0.0.1', port: 0 }],
       batchMaxDelayMs: 5,
     },
-    worker: { rulesPath: overrides.rulesPath ?? [path.join(ROOT, 'rules')], ...overrides.worker },
+    worker: { rulesPath: overrides.rulesPath ?? [path.join(ROOT, 'rules')], decodersPath: [path.join(ROOT, 'decoders')], ...overrides.worker },
     notifier: { queue, backoffMs: 100, webhook: { url: webhookUrl, secret: WEBHOOK_SECRET } },
     http: { host: '127.0.0.1', port: 0 },
     log: { level: 'info' },

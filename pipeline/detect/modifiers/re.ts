@@ -50,6 +50,9 @@ export function compileRegex(v: SigmaValue & { kind: 'regex' }): (text: string) 
     compiled = RE2JS.compile(v.source, flags);
   } catch (err) {
     if (!(err instanceof RE2JSException)) throw err;
+    const backref = /invalid escape sequence: `(\\[1-9]|\\k)/.exec(err.message);
+    if (backref) throw new ModifierError(`backreferences (${backref[1]}) are not supported (RE2: linear-time matching)`);
+    if (/unsupported Perl syntax: `\(\?<?[=!]/.test(err.message)) throw new ModifierError('lookahead and lookbehind ((?=, (?!, (?<=, (?<!) are not supported (RE2: linear-time matching)');
     throw new ModifierError(`regular expression is not supported by the linear-time engine: ${err.message.replace(/^error parsing regexp: /, '')}`);
   }
   return (text) => compiled.test(text);

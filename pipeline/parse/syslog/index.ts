@@ -1,12 +1,13 @@
 /**
- * The syslog parse stage's entry point: trims what senders append, rejects what has no PRI, and
- * hands the bytes to the RFC 5424 or RFC 3164 parser. Both re-read the PRI (at most five bytes)
+ * The syslog parse stage's entry point: trims what senders append, rejects what has no PRI (except
+ * a file-format line that starts with an RFC 3164 timestamp: RFC 3164 with PRI 13, warning
+ * 'no_pri'), and hands the bytes to the RFC 5424 or RFC 3164 parser. Both re-read the PRI (at most five bytes)
  * so that each parser stays usable on its own.
  */
 import { byteAt, SP } from './bytes';
 import { fail, isFailure } from './failure';
 import { readPri } from './pri';
-import { parseRfc3164 } from './rfc3164';
+import { parseRfc3164, parseRfc3164WithoutPri } from './rfc3164';
 import { parseRfc5424 } from './rfc5424';
 import type { ParseOptions, ParseOutcome } from './types';
 
@@ -27,7 +28,10 @@ export function parseSyslog(bytes: Buffer, opts: ParseOptions): ParseOutcome {
   // subarray is a view, not a copy; the parsers then see exactly the message bytes.
   const body = end === bytes.length ? bytes : bytes.subarray(0, end);
   const pri = readPri(body);
-  if (isFailure(pri)) return pri;
+  if (isFailure(pri)) {
+    // A file-format line (no PRI, an RFC 3164 timestamp first) is read as RFC 3164 with PRI 13.
+    return (pri.code === 'no_pri' ? parseRfc3164WithoutPri(body, opts) : undefined) ?? pri;
+  }
   return isRfc5424(body, pri.end) ? parseRfc5424(body, opts) : parseRfc3164(body, opts);
 }
 

@@ -35,13 +35,32 @@ for (const c of '[]=,/\\"\'()<>{}@*#!?;&|$~^`') NOT_IN_HOSTNAMES[c.charCodeAt(0)
 export function parseRfc3164(bytes: Buffer, opts: ParseOptions): ParseOutcome {
   const pri = readPri(bytes);
   if (isFailure(pri)) return pri;
-  const warnings: string[] = [];
-  const msg: SyslogMessage = { format: 'rfc3164', ...priorityFields(pri.priority), message: '', warnings };
+  return parseAfterPri(bytes, pri.end, pri.priority, [], opts);
+}
 
-  const timestamp = readRfc3164Timestamp(bytes, pri.end, opts.receivedAt, opts.timeZone);
+/** PRI 13 (user.notice): what RFC 3164 §4.3.3 tells a relay to assume for a message without a PRI. */
+export const ASSUMED_PRIORITY = 13;
+
+/**
+ * A line as syslog daemons write it to files (/var/log/auth.log: `Nov 22 10:00:00 web1 sshd[811]: …`),
+ * without a PRI: when it starts with an RFC 3164 timestamp it is read as RFC 3164 with PRI 13
+ * (user.notice, as RFC 3164 §4.3.3 tells a relay to assume) and the warning 'no_pri'. Anything else
+ * without a PRI is not recognised (undefined): the caller reports no_pri as before.
+ */
+export function parseRfc3164WithoutPri(bytes: Buffer, opts: ParseOptions): ParseOutcome | undefined {
+  const timestamp = readRfc3164Timestamp(bytes, 0, opts.receivedAt, opts.timeZone);
+  if (timestamp === undefined || timestamp.date === undefined) return undefined;
+  return parseAfterPri(bytes, 0, ASSUMED_PRIORITY, ['no_pri'], opts);
+}
+
+function parseAfterPri(bytes: Buffer, start: number, priority: number, initialWarnings: string[], opts: ParseOptions): ParseOutcome {
+  const warnings: string[] = [...initialWarnings];
+  const msg: SyslogMessage = { format: 'rfc3164', ...priorityFields(priority), message: '', warnings };
+
+  const timestamp = readRfc3164Timestamp(bytes, start, opts.receivedAt, opts.timeZone);
   if (timestamp === undefined) {
     warnings.push('no_timestamp', 'no_hostname');
-    readContent(bytes, pri.end, msg);
+    readContent(bytes, start, msg);
     return { ok: true, value: msg };
   }
   msg.timestampText = timestamp.text;

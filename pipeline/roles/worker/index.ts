@@ -19,6 +19,8 @@ import type { CompiledRule } from '../../detect/load';
 import type { CorrelationRule } from '../../correlate/model';
 import { startRuleStore } from './rules';
 import { startWorkerMibs } from './mibs';
+import { startWorkerDecoders } from './decoders';
+import type { Enricher } from '../../enrich';
 import { processBatch, type RawRecord, type WorkerContext } from './process-batch';
 import { eventStreams } from '../../../connectors/elasticsearch/streams';
 import { SourceZones, type ZoneRuleConfig } from '../../time/source-zones';
@@ -45,6 +47,8 @@ export interface WorkerDeps {
   metrics: Metrics;
   /** Where the worker and its correlator report for /readyz (roles 'worker' and 'correlator'). */
   readiness?: Readiness;
+  /** Enrichment (enrich: in the config), loaded by the caller before the worker starts; closed with the worker. */
+  enricher?: Enricher;
 }
 
 export interface RunningWorker {
@@ -82,6 +86,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
 
   const ruleStore = startRuleStore(loaded, validators, log, metrics);
   const mibs = startWorkerMibs(loaded, log);
+  const decoders = startWorkerDecoders(loaded, log, metrics);
   const channels = cfg.notifier.webhook?.url ? ['webhook'] : [];
   if (channels.length === 0) {
     log.warn('No notification channel is configured (notifier.webhook.url / HAETAE_WEBHOOK_URL): alerts are indexed but not sent.');
@@ -118,6 +123,8 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     },
     withoutHostname: withoutHostname(cfg),
     mibs: () => mibs.current(),
+    decoders: () => decoders.current(),
+    ...(deps.enricher ? { enrich: (event) => deps.enricher!.enrich(event) } : {}),
     agentHostnames: agentHostnames(cfg),
     ...(failpoint ? { failpoint } : {}),
     // A rule that throws is a bug in the rule (or in us): disable it rather than fail every event
@@ -267,6 +274,8 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     async stop() {
       ruleStore.close();
       mibs.close();
+      decoders.close();
+      deps.enricher?.close();
       abort.abort();
       await ready.catch(() => undefined);
       // Both consumers leave their groups at once: each leave takes a broker round of its own.

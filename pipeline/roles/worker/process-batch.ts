@@ -1,19 +1,18 @@
 import type { ValidateFunction } from 'ajv';
 import type { Alert, DeadLetter, HaetaeEvent, NotificationJob, RawEnvelope } from '../../../schemas/generated/types';
 import type { BulkItem, ItemResult } from '../../../connectors/elasticsearch/bulk';
-import { decodeRecord } from '../../decode/decode';
 import { matchRules } from '../../detect/match';
 import type { CompiledRule } from '../../detect/load';
 import { buildAlert, groupOf } from '../../alert/build';
 import { buildNotificationJob } from '../../notify/job';
-import { eventDocumentId, envelopeDocumentId } from '../../index/document-id';
 import type { Metrics } from '../../telemetry/metrics';
 import type { Logger } from '../../telemetry/logger';
 import { messageOf } from '../../errors/catalog';
 import type { CorrelateRecord, CorrelationRouter } from '../../correlate/route';
 import type { EventTimePolicy } from '../../time/policy';
 import type { AgentHostnames, TrapMibs } from '../../normalize/snmp';
-import { INPUTS, type InputContext } from './inputs';
+import { eventsFromRecords, type StageContext } from './stages';
+import type { DecoderSet } from '../../decoders';
 import type { SourceZones } from '../../time/source-zones';
 import type { SenderMatch } from '../../envelope/sender-match';
 import type { TimeCorrectionLog } from '../../time/report';
@@ -77,6 +76,10 @@ export interface WorkerContext {
   mibs?: () => TrapMibs | null;
   /** Known agents' host names by address (snmp.agents; null or absent: none). */
   agentHostnames?: AgentHostnames | null;
+  /** The loaded vendor decoders (decoders/; null or absent: events keep their header fields only). */
+  decoders?: () => DecoderSet | null;
+  /** Enrichment between normalize and detect (pipeline/enrich; absent: none). */
+  enrich?: (event: HaetaeEvent) => void;
   /** Called when a rule throws on an event (after it is counted and logged): the worker disables it. */
   onRuleError?: (rule: CompiledRule, err: unknown) => void;
   /** Test hook (failpoint): called between stages so tests can kill the process at a known point. */
@@ -95,7 +98,8 @@ export interface BatchSummary {
 }
 
 /**
- * One batch of raw records through decode → parse → normalize → detect → index → alert → notify.
+ * One batch of raw records through decode → parse → normalize → decode content → enrich (stages.ts)
+ * → detect → route → index → correlate → alert → notify.
  * It resolves only when every record is either stored in Elasticsearch or written to the
  * dead-letter topic, and every alert's notification job is enqueued: only then may the caller
  * commit the batch's offsets. Sinks retry outages themselves, so a rejection here means shutdown.
@@ -119,37 +123,23 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
   const router = ctx.router?.();
   const correlate: CorrelateRecord[] = [];
   let parseFailures = 0;
-  const inputs: InputContext = { metrics: ctx.metrics, now, time: ctx.time, withoutHostname: ctx.withoutHostname, mibs: ctx.mibs, agentHostnames: ctx.agentHostnames };
-  /** Event ids seen in this batch: a record Kafka stored twice can land in one batch with its copy. */
-  const batchIds = new Set<string>();
-  let duplicates = 0;
+  const stages: StageContext = { metrics: ctx.metrics, now, time: ctx.time, withoutHostname: ctx.withoutHostname, mibs: ctx.mibs, agentHostnames: ctx.agentHostnames, decoders: ctx.decoders, enrich: ctx.enrich };
 
-  for (const record of records) {
-    ctx.metrics.received.inc({ stage: 'worker', transport: 'kafka' });
-    const decoded = decodeRecord(record.value, ctx.validateEnvelope);
-    if (!decoded.ok) {
-      dead.push(deadLetter('decode', decoded.code, decoded.reason, record, now));
-      continue;
-    }
-    const envelope = decoded.envelope;
-    // A receiver-assigned envelope id names the message wherever Kafka stored it: a copy at
-    // another offset (a produce retry) becomes the same event, which `create` then refuses and
-    // whose alert ids (hashed from the event id) are the same. Older envelopes have no id.
-    const id = envelope.id !== undefined ? envelopeDocumentId(record.topic, envelope.id) : eventDocumentId(record.topic, record.partition, record.offset);
-    if (batchIds.has(id)) {
-      duplicates++;
-      continue;
-    }
-    batchIds.add(id);
-    // parse → normalize, by what the envelope carries (inputs.ts).
-    const { event, parseFailed } = INPUTS[envelope.kind](envelope, decoded.payload, { topic: record.topic, partition: record.partition, offset: record.offset }, inputs);
+  ctx.metrics.received.inc({ stage: 'worker', transport: 'kafka' }, records.length);
+  // decode → parse → normalize → decode content → enrich (stages.ts), then detect and route here.
+  const { items: ready, refused, duplicates } = eventsFromRecords(records, ctx.validateEnvelope, stages);
+  for (const r of refused) dead.push(deadLetter('decode', r.code, r.reason, r.record, now));
+
+  for (const { record, envelope, id, event, parseFailed } of ready) {
     if (parseFailed) parseFailures++;
     const stream = ctx.streamFor?.(event) ?? ctx.eventsDataStream;
+    // detect
     const hits = matchRules(ctx.rules(), event, (rule, err) => {
       ctx.metrics.errors.inc({ stage: 'detect', error_type: 'rule_runtime_error' });
       ctx.logger.error({ rule: rule.id, file: rule.file }, `Rule '${rule.id}' failed on an event and was treated as not matching: ${messageOf(err)}`);
       ctx.onRuleError?.(rule, err);
     });
+    // route: recoveries, correlation hand-off, alerts
     for (const hit of hits) {
       for (const problemRule of [...(recoveredBy.get(hit.id) ?? []), ...(hit.source.name ? recoveredBy.get(hit.source.name) ?? [] : [])]) {
         recoveries.push({ ruleId: problemRule.id, groupKey: groupOf(problemRule, event).key, until: event['@timestamp'], eventId: id });

@@ -147,3 +147,19 @@ describe('notifier against real Redis and a real HTTP endpoint', () => {
     });
   }, 30_000);
 });
+
+describe('notifier shutdown with Redis unreachable', () => {
+  it('stops (closing by force after its deadline) instead of holding SIGTERM forever, and says why', async () => {
+    const port = await closedPort();
+    const { config } = loadConfig({ cwd: '/nonexistent', env: { HAETAE_REDIS_URL: `redis://127.0.0.1:${port}` } });
+    const loaded = { file: null, baseDir: '/', config: { ...config, notifier: { ...config.notifier, queue: uniqueName('haetae-test-down-') } } } as never;
+    const lines: string[] = [];
+    const logger = (await import('pino')).default({ level: 'warn' }, { write: (s: string) => { lines.push(s); } });
+    const notifier = startNotifier(loaded, logger, freshMetrics(), undefined, { closeTimeoutMs: 500 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(notifier.isReady).toBe(false);
+    // Before the bound, this never resolved while Redis was down (the process ignored SIGTERM).
+    await notifier.stop();
+    expect(lines.join('')).toContain('closing it by force');
+  }, 20_000);
+});

@@ -83,7 +83,8 @@ describe('haetae rules commands', () => {
 
   it('replay: runs detections and correlations in event-time order and prints the alerts', () => {
     const t0 = Date.parse('2026-11-22T10:00:00Z');
-    const ev = (host: string, i: number, msg = 'Failed password for root'): string => JSON.stringify({ '@timestamp': new Date(t0 + i * 10_000).toISOString(), host: { hostname: host }, process: { name: 'sshd' }, message: msg });
+    // Events as the worker indexes them: the sshd decoder has put the attacker's address in source.ip.
+    const ev = (host: string, i: number, msg = 'Failed password for root'): string => JSON.stringify({ '@timestamp': new Date(t0 + i * 10_000).toISOString(), host: { hostname: host }, process: { name: 'sshd' }, source: { ip: host === 'web1' ? '203.0.113.5' : '198.51.100.9' }, message: msg });
     // Out of order on purpose: replay sorts by @timestamp.
     const lines = [...Array.from({ length: 12 }, (_, i) => ev('web1', i)), ...Array.from({ length: 3 }, (_, i) => ev('web2', i)), ev('web1', 0, 'Accepted publickey for alice')].reverse();
     const res = haetae(['rules', 'replay', 'rules', '-', '--json'], `${lines.join('\n')}\n`);
@@ -92,7 +93,7 @@ describe('haetae rules commands', () => {
     // The shipped brute-force correlation says `generate: true`: every failure also alerts on its own.
     expect(alerts.filter((a) => a.kind === 'detection')).toHaveLength(15);
     expect(alerts.filter((a) => a.kind === 'correlation')).toEqual([{
-      rule: '7c0e5a8f-3d1b-4e2a-9f6c-8b7d6e5f4a31', kind: 'correlation', groupBy: { 'host.hostname': 'web1' },
+      rule: '7c0e5a8f-3d1b-4e2a-9f6c-8b7d6e5f4a31', kind: 'correlation', groupBy: { 'source.ip': '203.0.113.5' },
       windowStart: '2026-11-22T10:00:00.000Z', windowEnd: '2026-11-22T10:05:00.000Z', eventCount: 10, alertId: expect.stringMatching(/^[a-f0-9]{32}$/),
     }]);
   });

@@ -84,7 +84,7 @@ describe('worker batch processing', () => {
       '@timestamp': '2026-11-22T09:59:59.500Z',
       message: 'switched user',
       host: { hostname: 'web1' },
-      observer: { hostname: 'recv1' },
+      agent: { type: 'haetae', name: 'recv1' },
       event: { original: '<34>1 2026-11-22T09:59:59.5Z web1 su - ID47 - switched user', created: '2026-11-22T10:00:00.000Z', ingested: '2026-11-22T10:00:01.000Z', kind: 'event' },
       log: { source: { address: '192.0.2.10', port: 40000 }, syslog: { priority: 34, facility: { code: 4, name: 'auth' }, severity: { code: 2, name: 'critical' }, appname: 'su', msgid: 'ID47' } },
       haetae: { raw: { topic: 'haetae.raw', partition: 1, offset: '7' } },

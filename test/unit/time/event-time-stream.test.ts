@@ -10,6 +10,7 @@ import pino from 'pino';
 import { compileValidators } from '../../../schemas/validators';
 import { buildEnvelope, encodeEnvelope } from '../../../pipeline/envelope/envelope';
 import { processBatch, type RawRecord, type WorkerContext } from '../../../pipeline/roles/worker/process-batch';
+import { shippedDecoders } from '../../../pipeline/decoders/shipped';
 import type { BulkItem, ItemResult } from '../../../connectors/elasticsearch/bulk';
 import type { HaetaeEvent } from '../../../schemas/generated/types';
 import { loadRules } from '../../../pipeline/detect/load';
@@ -62,6 +63,8 @@ class Pipeline {
       logger: pino({ level: 'silent' }),
       now: () => new Date(nowMs),
       time: { policy: DEFAULT_TIME_POLICY, ...(this.zones ? { zones: this.zones } : {}) },
+      // The shipped decoders read the attacker's address (source.ip) the brute force groups by.
+      decoders: () => shippedDecoders(),
       sinks: {
         writeDocuments: async (items: readonly BulkItem[]): Promise<ItemResult[]> => items.map((it) => {
           if (it.index === 'events') this.events.set(it.id, it.document as HaetaeEvent);
@@ -121,7 +124,7 @@ describe.each(INSTANTS)('event time at %s', (_label, T) => {
     expect(rogue.tags).toContain('haetae_timestamp_corrected');
     expect(await p.metrics.value('haetae_time_corrected_total', { direction: 'future' })).toBe(1);
 
-    expect(p.alerts(BRUTE_FORCE)).toEqual([{ 'host.hostname': 'web1' }]);
+    expect(p.alerts(BRUTE_FORCE)).toEqual([{ 'source.ip': '203.0.113.5' }]);
     expect(p.alerts(STOPPED_LOGGING)).toEqual([]);
     expect(p.pc.takeCounters().late).toBe(0);
 
@@ -151,7 +154,7 @@ describe.each(INSTANTS)('event time at %s', (_label, T) => {
     expect(p.pc.restoredClamped).toBeGreaterThan(0);
     p.out.absenceAlerts.length = 0;
     await p.send(failures(T + 2 * MIN), T + 4 * MIN);
-    expect(p.alerts(BRUTE_FORCE)).toEqual([{ 'host.hostname': 'web1' }]);
+    expect(p.alerts(BRUTE_FORCE)).toEqual([{ 'source.ip': '203.0.113.5' }]);
     expect(p.pc.takeCounters().late).toBe(0);
     // web1's false absence alert is resolved by its next message; no new absence alert was raised.
     expect(p.out.recoveries.map((r) => r.recovery.groupBy)).toEqual([{ 'host.hostname': 'web1' }]);
@@ -165,7 +168,7 @@ describe.each(INSTANTS)('event time at %s', (_label, T) => {
     expect(p.pc.futureClamped).toBe(1);
     await p.send(failures(T + 2 * MIN), T + 4 * MIN);
     expect(p.alerts(STOPPED_LOGGING)).toEqual([]);
-    expect(p.alerts(BRUTE_FORCE)).toEqual([{ 'host.hostname': 'web1' }]);
+    expect(p.alerts(BRUTE_FORCE)).toEqual([{ 'source.ip': '203.0.113.5' }]);
   });
 
   it('a sender whose clock runs a few minutes fast keeps its time but does not make others late', async () => {
@@ -178,7 +181,7 @@ describe.each(INSTANTS)('event time at %s', (_label, T) => {
     // web1's failures a minute later are on time for everyone else.
     await p.send(failures(T + MIN), T + 3 * MIN);
     expect(p.pc.takeCounters().late).toBe(0);
-    expect(p.alerts(BRUTE_FORCE)).toEqual([{ 'host.hostname': 'web1' }]);
+    expect(p.alerts(BRUTE_FORCE)).toEqual([{ 'source.ip': '203.0.113.5' }]);
   });
 
   it('a BSD timestamp two days ahead is dated in the year it names, kept as the original, and the event at its receive time', async () => {

@@ -57,6 +57,24 @@ describe('parseSyslog trimming', () => {
   });
 });
 
+describe('parseSyslog: file-format lines without a PRI', () => {
+  test('a line that starts with an RFC 3164 timestamp is RFC 3164 with PRI 13 (user.notice) and the warning no_pri', () => {
+    const msg = expectOk(parse('Nov 22 10:00:00 web1 sshd[811]: Failed password for root'));
+    expect(msg).toMatchObject({ format: 'rfc3164', priority: 13, facility: 1, severity: 5, hostname: 'web1', appName: 'sshd', procId: '811', message: 'Failed password for root' });
+    expect(msg.timestamp?.toISOString()).toBe('2025-11-22T10:00:00.000Z');
+    expect(msg.warnings).toEqual(['no_pri']);
+  });
+
+  test('an ISO timestamp first (rsyslog file format) is read the same way', () => {
+    expect(expectOk(parse('2026-06-15T11:59:00+00:00 web1 cron[5]: tick'))).toMatchObject({ priority: 13, hostname: 'web1', appName: 'cron', message: 'tick', warnings: ['no_pri'] });
+  });
+
+  test('a line without a PRI or a timestamp first still fails with no_pri', () => {
+    expect(expectFailure(parse('web1 sshd[811]: Failed password')).code).toBe('no_pri');
+    expect(expectFailure(parse('Novel idea 10:00')).code).toBe('no_pri');
+  });
+});
+
 describe('parseSyslog failures', () => {
   test.each([
     ['', 'empty', 'empty message: no bytes'],

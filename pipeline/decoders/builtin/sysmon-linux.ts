@@ -1,0 +1,259 @@
+/**
+ * Sysmon for Linux: the Windows-style event XML that Sysinternals' Sysmon writes into syslog
+ * (TAG `sysmon`), one `<Event>…</Event>` per message:
+ *
+ *   <Event><System><Provider Name="Linux-Sysmon" …/><EventID>1</EventID>…<Computer>host</Computer>
+ *   <Security UserId="0"/></System><EventData><Data Name="RuleName">-</Data>
+ *   <Data Name="Image">/usr/bin/curl</Data>…</EventData></Event>
+ *
+ * Event ids mapped to ECS: 1 process create, 3 network connect, 4 service state change,
+ * 5 process terminate, 9 raw access read, 10 process access, 11 file create, 16 config change,
+ * 23 file delete. Targets follow rules/mappings/linux-sysmon.yml (Elastic's sysmon_linux
+ * integration conventions); Sysmon-only fields stay under `sysmon.*`. Every EventData value is
+ * that no mapping reads is kept raw as `sysmon.data.<Name>`. Values of '-' (Sysmon's "none") are left out.
+ *
+ * Dataset: `sysmon_linux.log` (as Elastic's Sysmon for Linux integration).
+ */
+import type { DecodeResult, DecoderInput } from '../types';
+import type { BuiltinCode } from './index';
+import { Fields, MAX_INPUT, basename, dirname, ecsHashName, guarded, isIp, splitArgs, toInt } from './common';
+import { child, parseXml } from './xml';
+
+export const DATASET = 'sysmon_linux.log';
+
+interface Categorization { action: string; category: string[]; type: string[] }
+
+const EVENTS: Record<number, Categorization> = {
+  1: { action: 'process-created', category: ['process'], type: ['start'] },
+  3: { action: 'network-connection-detected', category: ['network'], type: ['connection', 'start'] },
+  4: { action: 'sysmon-service-state-changed', category: ['process'], type: ['change'] },
+  5: { action: 'process-terminated', category: ['process'], type: ['end'] },
+  9: { action: 'raw-access-read', category: ['driver'], type: ['info'] }, // ECS allows no 'access' type for driver
+  10: { action: 'process-accessed', category: ['process'], type: ['access'] },
+  11: { action: 'file-created', category: ['file'], type: ['creation'] },
+  16: { action: 'sysmon-config-changed', category: ['configuration'], type: ['change'] },
+  23: { action: 'file-deleted', category: ['file'], type: ['deletion'] },
+};
+
+/** Sysmon writes '-' for "no value". */
+const val = (v: string | undefined): string | undefined => {
+  if (v === undefined) return undefined;
+  const t = v.trim();
+  return t === '' || t === '-' ? undefined : t;
+};
+
+/** "2021-10-18 13:32:21.245" (UTC) → ISO 8601 "2021-10-18T13:32:21.245Z". */
+export function sysmonTime(v: string | undefined): string | undefined {
+  if (!v) return undefined;
+  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)Z?$/.exec(v.trim());
+  if (!m) return undefined;
+  const d = new Date(`${m[1]}T${m[2]!.replace(/(\.\d{3})\d+$/, '$1')}Z`);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+/** "SHA256=AB…,MD5=CD…" → [['sha256','ab…'], …]. */
+export function parseHashes(v: string): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const part of v.split(',').slice(0, 16)) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) continue;
+    const alg = ecsHashName(part.slice(0, eq));
+    const hex = part.slice(eq + 1).trim();
+    if (alg && /^[0-9A-Fa-f]{16,128}$/.test(hex)) out.push([alg, hex.toLowerCase()]);
+  }
+  return out;
+}
+
+function decode(input: DecoderInput): DecodeResult | null {
+  const start = input.message.indexOf('<Event');
+  if (start < 0 || start > 256) return null;
+  const text = input.message.slice(start);
+  if (text.length > MAX_INPUT) return { ok: false, reason: `sysmon: event XML longer than ${MAX_INPUT} characters` };
+  const xml = parseXml(text.trimEnd());
+  if (!xml.ok) return { ok: false, reason: `sysmon: malformed event XML: ${xml.error}` };
+  const root = xml.root;
+  if (root.name !== 'Event') return null;
+  const system = child(root, 'System');
+  if (!system) return { ok: false, reason: 'sysmon: event without <System>' };
+  // Other Windows-style event XML (not Sysmon's) is not this decoder's.
+  const provider = child(system, 'Provider')?.attrs['Name'];
+  if (provider !== undefined && !/sysmon/i.test(provider)) return null;
+  const eventId = toInt(child(system, 'EventID')?.text.trim());
+  if (eventId === null) return { ok: false, reason: 'sysmon: event without a numeric <EventID>' };
+
+  const data: Record<string, string> = Object.create(null) as Record<string, string>;
+  const eventData = child(root, 'EventData');
+  if (eventData) {
+    for (const d of eventData.children) {
+      const name = d.attrs['Name'];
+      if (d.name === 'Data' && name && /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(name)) data[name] = d.text;
+    }
+  }
+
+  // Every read of an EventData value goes through d(), so the unmapped ones can be kept raw.
+  const used = new Set<string>();
+  const d = (name: string): string | undefined => {
+    used.add(name);
+    return data[name];
+  };
+  const f = new Fields();
+  const cat = EVENTS[eventId];
+  f.set('event.kind', 'event');
+  f.set('event.code', String(eventId));
+  f.set('event.provider', provider);
+  if (cat) {
+    f.set('event.action', cat.action);
+    f.set('event.category', cat.category);
+    f.set('event.type', cat.type);
+  }
+  const computer = val(child(system, 'Computer')?.text);
+  if (computer) {
+    f.set('host.name', computer);
+    f.related('hosts', computer);
+  }
+  f.set('sysmon.event_id', eventId);
+  f.setInt('sysmon.record_id', child(system, 'EventRecordID')?.text.trim());
+  f.set('sysmon.channel', val(child(system, 'Channel')?.text));
+  f.set('sysmon.version', toInt(child(system, 'Version')?.text.trim()) ?? undefined);
+  f.set('sysmon.system_time', child(system, 'TimeCreated')?.attrs['SystemTime']);
+  f.set('sysmon.rule_name', val(d('RuleName')));
+  f.set('sysmon.utc_time', val(d('UtcTime')));
+  f.set('sysmon.event_created', sysmonTime(d('UtcTime')));
+
+  // Process (the acting process of every event but 4/16).
+  const image = val(d('Image'));
+  if (image) {
+    f.set('process.executable', image);
+    f.set('process.name', basename(image));
+  }
+  f.setInt('process.pid', d('ProcessId'));
+  f.set('process.entity_id', val(d('ProcessGuid')));
+  const cmd = val(d('CommandLine'));
+  if (cmd) {
+    f.set('process.command_line', cmd);
+    const args = splitArgs(cmd);
+    if (args.length > 0) {
+      f.set('process.args', args);
+      f.set('process.args_count', args.length);
+    }
+  }
+  f.set('process.working_directory', val(d('CurrentDirectory')));
+  const user = val(d('User'));
+  if (user) {
+    f.set('user.name', user);
+    f.related('user', user);
+  }
+  const parentImage = val(d('ParentImage'));
+  if (parentImage) {
+    f.set('process.parent.executable', parentImage);
+    f.set('process.parent.name', basename(parentImage));
+  }
+  f.setInt('process.parent.pid', d('ParentProcessId'));
+  f.set('process.parent.entity_id', val(d('ParentProcessGuid')));
+  const parentCmd = val(d('ParentCommandLine'));
+  if (parentCmd) {
+    f.set('process.parent.command_line', parentCmd);
+    const args = splitArgs(parentCmd);
+    if (args.length > 0) f.set('process.parent.args', args);
+  }
+  const parentUser = val(d('ParentUser'));
+  if (parentUser) {
+    f.set('process.parent.user.name', parentUser);
+    f.related('user', parentUser);
+  }
+  f.set('sysmon.logon_id', val(d('LogonId')));
+  f.set('sysmon.logon_guid', val(d('LogonGuid')));
+  f.setInt('sysmon.terminal_session_id', d('TerminalSessionId'));
+  f.set('sysmon.integrity_level', val(d('IntegrityLevel')));
+  const hashes = val(d('Hashes'));
+  if (hashes) {
+    f.set('sysmon.hashes', hashes);
+    // Event 23's Hashes describe the deleted file; event 1's the process image.
+    const target = eventId === 23 ? 'file.hash' : 'process.hash';
+    for (const [alg, hex] of parseHashes(hashes)) {
+      f.set(`${target}.${alg}`, hex);
+      f.related('hash', hex);
+    }
+  }
+
+  // Files (11, 23) and raw device reads (9).
+  const target = val(d('TargetFilename'));
+  if (target) {
+    f.set('file.path', target);
+    f.set('file.name', basename(target));
+    f.set('file.directory', dirname(target) || undefined);
+  }
+  f.set('file.created', sysmonTime(d('CreationUtcTime')));
+  const device = val(d('Device'));
+  if (device) {
+    f.set('file.path', device);
+    f.set('file.name', basename(device));
+    f.set('sysmon.device', device);
+  }
+  f.set('sysmon.is_executable', val(d('IsExecutable')));
+  f.set('sysmon.archived', val(d('Archived')));
+
+  // Network (3).
+  if (eventId === 3) {
+    const proto = val(d('Protocol'));
+    if (proto) f.set('network.transport', proto.toLowerCase());
+    const initiated = val(d('Initiated'));
+    if (initiated) {
+      f.set('sysmon.initiated', initiated);
+      if (initiated === 'true') f.set('network.direction', 'egress');
+      else if (initiated === 'false') f.set('network.direction', 'ingress');
+    }
+    f.set('sysmon.source_is_ipv6', val(d('SourceIsIpv6')));
+    f.set('sysmon.destination_is_ipv6', val(d('DestinationIsIpv6')));
+    f.set('sysmon.source_port_name', val(d('SourcePortName')));
+    f.set('sysmon.destination_port_name', val(d('DestinationPortName')));
+    const sip = val(d('SourceIp'));
+    const dip = val(d('DestinationIp'));
+    if (isIp(sip)) f.setIp('source.ip', sip);
+    if (isIp(dip)) f.setIp('destination.ip', dip);
+    f.setPort('source.port', d('SourcePort'));
+    f.setPort('destination.port', d('DestinationPort'));
+    const sh = val(d('SourceHostname'));
+    const dh = val(d('DestinationHostname'));
+    if (sh) { f.set('source.domain', sh); f.related('hosts', sh); }
+    if (dh) { f.set('destination.domain', dh); f.related('hosts', dh); }
+    const v6 = val(d('SourceIsIpv6')) === 'true' || val(d('DestinationIsIpv6')) === 'true';
+    if (sip || dip) f.set('network.type', v6 ? 'ipv6' : 'ipv4');
+  }
+
+  // Process access (10): the source process acts on the target.
+  if (eventId === 10) {
+    const src = val(d('SourceImage'));
+    if (src) { f.set('process.executable', src); f.set('process.name', basename(src)); }
+    f.setInt('process.pid', d('SourceProcessId'));
+    f.set('process.entity_id', val(d('SourceProcessGUID')) ?? val(d('SourceProcessGuid')));
+    const tgt = val(d('TargetImage'));
+    if (tgt) { f.set('sysmon.target_process.executable', tgt); f.set('sysmon.target_process.name', basename(tgt)); }
+    f.setInt('sysmon.target_process.pid', d('TargetProcessId'));
+    f.set('sysmon.target_process.entity_id', val(d('TargetProcessGUID')) ?? val(d('TargetProcessGuid')));
+    f.set('sysmon.granted_access', val(d('GrantedAccess')));
+    f.set('sysmon.call_trace', val(d('CallTrace')));
+    const su = val(d('SourceUser'));
+    const tu = val(d('TargetUser'));
+    if (su) { f.set('user.name', su); f.related('user', su); }
+    if (tu) { f.set('sysmon.target_user', tu); f.related('user', tu); }
+  }
+
+  // Service state (4) and configuration change (16).
+  f.set('sysmon.state', val(d('State')));
+  f.set('sysmon.schema_version', val(d('SchemaVersion')));
+  if (eventId === 4) f.set('service.version', val(d('Version')));
+  f.set('sysmon.configuration', val(d('Configuration')));
+  const cfgHash = val(d('ConfigurationFileHash'));
+  if (cfgHash) {
+    f.set('sysmon.configuration_file_hash', cfgHash);
+    for (const [alg, hex] of parseHashes(cfgHash)) f.set(`file.hash.${alg}`, hex);
+  }
+
+  // EventData values no mapping above read, raw under sysmon.data.* ('-' left out).
+  for (const [k, v] of Object.entries(data)) if (!used.has(k) && val(v) !== undefined) f.set(`sysmon.data.${k}`, v);
+
+  return { ok: true, dataset: DATASET, fields: f.out };
+}
+
+export const sysmonLinux: BuiltinCode = { decode: guarded('sysmon', decode) };

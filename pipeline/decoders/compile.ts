@@ -1,0 +1,483 @@
+/**
+ * Compiles one schema-valid decoder document into a Decoder: patterns compiled once, map entries
+ * resolved to (source, type, array-ness, table) with constants converted at load, and capture
+ * names checked so a typo in `from:` is a load error with a position, not a silent empty field.
+ */
+import type { BuiltinCode } from './builtin/index';
+import { convert, ecsField } from './convert';
+import type { CaseSpec, DecoderSpec, FieldType, MapSpec, MappingSpec, StepSpec } from './format';
+import { INPUT_NAMES } from './format';
+import { compilePattern, PatternError, type CompiledPattern } from './regex';
+import { compileStep, type Captures, type Step } from './steps';
+import type { DecodedFields, DecodeResult, Decoder, DecoderInput, DecoderSample } from './types';
+
+/** Reports a problem at a key path of the document being compiled. */
+export type Report = (message: string, keyPath: (string | number)[]) => void;
+
+interface FieldMap {
+  target: string;
+  from: string | null;
+  /** Constant, already converted (from `value:`), or undefined. */
+  constant: unknown;
+  type: FieldType;
+  array: boolean;
+  lowercase: boolean;
+  /** Table entries already converted: a value for `target`, or fields under `target`. */
+  table: Map<string, { value: unknown } | { spread: Array<[string, unknown]> }> | null;
+  fallback: unknown;
+  /** related.* list this field's value also goes to. */
+  related: 'ip' | 'user' | 'hosts' | null;
+  /** A conversion failure drops the field instead of failing the decoder (`on_invalid: skip`). */
+  skipInvalid: boolean;
+  /** A constant object `value: {a: 1}` under `target` sets target.a (converted at load). */
+  spread: Array<[string, unknown]> | null;
+  /** `field: null`: a case leaves out a field the top-level map would set. */
+  remove: boolean;
+}
+
+interface CompiledCase {
+  name: string;
+  /** The top-level map without the fields this case leaves out (`field: null`). */
+  top: FieldMap[];
+  when: Array<[string, ReadonlySet<string>]>;
+  from: string;
+  pattern: CompiledPattern | null;
+  steps: Step[];
+  map: FieldMap[];
+}
+
+/** What compileDecoder needs from outside: the built-in implementations by name. */
+export interface CompileContext {
+  builtins: Readonly<Record<string, BuiltinCode>>;
+  /** Which engine runs patterns: 'auto' (V8 with linear fallback, re2js where needed) or 're2js' for all (benchmarks). */
+  engine?: 'auto' | 're2js';
+}
+
+export function compileDecoder(spec: DecoderSpec, file: string, line: number, samples: DecoderSample[], ctx: CompileContext, report: Report): Decoder | null {
+  const before = problemsSeen(report);
+  const select = spec.select;
+  const base = {
+    id: spec.id,
+    file,
+    line,
+    ...(spec.description !== undefined ? { description: spec.description } : {}),
+    select,
+    priority: spec.priority ?? 50,
+    samples,
+  };
+  for (const [i, s] of (select.senders ?? []).entries()) {
+    if (parseCidr(s) === null) report(`'${s}' is not an address or CIDR network`, ['select', 'senders', i]);
+  }
+
+  if (spec.code !== undefined) {
+    for (const k of ['match', 'steps', 'cases', 'map', 'tables', 'unmatched'] as const) {
+      if (spec[k] !== undefined) report(`'${k}' cannot be combined with 'code' (a built-in decoder does its own extraction)`, [k]);
+    }
+    const impl = Object.prototype.hasOwnProperty.call(ctx.builtins, spec.code) ? ctx.builtins[spec.code] : undefined;
+    if (!impl) {
+      const known = Object.keys(ctx.builtins);
+      report(`unknown built-in decoder '${spec.code}' (known: ${known.length > 0 ? known.join(', ') : 'none'})`, ['code']);
+      return null;
+    }
+    if (problemsSeen(report) > before) return null;
+    return {
+      ...base,
+      code: spec.code,
+      // For a built-in, `dataset` only documents what the code returns (haetae decoders list).
+      ...(spec.dataset !== undefined ? { dataset: spec.dataset } : {}),
+      decode: (input) => impl.decode(input),
+      ...(impl.merge ? { merge: (into: DecodedFields, next: DecodedFields) => impl.merge!(into, next) } : {}),
+    };
+  }
+
+  if (spec.dataset === undefined) report("'dataset' is required unless 'code' names a built-in decoder", []);
+  if (spec.match === undefined && spec.steps === undefined && spec.cases === undefined && spec.map === undefined) {
+    report("a decoder needs 'code', or at least one of 'match', 'steps', 'cases', 'map'", []);
+  }
+  const tables = spec.tables ?? {};
+  const known = new Names();
+  for (const n of INPUT_NAMES) known.add(n);
+
+  const top = compilePatternAt(spec.match, ['match'], report, ctx.engine);
+  for (const n of top?.names ?? []) known.add(n);
+  const topSteps = compileSteps(spec.steps, ['steps'], known, report);
+  const topMap = compileMap(spec.map ?? {}, ['map'], tables, report);
+  const caseKnown = known.clone();
+  const cases: Array<CompiledCase & { known: Names }> = (spec.cases ?? []).map((c, i) => compileCase(c, i, caseKnown, tables, report));
+  // Top-level map reads captures of any case; checked against the union, absent ones just skip.
+  checkFroms(topMap, ['map'], cases.length > 0 ? caseKnown.union(cases.map((c) => c.known)) : known, report);
+  if (problemsSeen(report) > before) return null;
+
+  // Every name the decoder reads is known now: dynamic steps (kv) keep only those.
+  const referenced = new Set<string>();
+  for (const m of [...topMap, ...cases.flatMap((c) => c.map)]) if (m.from !== null) referenced.add(m.from);
+  for (const c of cases) {
+    referenced.add(c.from);
+    for (const [k] of c.when) referenced.add(k);
+  }
+  for (const st of [...topSteps, ...cases.flatMap((c) => c.steps)]) referenced.add(st.from);
+  for (const st of [...topSteps, ...cases.flatMap((c) => c.steps)]) st.restrict?.(referenced);
+
+  // Without a case, only the top-level pattern and steps capture anything.
+  const topUnmatched = topMap.filter((m) => canProduce(m, known));
+  const dataset = spec.dataset!;
+  const unmatched = spec.unmatched ?? 'keep';
+  const decode = (input: DecoderInput): DecodeResult | null => {
+    const caps: Captures = new Map();
+    const message = input.message;
+    caps.set('message', message);
+    if (input.program !== undefined) caps.set('program', input.program);
+    if (input.hostname !== undefined) caps.set('hostname', input.hostname);
+    if (input.sender !== undefined) caps.set('sender', input.sender);
+    if (top && !top.exec(message, (k, v) => caps.set(k, v))) return null;
+    for (const step of topSteps) {
+      const failed = runStep(step, caps);
+      if (failed !== null) return { ok: false, reason: failed };
+    }
+    let chosen: CompiledCase | null = null;
+    if (cases.length > 0) {
+      for (const c of cases) {
+        const r = tryCase(c, caps);
+        if (r === true) { chosen = c; break; }
+        if (typeof r === 'string') return { ok: false, reason: r };
+      }
+      if (chosen === null) {
+        if (unmatched === 'skip') return null;
+        if (unmatched === 'fail') return { ok: false, reason: 'no case matched' };
+      }
+    }
+    const fields: DecodedFields = {};
+    const err = applyMap(chosen ? chosen.top : topUnmatched, caps, fields) ?? (chosen ? applyMap(chosen.map, caps, fields) : null);
+    if (err !== null) return { ok: false, reason: chosen ? `${err} (case ${chosen.name})` : err };
+
+    return { ok: true, dataset, fields };
+  };
+  return { ...base, dataset, decode };
+
+  function compileCase(c: CaseSpec, i: number, shared: Names, tabs: Record<string, Record<string, unknown>>, rep: Report): CompiledCase & { known: Names } {
+    const at = ['cases', i];
+    const names = known.clone();
+    const when: Array<[string, ReadonlySet<string>]> = [];
+    for (const [k, v] of Object.entries(c.when ?? {})) {
+      if (!names.has(k)) rep(`'when' reads '${k}', which no pattern or step before it captures`, [...at, 'when', k]);
+      when.push([k, new Set((Array.isArray(v) ? v : [v]).map(String))]);
+    }
+    const from = c.from ?? 'message';
+    if (!names.has(from)) rep(`'from' reads '${from}', which no pattern or step before it captures`, [...at, 'from']);
+    const pattern = compilePatternAt(c.match, [...at, 'match'], rep, ctx.engine);
+    for (const n of pattern?.names ?? []) names.add(n);
+    const steps = compileSteps(c.steps, [...at, 'steps'], names, rep);
+    const map = compileMap(c.map ?? {}, [...at, 'map'], tabs, rep);
+    checkFroms(map, [...at, 'map'], names, rep);
+    shared.addAll(names);
+    // Fields the case leaves out (`field: null`) are not even converted from the top-level map.
+    // Other case fields override the top-level value only when they produce one.
+    const own = new Set(map.filter((m) => m.remove).map((m) => m.target));
+    return { name: c.name ?? String(i + 1), top: topMap.filter((m) => !own.has(m.target) && canProduce(m, names)), when, from, pattern, steps, map, known: names };
+  }
+}
+
+/**
+ * Whether a top-level map entry can set anything when only `names` can have been captured: a
+ * decoder whose cases share one big top-level map (Cisco ASA: 40 fields, 6 per case) then reads
+ * only the captures the chosen case can have, not all 40 per event.
+ */
+function canProduce(m: FieldMap, names: Names): boolean {
+  return m.from === null || m.remove || m.spread !== null || m.fallback !== undefined || names.has(m.from);
+}
+
+/** Every value the case's conditions ask for is there and its pattern matches. */
+function tryCase(c: CompiledCase, caps: Captures): boolean | string {
+  for (const [k, values] of c.when) {
+    const v = caps.get(k);
+    if (v === undefined || !values.has(String(v))) return false;
+  }
+  if (c.pattern) {
+    const text = caps.get(c.from);
+    if (typeof text !== 'string') return false;
+    // Captures are staged so a failing pattern leaves nothing behind for the next case.
+    let staged: Array<[string, string]> | null = null;
+    if (!c.pattern.exec(text, (k, v) => { (staged ??= []).push([k, v]); })) return false;
+    if (staged !== null) for (const [k, v] of staged as Array<[string, string]>) caps.set(k, v);
+  }
+  for (const step of c.steps) {
+    const failed = runStep(step, caps);
+    if (failed !== null) return `${failed} (case ${c.name})`;
+  }
+  return true;
+}
+
+function runStep(step: Step, caps: Captures): string | null {
+  const text = caps.get(step.from);
+  if (text === undefined) return null; // an optional capture did not take part: nothing to read
+  return step.run(typeof text === 'string' ? text : JSON.stringify(text), caps);
+}
+
+function applyMap(map: readonly FieldMap[], caps: Captures, fields: DecodedFields): string | null {
+  for (let i = 0; i < map.length; i++) {
+    const m = map[i]!;
+    let v: unknown;
+    if (m.remove) {
+      const old = fields[m.target];
+      delete fields[m.target];
+      if (m.related !== null && typeof old === 'string') unrelate(fields, m.related, old);
+      continue;
+    }
+    if (m.spread !== null) {
+      for (const [k, val] of m.spread) fields[k] = Array.isArray(val) ? val.slice() : val;
+      continue;
+    }
+    if (m.from === null) {
+      v = m.constant;
+    } else {
+      let raw = caps.get(m.from);
+      if (raw === '' || raw === null) raw = undefined;
+      if (raw !== undefined && m.lowercase && typeof raw === 'string') raw = raw.toLowerCase();
+      if (m.table !== null) {
+        const hit = raw === undefined ? undefined : m.table.get(String(raw));
+        if (hit === undefined) {
+          v = m.fallback;
+        } else if ('spread' in hit) {
+          for (const [k, val] of hit.spread) fields[k] = Array.isArray(val) ? val.slice() : val;
+          continue;
+        } else {
+          v = hit.value;
+        }
+      } else if (raw === undefined) {
+        v = m.fallback;
+      } else {
+        let value: unknown;
+        if (m.type === 'keyword' && typeof raw === 'string') {
+          value = raw; // the common case: no conversion, no result object
+        } else {
+          const c = convert(raw, m.type);
+          if (!c.ok) {
+            if (m.skipInvalid) continue;
+            return `${m.target}: ${c.reason}`;
+          }
+          value = c.value;
+        }
+        if (m.related !== null) addRelated(fields, m.related, value);
+        fields[m.target] = m.array && !Array.isArray(value) ? [value] : value;
+        continue;
+      }
+    }
+    if (v === undefined) continue;
+    fields[m.target] = Array.isArray(v) ? v.slice() : v;
+  }
+  return null;
+}
+
+/** Appends to related.<kind> with dedup (values of ip fields, user names, host names). */
+export function addRelated(fields: DecodedFields, kind: 'ip' | 'user' | 'hosts', value: unknown): void {
+  if (typeof value !== 'string' || value === '') return;
+  const key = `related.${kind}`;
+  const list = fields[key];
+  if (Array.isArray(list)) {
+    if (!list.includes(value)) list.push(value);
+  } else {
+    fields[key] = [value];
+  }
+}
+
+/** Takes a removed field's value out of related.<kind>, unless another field still holds it. */
+function unrelate(fields: DecodedFields, kind: 'ip' | 'user' | 'hosts', value: string): void {
+  const key = `related.${kind}`;
+  const list = fields[key];
+  if (!Array.isArray(list)) return;
+  for (const [k, v] of Object.entries(fields)) if (v === value && !k.startsWith('related.')) return;
+  const rest = list.filter((x) => x !== value);
+  if (rest.length > 0) fields[key] = rest;
+  else delete fields[key];
+}
+
+/** Which related.* list a field feeds (ECS: related.ip for addresses, related.user, related.hosts). */
+export function relatedKind(target: string, type: FieldType): 'ip' | 'user' | 'hosts' | null {
+  if (target.startsWith('related.')) return null;
+  if (type === 'ip') return 'ip';
+  if (target === 'user.name' || target.endsWith('.user.name') || target === 'user.target.name' || target === 'user.effective.name') return 'user';
+  if (target.endsWith('.domain') || target === 'host.hostname' || target.endsWith('.hostname')) return 'hosts';
+  return null;
+}
+
+function compilePatternAt(src: string | undefined, keyPath: (string | number)[], report: Report, engine: 'auto' | 're2js' = 'auto'): CompiledPattern | null {
+  if (src === undefined) return null;
+  try {
+    return compilePattern(src, { engine });
+  } catch (err) {
+    if (!(err instanceof PatternError)) throw err;
+    report(err.message, keyPath);
+    return null;
+  }
+}
+
+function compileSteps(specs: StepSpec[] | undefined, at: (string | number)[], names: Names, report: Report): Step[] {
+  return (specs ?? []).map((s, i) => {
+    const step = compileStep(s);
+    const kind = Object.keys(s)[0]!;
+    if (!names.has(step.from)) report(`'from' reads '${step.from}', which no pattern or step before it captures`, [...at, i, kind, 'from']);
+    if (step.adds) for (const n of step.adds) names.add(n);
+    else names.addPrefix(step.prefix);
+    return step;
+  });
+}
+
+function compileMap(spec: MapSpec, at: (string | number)[], tables: Record<string, Record<string, unknown>>, report: Report): FieldMap[] {
+  const out: FieldMap[] = [];
+  for (const [target, raw] of Object.entries(spec)) {
+    const where = [...at, target];
+    if (raw === null || (typeof raw === 'object' && raw.value === null && raw.from === undefined)) {
+      const t = ecsField(target)?.type ?? 'keyword';
+      out.push({ target, from: null, constant: undefined, type: t, array: false, lowercase: false, table: null, fallback: undefined, related: relatedKind(target, t), skipInvalid: false, spread: null, remove: true });
+      continue;
+    }
+    const m: MappingSpec = typeof raw === 'string' ? { from: raw } : raw;
+    const ecs = ecsField(target);
+    const type: FieldType = m.type ?? ecs?.type ?? 'keyword';
+    const array = ecs?.array ?? false;
+    const fixed = (value: unknown, keyPath: (string | number)[], field = target): unknown => {
+      const f = field === target ? { type, array, allowed: ecs?.allowed } : (() => { const e = ecsField(field); return { type: e?.type ?? 'keyword', array: e?.array ?? false, allowed: e?.allowed }; })();
+      const list = Array.isArray(value) ? value : [value];
+      const converted: unknown[] = [];
+      for (const v of list) {
+        const c = convert(v, f.type);
+        if (!c.ok) { report(`${field}: ${c.reason}`, keyPath); return undefined; }
+        if (f.allowed && typeof c.value === 'string' && !f.allowed.includes(c.value)) {
+          report(`${field}: '${c.value}' is not an allowed ECS value (${f.allowed.join(', ')})`, keyPath);
+        }
+        converted.push(c.value);
+      }
+      if (Array.isArray(value) && !f.array) { report(`${field} is not an array field in ECS; give one value`, keyPath); return undefined; }
+      return f.array ? converted : converted[0];
+    };
+    const spreadOf = (entry: Record<string, unknown>, keyPath: (string | number)[]): Array<[string, unknown]> => {
+      // An object sets several fields under the map key: `event: {from: id, table: t}` with
+      // entry {action: x, outcome: y}, or `event: {value: {action: x}}`, sets event.action, ….
+      const spread: Array<[string, unknown]> = [];
+      for (const [k, v] of Object.entries(entry)) {
+        const field = `${target}.${k}`;
+        const val = fixed(v, [...keyPath, k], field);
+        if (val !== undefined) spread.push([field, val]);
+      }
+      return spread;
+    };
+    if ((m.from === undefined) === (m.value === undefined)) {
+      report("give exactly one of 'from' (a capture) and 'value' (a constant)", where);
+      continue;
+    }
+    if (m.value !== undefined && (m.table !== undefined || m.default !== undefined)) {
+      report("'table' and 'default' apply to 'from', not to a constant 'value'", where);
+      continue;
+    }
+    let table: FieldMap['table'] = null;
+    if (m.table !== undefined) {
+      const t = Object.prototype.hasOwnProperty.call(tables, m.table) ? tables[m.table] : undefined;
+      if (!t) {
+        report(`no table '${m.table}' (tables: ${Object.keys(tables).join(', ') || 'none'})`, [...where, 'table']);
+        continue;
+      }
+      table = new Map();
+      for (const [key, entry] of Object.entries(t)) {
+        const tp = ['tables', m.table, key];
+        if (entry !== null && typeof entry === 'object' && !Array.isArray(entry)) {
+          table.set(key, { spread: spreadOf(entry as Record<string, unknown>, tp) });
+        } else {
+          table.set(key, { value: fixed(entry, tp) });
+        }
+      }
+    }
+    const constObject = m.value !== null && typeof m.value === 'object' && !Array.isArray(m.value);
+    out.push({
+      target,
+      from: m.from ?? null,
+      constant: m.value !== undefined && !constObject ? fixed(m.value, [...where, 'value']) : undefined,
+      spread: constObject ? spreadOf(m.value as Record<string, unknown>, [...where, 'value']) : null,
+      skipInvalid: m.on_invalid === 'skip',
+      type,
+      array,
+      lowercase: m.lowercase === true,
+      table,
+      // `default: null` is no default: the field is left out.
+      fallback: m.default !== undefined && m.default !== null ? fixed(m.default, [...where, 'default']) : undefined,
+      remove: false,
+      related: relatedKind(target, type),
+    });
+  }
+  return out;
+}
+
+function checkFroms(map: readonly FieldMap[], at: (string | number)[], names: Names, report: Report): void {
+  for (const m of map) {
+    if (m.from !== null && !names.has(m.from)) report(`'${m.from}' is not captured by any pattern or step of this decoder`, [...at, m.target]);
+  }
+}
+
+/** Capture names known at load: exact names plus prefixes of dynamic steps (kv, json). */
+class Names {
+  private readonly exact = new Set<string>();
+  private readonly prefixes = new Set<string>();
+  add(n: string): void { this.exact.add(n); }
+  addPrefix(p: string): void { this.prefixes.add(p); }
+  addAll(o: Names): void { for (const n of o.exact) this.exact.add(n); for (const p of o.prefixes) this.prefixes.add(p); }
+  has(n: string): boolean {
+    if (this.exact.has(n)) return true;
+    for (const p of this.prefixes) if (n.startsWith(p)) return true;
+    return false;
+  }
+  clone(): Names { const c = new Names(); c.addAll(this); return c; }
+  union(list: Names[]): Names { const c = this.clone(); for (const l of list) c.addAll(l); return c; }
+}
+
+/** Counts reports so far (Report is wrapped by the loader with a counter). */
+function problemsSeen(report: Report): number {
+  return (report as Report & { count?: () => number }).count?.() ?? 0;
+}
+
+/** Parses an address or CIDR network to [family, bits, prefix length]; null when invalid. */
+export function parseCidr(text: string): { v6: boolean; bits: bigint; len: number } | null {
+  const slash = text.indexOf('/');
+  const addr = slash < 0 ? text : text.slice(0, slash);
+  const bits = ipBits(addr);
+  if (bits === null) return null;
+  const max = bits.v6 ? 128 : 32;
+  const len = slash < 0 ? max : Number(text.slice(slash + 1));
+  if (!Number.isInteger(len) || len < 0 || len > max || (slash >= 0 && !/^\d+$/.test(text.slice(slash + 1)))) return null;
+  return { v6: bits.v6, bits: bits.bits, len };
+}
+
+export function ipBits(addr: string): { v6: boolean; bits: bigint } | null {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(addr);
+  if (v4) {
+    let b = 0n;
+    for (let i = 1; i <= 4; i++) {
+      const n = Number(v4[i]);
+      if (n > 255) return null;
+      b = (b << 8n) | BigInt(n);
+    }
+    return { v6: false, bits: b };
+  }
+  if (!addr.includes(':')) return null;
+  let a = addr;
+  const pct = a.indexOf('%');
+  if (pct >= 0) a = a.slice(0, pct);
+  // An embedded IPv4 tail (::ffff:1.2.3.4) becomes two hex groups.
+  const tail = /(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})$/.exec(a);
+  if (tail) {
+    const v = ipBits(tail[1]!);
+    if (!v) return null;
+    a = `${a.slice(0, -tail[1]!.length)}${(v.bits >> 16n).toString(16)}:${(v.bits & 0xffffn).toString(16)}`;
+  }
+  const halves = a.split('::');
+  if (halves.length > 2) return null;
+  const head = halves[0] ? halves[0].split(':') : [];
+  const rest = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
+  const missing = 8 - head.length - rest.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
+  const groups = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...rest];
+  let b = 0n;
+  for (const g of groups) {
+    if (!/^[0-9A-Fa-f]{1,4}$/.test(g)) return null;
+    b = (b << 16n) | BigInt(parseInt(g, 16));
+  }
+  return { v6: true, bits: b };
+}

@@ -1,0 +1,247 @@
+/**
+ * Routes a message to its decoder without trying every decoder. Per message:
+ *  1. candidates by exact program (one Map lookup) and by literal prefix (one walk down a trie of
+ *     all prefixes, as deep as the longest prefix that matches), merged in priority order;
+ *  2. only when none of those claimed it: candidates by `contains` literals, found in one pass
+ *     over the message by an Aho–Corasick automaton over all literals;
+ *  3. only when still unclaimed: the keyless fallbacks, in priority order.
+ * `facilities` and `senders` are checked on each candidate. The first decoder that returns
+ * non-null wins. The cost per message depends on the message and on how many decoders share its
+ * keys, not on how many decoders are loaded.
+ */
+import { ipBits, parseCidr } from './compile';
+import type { DecodeResult, Decoder, DecoderInput } from './types';
+
+export interface DecoderSet {
+  readonly decoders: readonly Decoder[];
+  /** The first candidate's non-null result, or null when no decoder claimed the message. A thrown error becomes `{ok:false}`. */
+  decode(input: DecoderInput): { decoder: Decoder; result: DecodeResult } | null;
+  /** Candidates in the order `decode` would try them (for tests and `haetae decoders list`). */
+  candidates(input: DecoderInput): Decoder[];
+}
+
+interface Entry {
+  decoder: Decoder;
+  /** Position in priority order (priority, then load order): merging lists compares this. */
+  rank: number;
+  facilities: ReadonlySet<number> | null;
+  senders: Array<{ v6: boolean; bits: bigint; len: number }> | null;
+}
+
+interface TrieNode { next: Map<number, TrieNode>; entries: Entry[] }
+
+export function createDecoderSet(decoders: readonly Decoder[]): DecoderSet {
+  const ordered = decoders.map((d, i) => ({ d, i })).sort((a, b) => a.d.priority - b.d.priority || a.i - b.i);
+  const entries: Entry[] = ordered.map(({ d }, rank) => ({
+    decoder: d,
+    rank,
+    facilities: d.select.facilities && d.select.facilities.length > 0 ? new Set(d.select.facilities) : null,
+    senders: d.select.senders && d.select.senders.length > 0 ? d.select.senders.map(parseCidr).filter((c): c is NonNullable<typeof c> => c !== null) : null,
+  }));
+
+  const byProgram = new Map<string, Entry[]>();
+  const trie: TrieNode = { next: new Map(), entries: [] };
+  const literals: Array<{ text: string; entries: Entry[] }> = [];
+  const literalIndex = new Map<string, Entry[]>();
+  const fallbacks: Entry[] = [];
+  for (const e of entries) {
+    const s = e.decoder.select;
+    const programs = s.programs ?? [];
+    const prefixes = s.prefixes ?? [];
+    const contains = s.contains ?? [];
+    for (const p of new Set(programs)) push(byProgram, p, e);
+    for (const p of new Set(prefixes)) {
+      let node = trie;
+      for (let i = 0; i < p.length; i++) {
+        const c = p.charCodeAt(i);
+        let n = node.next.get(c);
+        if (!n) { n = { next: new Map(), entries: [] }; node.next.set(c, n); }
+        node = n;
+      }
+      node.entries.push(e);
+    }
+    for (const c of new Set(contains)) {
+      let list = literalIndex.get(c);
+      if (!list) { list = []; literalIndex.set(c, list); literals.push({ text: c, entries: list }); }
+      list.push(e);
+    }
+    if (programs.length === 0 && prefixes.length === 0 && contains.length === 0) fallbacks.push(e);
+  }
+  const ac = literals.length > 0 ? buildAhoCorasick(literals.map((l) => l.text)) : null;
+
+  const eligible = (e: Entry, input: DecoderInput, senderBits: () => { v6: boolean; bits: bigint } | null): boolean => {
+    if (e.facilities !== null && (input.facility === undefined || !e.facilities.has(input.facility))) return false;
+    if (e.senders !== null) {
+      const b = senderBits();
+      if (b === null) return false;
+      let hit = false;
+      for (const net of e.senders) {
+        if (net.v6 !== b.v6) continue;
+        const shift = BigInt((b.v6 ? 128 : 32) - net.len);
+        if (b.bits >> shift === net.bits >> shift) { hit = true; break; }
+      }
+      if (!hit) return false;
+    }
+    return true;
+  };
+
+  /**
+   * Program and prefix candidates in priority order; among equal priorities the longer matched
+   * prefix first (a program match counts as no prefix), then load order. The common cases — one
+   * program list, or one prefix level — are already in that order and cost no sort.
+   */
+  const keyed = (input: DecoderInput): Entry[] | null => {
+    const byProg = input.program !== undefined ? byProgram.get(input.program) : undefined;
+    const msg = input.message;
+    let node: TrieNode | undefined = trie;
+    let levels: Array<{ depth: number; entries: Entry[] }> | null = null;
+    for (let i = 0; i < msg.length && node.next.size > 0; i++) {
+      node = node.next.get(msg.charCodeAt(i));
+      if (!node) break;
+      if (node.entries.length > 0) (levels ??= []).push({ depth: i + 1, entries: node.entries });
+    }
+    if (levels === null) return byProg ?? null;
+    if (byProg === undefined && levels.length === 1) return levels[0]!.entries;
+    const depth = new Map<Entry, number>();
+    for (const e of byProg ?? []) depth.set(e, 0);
+    for (const l of levels) for (const e of l.entries) if ((depth.get(e) ?? -1) < l.depth) depth.set(e, l.depth);
+    return [...depth.keys()].sort((x, y) => x.decoder.priority - y.decoder.priority || depth.get(y)! - depth.get(x)! || x.rank - y.rank);
+  };
+
+  const containsCandidates = (msg: string): Entry[] | null => {
+    if (ac === null) return null;
+    const found = ac.search(msg);
+    if (found === null) return null;
+    if (found.length === 1) return literals[found[0]!]!.entries;
+    const seen = new Set<Entry>();
+    for (const i of found) for (const e of literals[i]!.entries) seen.add(e);
+    return [...seen].sort((a, b) => a.rank - b.rank);
+  };
+
+  const run = (e: Entry, input: DecoderInput): DecodeResult | null => {
+    try {
+      return e.decoder.decode(input);
+    } catch (err) {
+      // A decoder must not throw; if one does, the event is tagged instead of lost.
+      return { ok: false, reason: `decoder threw: ${err instanceof Error ? err.message : String(err)}` };
+    }
+  };
+
+  return {
+    decoders: ordered.map(({ d }) => d),
+    decode(input) {
+      let bits: { v6: boolean; bits: bigint } | null | undefined;
+      const senderBits = (): { v6: boolean; bits: bigint } | null => (bits === undefined ? (bits = input.sender ? ipBits(input.sender) : null) : bits);
+      const first = keyed(input);
+      if (first !== null) {
+        for (let i = 0; i < first.length; i++) {
+          const e = first[i]!;
+          if (!eligible(e, input, senderBits)) continue;
+          const result = run(e, input);
+          if (result !== null) return { decoder: e.decoder, result };
+        }
+      }
+      for (const list of [containsCandidates(input.message), fallbacks]) {
+        if (list === null) continue;
+        for (let i = 0; i < list.length; i++) {
+          const e = list[i]!;
+          if ((first !== null && first.includes(e)) || !eligible(e, input, senderBits)) continue;
+          const result = run(e, input);
+          if (result !== null) return { decoder: e.decoder, result };
+        }
+      }
+      return null;
+    },
+    candidates(input) {
+      let bits: { v6: boolean; bits: bigint } | null | undefined;
+      const senderBits = (): { v6: boolean; bits: bigint } | null => (bits === undefined ? (bits = input.sender ? ipBits(input.sender) : null) : bits);
+      const out: Decoder[] = [];
+      const seen = new Set<Decoder>();
+      for (const list of [keyed(input), containsCandidates(input.message), fallbacks]) {
+        for (const e of list ?? []) if (!seen.has(e.decoder) && eligible(e, input, senderBits)) { seen.add(e.decoder); out.push(e.decoder); }
+      }
+      return out;
+    },
+  };
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const l = m.get(k);
+  if (l) l.push(v);
+  else m.set(k, [v]);
+}
+
+/**
+ * Aho–Corasick over UTF-16 code units: one pass over the text finds every literal that occurs
+ * (overlapping ones included), in time linear in the text plus the matches.
+ */
+export function buildAhoCorasick(words: readonly string[]): { search(text: string): number[] | null } {
+  const next: Array<Map<number, number>> = [new Map()];
+  const fail: number[] = [0];
+  const out: number[][] = [[]];
+  words.forEach((w, wi) => {
+    let s = 0;
+    for (let i = 0; i < w.length; i++) {
+      const c = w.charCodeAt(i);
+      let t = next[s]!.get(c);
+      if (t === undefined) {
+        t = next.length;
+        next.push(new Map());
+        fail.push(0);
+        out.push([]);
+        next[s]!.set(c, t);
+      }
+      s = t;
+    }
+    out[s]!.push(wi);
+  });
+  // Breadth-first: each state's failure link is the longest proper suffix that is also a state.
+  const queue: number[] = [];
+  for (const t of next[0]!.values()) queue.push(t);
+  for (let qi = 0; qi < queue.length; qi++) {
+    const s = queue[qi]!;
+    for (const [c, t] of next[s]!) {
+      queue.push(t);
+      let f = fail[s]!;
+      while (f !== 0 && !next[f]!.has(c)) f = fail[f]!;
+      const ft = next[f]!.get(c);
+      fail[t] = ft !== undefined && ft !== t ? ft : 0;
+      out[t] = [...out[t]!, ...out[fail[t]!]!];
+    }
+  }
+  const rootNext = next[0]!;
+  // Fast path: in the root state, skip characters no literal starts with (a bitmap over code
+  // units 0..65535), so a line without '%' costs one array read per character for '%ASA-'-style literals.
+  const starts = new Uint8Array(65536);
+  for (const c of rootNext.keys()) starts[c] = 1;
+  const only = rootNext.size === 1 ? [...rootNext.keys()][0]! : -1;
+  const onlyChar = only >= 0 ? String.fromCharCode(only) : '';
+  return {
+    search(text) {
+      let s = 0;
+      let found: number[] | null = null;
+      const n = text.length;
+      for (let i = 0; i < n; i++) {
+        if (s === 0 && only >= 0) {
+          // One first character among all literals: let the native indexOf find the next one.
+          i = text.indexOf(onlyChar, i);
+          if (i < 0) break;
+        }
+        const c = text.charCodeAt(i);
+        if (s === 0 && starts[c] === 0) continue;
+        let t = next[s]!.get(c);
+        while (t === undefined && s !== 0) {
+          s = fail[s]!;
+          t = next[s]!.get(c);
+        }
+        s = t ?? (rootNext.get(c) ?? 0);
+        const o = out[s]!;
+        if (o.length > 0) {
+          found ??= [];
+          for (const w of o) if (!found.includes(w)) found.push(w);
+        }
+      }
+      return found;
+    },
+  };
+}
