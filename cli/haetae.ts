@@ -169,7 +169,7 @@ Examples:
     .description('check rule files: YAML, the rule schema, selections, modifiers and conditions; problems print as file:line:col')
     .argument('[paths...]', 'rule files or directories', ['rules'])
     .option('--json', 'print problems as JSON')
-    .option('--mappings <dir>', "field-mapping profiles ('none' to use field names as written)", undefined)
+    .option('--mappings <dir>', "field-mapping profiles ('none': field names as written; default: the config's worker.mappingsPath, else the project's rules/mappings)", undefined)
     .action((paths: string[], opts: { json?: boolean; mappings?: string }, cmd: Command) => {
       const set = rulesFor(paths, cmd, opts.mappings);
       if (opts.json) {
@@ -185,7 +185,7 @@ Examples:
     .description("run the rules' inline test cases (tests: in each rule file) offline; exit 1 when a case fails")
     .argument('[paths...]', 'rule files or directories', ['rules'])
     .option('--json', 'print every case as JSON')
-    .option('--mappings <dir>', "field-mapping profiles ('none' to use field names as written)", undefined)
+    .option('--mappings <dir>', "field-mapping profiles ('none': field names as written; default: the config's worker.mappingsPath, else the project's rules/mappings)", undefined)
     .action((paths: string[], opts: { json?: boolean; mappings?: string }, cmd: Command) => {
       const set = rulesFor(paths, cmd, opts.mappings);
       const report = runRuleTests(set);
@@ -203,7 +203,7 @@ Examples:
     .argument('<rule-file>', 'rule file or directory')
     .argument('<events>', "events, one per line: ECS events as JSON, or raw syslog lines (with or without <PRI>); '-' for standard input")
     .option('--json', 'one JSON object per line: {"index":N,"rule":"<id>","matched":true|false}')
-    .option('--mappings <dir>', "field-mapping profiles ('none' to use field names as written)", undefined)
+    .option('--mappings <dir>', "field-mapping profiles ('none': field names as written; default: the config's worker.mappingsPath, else the project's rules/mappings)", undefined)
     .action(async (ruleFile: string, events: string, opts: { json?: boolean; mappings?: string }, cmd: Command) => {
       const set = rulesFor([ruleFile], cmd, opts.mappings);
       if (set.problems.length > 0) {
@@ -226,7 +226,7 @@ Examples:
     .argument('<events>', "events, one per line: ECS events as JSON with @timestamp, or raw syslog lines (with or without <PRI>); '-' for standard input")
     .option('--json', 'one JSON object per alert: rule id, kind (detection, correlation, absence), groupBy, windowStart, windowEnd, eventCount')
     .option('--lateness <duration>', 'how late an event may be and still count (the input is sorted, so rarely needed)', '0s')
-    .option('--mappings <dir>', "field-mapping profiles ('none' to use field names as written)", undefined)
+    .option('--mappings <dir>', "field-mapping profiles ('none': field names as written; default: the config's worker.mappingsPath, else the project's rules/mappings)", undefined)
     .action(async (rulesPath: string, events: string, opts: { json?: boolean; lateness: string; mappings?: string }, cmd: Command) => {
       const lateness = parseDuration(opts.lateness);
       if (lateness === null) throw new HaetaeError('HAETAE_USAGE', [`--lateness '${opts.lateness}' is not a duration like 30s or 5m`]);
@@ -269,7 +269,7 @@ Examples:
     .argument('<event>', "an ECS event as JSON, a raw syslog line with or without <PRI> (parsed as the worker would), or '-' for standard input")
     .option('--rules <path>', "where to look the rule up (repeatable; default: rules)", collect, [])
     .option('--json', 'print the explanation as JSON')
-    .option('--mappings <dir>', "field-mapping profiles ('none' to use field names as written)", undefined)
+    .option('--mappings <dir>', "field-mapping profiles ('none': field names as written; default: the config's worker.mappingsPath, else the project's rules/mappings)", undefined)
     .action(async (ruleArg: string, eventArg: string, opts: { rules: string[]; json?: boolean; mappings?: string }, cmd: Command) => {
       const where = opts.rules.length > 0 ? opts.rules : ['rules'];
       const fromFile = fs.existsSync(ruleArg) && fs.statSync(ruleArg).isFile();

@@ -57,7 +57,14 @@ export interface ImportReport {
   /** Problems in the profiles themselves (a bad profile is skipped). */
   profileProblems: ProfileProblem[];
   /** Per rule: the profile changes, for `--json` consumers that want to audit a mapping. */
-  mapped: Array<{ file: string; id: string; status: 'live' | 'planned'; profiles: string[]; applied: string[] }>;
+  mapped: Array<{ file: string; id: string; title: string; status: 'live' | 'planned'; profiles: string[]; applied: string[] }>;
+  /**
+   * Every compiled rule by name, grouped by why it has its status: live rules by the mapping
+   * profiles that made them live ("no profile: ECS field names as written" when none matched),
+   * planned rules by what they wait for. Each rule as `path (title)`, relative to dir.
+   */
+  liveGroups: Array<{ reason: string; count: number; rules: string[] }>;
+  plannedGroups: Array<{ reason: string; count: number; rules: string[] }>;
 }
 
 /**
@@ -78,6 +85,8 @@ export function importSigma(dir: string, opts: ImportOptions): ImportReport {
   const failures: ImportFailure[] = [];
   const mapped: ImportReport['mapped'] = [];
   const waiting = new Map<string, number>();
+  const liveBy = new Map<string, string[]>();
+  const plannedBy = new Map<string, string[]>();
   const seenIds = new Map<string, string>();
   let total = 0;
 
@@ -120,7 +129,13 @@ export function importSigma(dir: string, opts: ImportOptions): ImportReport {
       }
       const status = reach.status === 'planned' ? 'planned' : 'live';
       for (const r of reach.requires) waiting.set(r, (waiting.get(r) ?? 0) + 1);
-      mapped.push({ file, id: compiled.id, status, profiles: result.profiles.map((p) => p.name), applied: result.applied });
+      mapped.push({ file, id: compiled.id, title: compiled.title, status, profiles: result.profiles.map((p) => p.name), applied: result.applied });
+      const name = `${path.relative(dir, file)} (${compiled.title})`;
+      const key = status === 'live'
+        ? (result.profiles.length > 0 ? `live under profile${result.profiles.length > 1 ? 's' : ''} ${result.profiles.map((p) => p.name).join(', ')}` : 'live: no profile, ECS field names as written')
+        : `planned: needs ${reach.requires.join(', ')}`;
+      const into = status === 'live' ? liveBy : plannedBy;
+      into.set(key, [...(into.get(key) ?? []), name]);
     }
   }
 
@@ -146,11 +161,20 @@ export function importSigma(dir: string, opts: ImportOptions): ImportReport {
     failures,
     profileProblems: loadedProfiles.problems,
     mapped,
+    liveGroups: grouped(liveBy),
+    plannedGroups: grouped(plannedBy),
   };
 }
 
-/** The human report: totals, what planned rules wait for, and every failure grouped by reason. */
-export function formatImportReport(report: ImportReport): string {
+function grouped(by: Map<string, string[]>): Array<{ reason: string; count: number; rules: string[] }> {
+  return [...by].map(([reason, rules]) => ({ reason, count: rules.length, rules })).sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
+}
+
+/**
+ * The human report: totals, what planned rules wait for, every failure grouped by reason, and
+ * (unless `names` is false) every live and planned rule by name, grouped by why.
+ */
+export function formatImportReport(report: ImportReport, names = true): string {
   const lines: string[] = [];
   for (const p of report.profileProblems) lines.push(`profile ${p.file}: ${p.message}${p.keyPath.length > 0 ? ` (at ${p.keyPath.join(' → ')})` : ''}`);
   lines.push(`${report.rules} rules in ${report.files} files under ${report.dir}`);
@@ -163,10 +187,24 @@ export function formatImportReport(report: ImportReport): string {
     lines.push(`    ${r.count} × ${r.reason}`);
     for (const rule of r.rules) lines.push(`        ${rule}`);
   }
+  if (names) {
+    for (const [title, groups] of [['live rules', report.liveGroups], ['planned rules', report.plannedGroups]] as const) {
+      if (groups.length === 0) continue;
+      lines.push('', `${title}, by reason:`);
+      for (const g of groups) {
+        lines.push(`  ${g.count} × ${g.reason}`);
+        for (const rule of g.rules) lines.push(`      ${rule}`);
+      }
+    }
+  }
   return lines.join('\n');
 }
 
-/** The JSON form (`--json`): the report without the per-rule mapping audit unless asked for. */
+/**
+ * The JSON form (`--json`): totals, failures, and every live and planned rule by name grouped by
+ * reason (liveGroups, plannedGroups); the per-rule mapping audit only when asked for (`mapped`
+ * is otherwise the count of compiled rules).
+ */
 export function importReportJson(report: ImportReport, withMappings = false): string {
   const { mapped, ...rest } = report;
   return JSON.stringify(withMappings ? report : { ...rest, mapped: mapped.length });

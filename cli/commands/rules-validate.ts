@@ -2,7 +2,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { compileValidators } from '../../schemas/validators';
 import YAML from 'yaml';
-import { formatProblem, loadFieldMapping, loadRules, type RuleProblem, type RuleSet } from '../../pipeline/detect/load';
+import { formatProblem, loadFieldMapping, loadRules, type LoadOptions, type RuleProblem, type RuleSet } from '../../pipeline/detect/load';
 import { HaetaeError } from '../../pipeline/errors/catalog';
 
 /** Where mapping profiles are looked for when neither --mappings nor a config file says: next to the package. */
@@ -78,12 +78,13 @@ export function validateRules(paths: string[], cwd: string, mappings?: string, c
   const choice = chooseMappings(cwd, mappings, configFile === undefined ? null : configFile);
   const { mapping, problems } = loadFieldMapping(choice.dir);
   const warnings: RuleProblem[] = [];
-  const set = loadRules(resolved, compileValidators().rule, { ...(mapping ? { mapping } : {}), requireUuid: true, warnings, lint: true });
-  const titles = new Map<string, string>();
-  for (const r of set.rules) {
-    const prev = titles.get(r.title.toLowerCase());
-    if (prev !== undefined) warnings.push({ code: 'HAETAE_RULE_INVALID', file: r.file, line: 1, column: 1, message: `title '${r.title}' is also the title of rule ${prev}: titles name alerts, make them distinct`, keyPath: ['title'] });
-    else titles.set(r.title.toLowerCase(), r.id);
+  const titles: NonNullable<LoadOptions['titles']> = [];
+  const set = loadRules(resolved, compileValidators().rule, { ...(mapping ? { mapping } : {}), requireUuid: true, warnings, lint: true, titles });
+  const seen = new Map<string, string>();
+  for (const t of titles) {
+    const prev = seen.get(t.title.toLowerCase());
+    if (prev !== undefined) warnings.push({ code: 'HAETAE_RULE_INVALID', file: t.file, line: t.line, column: t.column, message: `title '${t.title}' is also the title of rule ${prev}: titles name alerts, make them distinct`, keyPath: ['title'] });
+    else seen.set(t.title.toLowerCase(), t.id);
   }
   return { ...set, problems: [...problems, ...set.problems], warnings, mappings: choice };
 }

@@ -45,7 +45,11 @@ export async function searchEvents(es: Client, o: SearchOptions, now = new Date(
   return { total, hits: res.hits.hits.map((h) => ({ id: h._id ?? '', index: h._index, source: h._source ?? {} })) };
 }
 
-/** A readable table: time, host, program, severity, source, message (cut to the terminal). */
+/**
+ * A readable table: time, host, program, severity, sender (log.source.address: the device that
+ * sent it), source (source.ip: what the message is about, once a decoder read it), message (cut
+ * to the terminal).
+ */
 export function formatTable(hits: SearchHit[], width: number): string {
   const rows = hits.map((h) => {
     const s = h.source as Record<string, any>;
@@ -54,15 +58,17 @@ export function formatTable(hits: SearchHit[], width: number): string {
       String(s.host?.hostname ?? '-'),
       String(s.process?.name ?? s.log?.syslog?.appname ?? '-'),
       String(s.log?.syslog?.severity?.name ?? '-'),
+      String(s.log?.source?.address ?? '-'),
       String(s.source?.ip ?? '-'),
       String(s.message ?? '').replace(/[\r\n\t]+/g, ' '),
     ];
   });
-  const head = ['TIME', 'HOST', 'PROGRAM', 'SEVERITY', 'SOURCE', 'MESSAGE'];
-  const widths = head.map((h, i) => (i === 5 ? 0 : Math.min(40, Math.max(h.length, ...rows.map((r) => r[i]!.length)))));
-  const fixed = widths.slice(0, 5).reduce((a, b) => a + b + 2, 0);
+  const head = ['TIME', 'HOST', 'PROGRAM', 'SEVERITY', 'SENDER', 'SOURCE', 'MESSAGE'];
+  const last = head.length - 1;
+  const widths = head.map((h, i) => (i === last ? 0 : Math.min(40, Math.max(h.length, ...rows.map((r) => r[i]!.length)))));
+  const fixed = widths.slice(0, last).reduce((a, b) => a + b + 2, 0);
   const msgWidth = Math.max(20, width - fixed);
   const line = (r: string[]): string =>
-    r.map((c, i) => (i === 5 ? (c.length > msgWidth ? `${c.slice(0, msgWidth - 1)}…` : c) : c.slice(0, widths[i]).padEnd(widths[i]!))).join('  ').trimEnd();
+    r.map((c, i) => (i === last ? (c.length > msgWidth ? `${c.slice(0, msgWidth - 1)}…` : c) : c.slice(0, widths[i]).padEnd(widths[i]!))).join('  ').trimEnd();
   return [line(head), ...rows.map(line)].join('\n');
 }

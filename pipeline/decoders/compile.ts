@@ -4,11 +4,11 @@
  * names checked so a typo in `from:` is a load error with a position, not a silent empty field.
  */
 import type { BuiltinCode } from './builtin/index';
-import { convert, ecsField } from './convert';
+import { convert, ecsField, isIpv4, parseLong } from './convert';
 import type { CaseSpec, DecoderSpec, FieldType, MapSpec, MappingSpec, StepSpec } from './format';
 import { INPUT_NAMES } from './format';
 import { compilePattern, PatternError, type CompiledPattern } from './regex';
-import { compileStep, type Captures, type Step } from './steps';
+import { Captures, compileStep, type Step } from './steps';
 import type { DecodedFields, DecodeResult, Decoder, DecoderInput, DecoderSample } from './types';
 
 /** Reports a problem at a key path of the document being compiled. */
@@ -33,6 +33,8 @@ interface FieldMap {
   spread: Array<[string, unknown]> | null;
   /** `field: null`: a case leaves out a field the top-level map would set. */
   remove: boolean;
+  /** The capture slot `from` reads (see Captures), set once every name the decoder reads is known. */
+  slot: number;
 }
 
 interface CompiledCase {
@@ -117,19 +119,22 @@ export function compileDecoder(spec: DecoderSpec, file: string, line: number, sa
   }
   for (const st of [...topSteps, ...cases.flatMap((c) => c.steps)]) referenced.add(st.from);
   for (const st of [...topSteps, ...cases.flatMap((c) => c.steps)]) st.restrict?.(referenced);
+  const slots = new Map<string, number>();
+  for (const n of referenced) slots.set(n, slots.size);
+  for (const m of [...topMap, ...cases.flatMap((c) => c.map)]) m.slot = m.from === null ? -1 : slots.get(m.from)!;
 
   // Without a case, only the top-level pattern and steps capture anything.
   const topUnmatched = topMap.filter((m) => canProduce(m, known));
   const dataset = spec.dataset!;
   const unmatched = spec.unmatched ?? 'keep';
   const decode = (input: DecoderInput): DecodeResult | null => {
-    const caps: Captures = new Map();
+    const caps = new Captures(slots);
     const message = input.message;
     caps.set('message', message);
     if (input.program !== undefined) caps.set('program', input.program);
     if (input.hostname !== undefined) caps.set('hostname', input.hostname);
     if (input.sender !== undefined) caps.set('sender', input.sender);
-    if (top && !top.exec(message, (k, v) => caps.set(k, v))) return null;
+    if (top && !top.execInto(message, caps)) return null;
     for (const step of topSteps) {
       const failed = runStep(step, caps);
       if (failed !== null) return { ok: false, reason: failed };
@@ -195,10 +200,8 @@ function tryCase(c: CompiledCase, caps: Captures): boolean | string {
   if (c.pattern) {
     const text = caps.get(c.from);
     if (typeof text !== 'string') return false;
-    // Captures are staged so a failing pattern leaves nothing behind for the next case.
-    let staged: Array<[string, string]> | null = null;
-    if (!c.pattern.exec(text, (k, v) => { (staged ??= []).push([k, v]); })) return false;
-    if (staged !== null) for (const [k, v] of staged as Array<[string, string]>) caps.set(k, v);
+    // execInto sets captures only on a match: a failing pattern leaves nothing behind for the next case.
+    if (!c.pattern.execInto(text, caps)) return false;
   }
   for (const step of c.steps) {
     const failed = runStep(step, caps);
@@ -230,7 +233,7 @@ function applyMap(map: readonly FieldMap[], caps: Captures, fields: DecodedField
     if (m.from === null) {
       v = m.constant;
     } else {
-      let raw = caps.get(m.from);
+      let raw = caps.vals[m.slot];
       if (raw === '' || raw === null) raw = undefined;
       if (raw !== undefined && m.lowercase && typeof raw === 'string') raw = raw.toLowerCase();
       if (m.table !== null) {
@@ -249,6 +252,10 @@ function applyMap(map: readonly FieldMap[], caps: Captures, fields: DecodedField
         let value: unknown;
         if (m.type === 'keyword' && typeof raw === 'string') {
           value = raw; // the common case: no conversion, no result object
+        } else if (m.type === 'long' && typeof raw === 'string' && (value = parseLong(raw)) !== undefined) {
+          // a port, a byte count: converted without a result object
+        } else if (m.type === 'ip' && typeof raw === 'string' && isIpv4(raw)) {
+          value = raw; // a plain IPv4 address is kept as written; anything else goes through convert
         } else {
           const c = convert(raw, m.type);
           if (!c.ok) {
@@ -268,10 +275,13 @@ function applyMap(map: readonly FieldMap[], caps: Captures, fields: DecodedField
   return null;
 }
 
+/** The related.* field names, built once (a name built per call is looked up in V8's string table on every store). */
+const RELATED = { ip: 'related.ip', user: 'related.user', hosts: 'related.hosts' } as const;
+
 /** Appends to related.<kind> with dedup (values of ip fields, user names, host names). */
 export function addRelated(fields: DecodedFields, kind: 'ip' | 'user' | 'hosts', value: unknown): void {
   if (typeof value !== 'string' || value === '') return;
-  const key = `related.${kind}`;
+  const key = RELATED[kind];
   const list = fields[key];
   if (Array.isArray(list)) {
     if (!list.includes(value)) list.push(value);
@@ -282,7 +292,7 @@ export function addRelated(fields: DecodedFields, kind: 'ip' | 'user' | 'hosts',
 
 /** Takes a removed field's value out of related.<kind>, unless another field still holds it. */
 function unrelate(fields: DecodedFields, kind: 'ip' | 'user' | 'hosts', value: string): void {
-  const key = `related.${kind}`;
+  const key = RELATED[kind];
   const list = fields[key];
   if (!Array.isArray(list)) return;
   for (const [k, v] of Object.entries(fields)) if (v === value && !k.startsWith('related.')) return;
@@ -328,7 +338,7 @@ function compileMap(spec: MapSpec, at: (string | number)[], tables: Record<strin
     const where = [...at, target];
     if (raw === null || (typeof raw === 'object' && raw.value === null && raw.from === undefined)) {
       const t = ecsField(target)?.type ?? 'keyword';
-      out.push({ target, from: null, constant: undefined, type: t, array: false, lowercase: false, table: null, fallback: undefined, related: relatedKind(target, t), skipInvalid: false, spread: null, remove: true });
+      out.push({ target, from: null, constant: undefined, type: t, array: false, lowercase: false, table: null, fallback: undefined, related: relatedKind(target, t), skipInvalid: false, spread: null, remove: true, slot: -1 });
       continue;
     }
     const m: MappingSpec = typeof raw === 'string' ? { from: raw } : raw;
@@ -401,6 +411,7 @@ function compileMap(spec: MapSpec, at: (string | number)[], tables: Record<strin
       fallback: m.default !== undefined && m.default !== null ? fixed(m.default, [...where, 'default']) : undefined,
       remove: false,
       related: relatedKind(target, type),
+      slot: -1,
     });
   }
   return out;

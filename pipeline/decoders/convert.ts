@@ -3,15 +3,12 @@
  * a mapped field its default type and whether it is an array.
  */
 import net from 'node:net';
-import ecs from '../../schemas/ecs-fields.json';
+import { ecsField as ecsTableField } from '../ecs/fields';
 import type { FieldType } from './format';
-
-interface EcsField { type: string; array?: boolean; allowed?: string[] }
-const ECS = (ecs as unknown as { fields: Record<string, EcsField> }).fields;
 
 /** What the engine knows about a target field from ECS (undefined: not an ECS field). */
 export function ecsField(name: string): { type: FieldType; array: boolean; allowed?: readonly string[] } | undefined {
-  const f = ECS[name];
+  const f = ecsTableField(name);
   if (!f) return undefined;
   return { type: ecsType(f.type), array: f.array === true, ...(f.allowed ? { allowed: f.allowed } : {}) };
 }
@@ -31,8 +28,6 @@ function ecsType(t: string): FieldType {
 /** Thrown-free conversion result: the value, or why it could not be converted. */
 export type Converted = { ok: true; value: unknown } | { ok: false; reason: string };
 
-const INT = /^[+-]?\d{1,19}$/;
-
 /**
  * Converts one value. Strings come from patterns and kv/csv steps; numbers, booleans and objects
  * can come from the json step.
@@ -46,8 +41,8 @@ export function convert(value: unknown, type: FieldType): Converted {
     case 'long':
     case 'integer': {
       if (typeof value === 'number' && Number.isInteger(value)) return { ok: true, value };
-      if (typeof value === 'string' && INT.test(value)) {
-        const n = Number(value);
+      const n = typeof value === 'string' ? parseLong(value) : undefined;
+      if (n !== undefined) {
         if (type === 'integer' && (n > 2147483647 || n < -2147483648)) return bad(value, type);
         return { ok: true, value: n };
       }
@@ -71,7 +66,7 @@ export function convert(value: unknown, type: FieldType): Converted {
       if (s.charCodeAt(0) === 91 /* [ */ && s.endsWith(']')) s = s.slice(1, -1);
       const pct = s.indexOf('%'); // IPv6 zone index: not part of an ES ip
       if (pct > 0) s = s.slice(0, pct);
-      return net.isIP(s) !== 0 ? { ok: true, value: s } : bad(value, type);
+      return isIpv4(s) || net.isIP(s) !== 0 ? { ok: true, value: s } : bad(value, type);
     }
     case 'date': {
       if (typeof value === 'number') return epoch(value) ?? bad(value, type);
@@ -81,6 +76,52 @@ export function convert(value: unknown, type: FieldType): Converted {
       return Number.isFinite(t) ? { ok: true, value: new Date(t).toISOString() } : bad(value, type);
     }
   }
+}
+
+/**
+ * A dotted-quad IPv4 address exactly as net.isIP accepts one (four decimal octets 0-255, no
+ * leading zeros), without its regular expression. False says only "not this form": the caller
+ * still asks net.isIP (IPv6).
+ */
+export function isIpv4(s: string): boolean {
+  const n = s.length;
+  if (n < 7 || n > 15) return false;
+  let i = 0;
+  for (let part = 0; part < 4; part++) {
+    if (part > 0) {
+      if (s.charCodeAt(i) !== 46 /* . */) return false;
+      i++;
+    }
+    const start = i;
+    let v = 0;
+    while (i < n && i - start < 3) {
+      const c = s.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      v = v * 10 + c;
+      i++;
+    }
+    const len = i - start;
+    if (len === 0 || v > 255 || (len > 1 && s.charCodeAt(start) === 48)) return false;
+  }
+  return i === n;
+}
+
+/**
+ * A decimal integer as the `long` conversion accepts it (/^[+-]?\d{1,19}$/, the number), or
+ * undefined for anything else.
+ */
+export function parseLong(s: string): number | undefined {
+  const n = s.length;
+  let i = 0;
+  const c0 = s.charCodeAt(0);
+  if (c0 === 43 || c0 === 45) i = 1;
+  const digits = n - i;
+  if (digits < 1 || digits > 19) return undefined;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+  }
+  return Number(s);
 }
 
 /** Epoch seconds (up to 11 digits) or milliseconds. */

@@ -26,6 +26,12 @@ export interface CompiledPattern {
    * and returns true. Callback form: no captures object per call.
    */
   exec(text: string, set: (name: string, value: string) => void): boolean;
+  /**
+   * The same into a captures map: on a match sets each named capture that took part and returns
+   * true; on no match sets nothing (so a case whose pattern fails leaves nothing behind). No
+   * callback to allocate per call.
+   */
+  execInto(text: string, caps: { set(name: string, value: string): unknown }): boolean;
 }
 
 export class PatternError extends Error {}
@@ -87,6 +93,16 @@ function v8Pattern(source: string, re: RegExp, groups: readonly (string | null)[
       }
       return true;
     },
+    execInto(text, caps) {
+      const m = re.exec(text);
+      if (m === null) return false;
+      for (let i = 0; i < slots.length; i++) {
+        const slot = slots[i]!;
+        const v = m[slot[0]];
+        if (v !== undefined) caps.set(slot[1], v);
+      }
+      return true;
+    },
   };
 }
 
@@ -105,6 +121,9 @@ function re2jsPattern(source: string, re: RE2JS): CompiledPattern {
         if (v !== null && v !== undefined) set(name, v);
       }
       return true;
+    },
+    execInto(text, caps) {
+      return this.exec(text, (k, v) => { caps.set(k, v); });
     },
   };
 }

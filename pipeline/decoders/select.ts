@@ -214,6 +214,11 @@ export function buildAhoCorasick(words: readonly string[]): { search(text: strin
   // units 0..65535), so a line without '%' costs one array read per character for '%ASA-'-style literals.
   const starts = new Uint8Array(65536);
   for (const c of rootNext.keys()) starts[c] = 1;
+  // Transitions on ASCII code units in one flat table (state * 128 + unit → state, -1: none);
+  // other units go through the state's Map.
+  const dense = new Int32Array(next.length * 128).fill(-1);
+  next.forEach((m, st) => { for (const [c, t] of m) if (c < 128) dense[st * 128 + c] = t; });
+  const step = (st: number, c: number): number => (c < 128 ? dense[st * 128 + c]! : (next[st]!.get(c) ?? -1));
   const only = rootNext.size === 1 ? [...rootNext.keys()][0]! : -1;
   const onlyChar = only >= 0 ? String.fromCharCode(only) : '';
   return {
@@ -229,12 +234,12 @@ export function buildAhoCorasick(words: readonly string[]): { search(text: strin
         }
         const c = text.charCodeAt(i);
         if (s === 0 && starts[c] === 0) continue;
-        let t = next[s]!.get(c);
-        while (t === undefined && s !== 0) {
+        let t = step(s, c);
+        while (t === -1 && s !== 0) {
           s = fail[s]!;
-          t = next[s]!.get(c);
+          t = step(s, c);
         }
-        s = t ?? (rootNext.get(c) ?? 0);
+        s = t === -1 ? 0 : t;
         const o = out[s]!;
         if (o.length > 0) {
           found ??= [];

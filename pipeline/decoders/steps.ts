@@ -5,7 +5,27 @@
  */
 import type { CsvStepSpec, JsonStepSpec, KvStepSpec, StepSpec } from './format';
 
-export type Captures = Map<string, unknown>;
+/**
+ * The captures of one event, in slots: every name the decoder reads gets a slot when it is
+ * compiled, so an event's captures are one array (no Map to grow per event) and a map entry reads
+ * its value by index. A capture nobody reads has no slot and is not kept (`set` drops it, `get`
+ * gives undefined) — the same as keeping it, since nothing reads it.
+ */
+export class Captures {
+  readonly vals: unknown[];
+  constructor(private readonly slots: ReadonlyMap<string, number>) {
+    this.vals = new Array<unknown>(slots.size).fill(undefined);
+  }
+  get(name: string): unknown {
+    const s = this.slots.get(name);
+    return s === undefined ? undefined : this.vals[s];
+  }
+  set(name: string, value: unknown): this {
+    const s = this.slots.get(name);
+    if (s !== undefined) this.vals[s] = value;
+    return this;
+  }
+}
 
 /** A compiled step: adds captures, returns null or the reason it failed. */
 export interface Step {
@@ -34,73 +54,110 @@ function kvStep(s: KvStepSpec): Step {
   const quoteChar = s.quote ?? '"';
   const quote = quoteChar.charCodeAt(0);
   const prefix = s.prefix ?? '';
-  let only: ReadonlySet<string> | null = s.keys ? new Set(s.keys) : null;
+  /** Key → capture name (prefix + key), built once: only these keys are kept (null: every key). */
+  let only: Map<string, string> | null = s.keys ? new Map(s.keys.map((k) => [k, prefix + k])) : null;
   const sep0 = sep.charCodeAt(0);
   const sepLen = sep.length;
+  const assign0 = assign.charCodeAt(0);
+  // One-character separator and assign (the usual `a=1 b=2`, `a=1;b=2`): one scan finds the key's
+  // end or the word's end, with no search for the next '=' and the next separator each.
+  const simple = sepLen === 1 && assign.length === 1;
+  const spaceSep = sep === ' ';
+  /** The capture name for a key, or null when the decoder never reads it. */
+  const nameOf = (key: string): string | null => {
+    if (key === '') return null;
+    if (only === null) return prefix === '' ? key : prefix + key;
+    return only.get(key) ?? null;
+  };
+
+  /**
+   * Reads the value at j (after the assign); sets it under `name` unless null. Returns the
+   * position after the value (at its separator, or past the closing quote).
+   */
+  const value = (text: string, j: number, name: string | null, caps: Captures): number => {
+    const n = text.length;
+    // With a non-space separator, spaces around values are layout (`a: 1 ; b: 2`).
+    if (!spaceSep) while (j < n && text.charCodeAt(j) === 32) j++;
+    if (text.charCodeAt(j) === quote) {
+      // Quoted value: runs to the next unescaped quote; a backslash escapes the quote.
+      // indexOf finds each quote natively; one preceded by a backslash is part of the value.
+      let k = j + 1;
+      let out = '';
+      let start = k;
+      for (;;) {
+        const q = text.indexOf(quoteChar, k);
+        if (q < 0) { k = n; break; }
+        if (q > start && text.charCodeAt(q - 1) === 92 /* \ */) {
+          if (name !== null) out += text.slice(start, q - 1);
+          start = q;
+          k = q + 1;
+          continue;
+        }
+        k = q;
+        break;
+      }
+      if (name !== null) caps.set(name, out + text.slice(start, k));
+      return k + 1;
+    }
+    let end: number;
+    if (sepLen === 1) {
+      end = j;
+      while (end < n && text.charCodeAt(end) !== sep0) end++;
+    } else {
+      end = text.indexOf(sep, j);
+      if (end < 0) end = n;
+    }
+    if (name !== null) caps.set(name, spaceSep ? text.slice(j, end) : text.slice(j, end).trimEnd());
+    return end;
+  };
+
   return {
     from: s.from ?? 'message',
-    adds: only ? [...only].map((k) => prefix + k) : null,
+    adds: only ? [...only.values()] : null,
     prefix,
     restrict(names) {
       if (only !== null) return;
-      const keys = new Set<string>();
-      for (const n of names) if (n.startsWith(prefix)) keys.add(n.slice(prefix.length));
+      const keys = new Map<string, string>();
+      for (const n of names) if (n.startsWith(prefix)) keys.set(n.slice(prefix.length), n);
       only = keys;
     },
     run(text, caps) {
       const n = text.length;
       let i = 0;
+      if (simple) {
+        while (i < n) {
+          // Skip separators (and the spaces around them, when the separator is not a space).
+          let c = text.charCodeAt(i);
+          while (c === 32 || c === sep0) c = ++i < n ? text.charCodeAt(i) : -1;
+          if (i >= n) break;
+          // The key runs to the assign; a separator first ends a word without one.
+          let k = i;
+          while (k < n && c !== assign0 && c !== sep0) c = ++k < n ? text.charCodeAt(k) : -1;
+          if (k >= n) break; // no assign after this word: nothing more to read
+          if (c !== assign0) { i = k + 1; continue; }
+          const name = nameOf(spaceSep ? text.slice(i, k) : text.slice(i, k).trim());
+          i = value(text, k + 1, name, caps);
+        }
+        return null;
+      }
       let eq = -1;
       while (i < n) {
-        // Skip separators (and the spaces around them, when the separator is not a space).
         for (;;) {
           if (i >= n) break;
           const c = text.charCodeAt(i);
           if (c === 32) { i++; continue; }
-          if (c === sep0 && (sepLen === 1 || text.startsWith(sep, i))) { i += sepLen; continue; }
+          if (c === sep0 && text.startsWith(sep, i)) { i += sepLen; continue; }
           break;
         }
         if (i >= n) break;
-        // The next '=' is searched again only once passed: a run of words without '=' before a
-        // far '=' would otherwise be rescanned per word (quadratic on a hostile line).
+        // The next assign is searched again only once passed: a run of words without one before a
+        // far assign would otherwise be rescanned per word (quadratic on a hostile line).
         if (eq < i) eq = text.indexOf(assign, i);
         if (eq < 0) break;
         const nextSep = text.indexOf(sep, i);
-        if (nextSep >= 0 && nextSep < eq) { i = nextSep + sepLen; continue; } // a word without '='
-        const key = sep === ' ' ? text.slice(i, eq) : text.slice(i, eq).trim();
-        const want = key !== '' && (only === null || only.has(key));
-        let j = eq + assign.length;
-        // With a non-space separator, spaces around values are layout (`a: 1 ; b: 2`).
-        if (sep !== ' ') while (j < n && text.charCodeAt(j) === 32) j++;
-        let value: string;
-        if (text.charCodeAt(j) === quote) {
-          // Quoted value: runs to the next unescaped quote; a backslash escapes the quote.
-          // indexOf finds each quote natively; one preceded by a backslash is part of the value.
-          let k = j + 1;
-          let out = '';
-          let start = k;
-          for (;;) {
-            const q = text.indexOf(quoteChar, k);
-            if (q < 0) { k = n; break; }
-            if (q > start && text.charCodeAt(q - 1) === 92 /* \ */) {
-              if (want) out += text.slice(start, q - 1);
-              start = q;
-              k = q + 1;
-              continue;
-            }
-            k = q;
-            break;
-          }
-          value = want ? out + text.slice(start, k) : '';
-          j = k + 1;
-        } else {
-          const end = text.indexOf(sep, j);
-          value = want ? text.slice(j, end < 0 ? n : end) : '';
-          if (sep !== ' ') value = value.trimEnd();
-          j = end < 0 ? n : end;
-        }
-        if (want) caps.set(prefix === '' ? key : prefix + key, value);
-        i = j;
+        if (nextSep >= 0 && nextSep < eq) { i = nextSep + sepLen; continue; } // a word without an assign
+        const name = nameOf(spaceSep ? text.slice(i, eq) : text.slice(i, eq).trim());
+        i = value(text, eq + assign.length, name, caps);
       }
       return null;
     },
@@ -110,16 +167,26 @@ function kvStep(s: KvStepSpec): Step {
 function csvStep(s: CsvStepSpec): Step {
   const delim = (s.delimiter ?? ',').charCodeAt(0);
   const quote = (s.quote ?? '"').charCodeAt(0);
-  const columns = s.columns.map((c) => (c === null || c === '' ? null : c));
+  const all = s.columns.map((c) => (c === null || c === '' ? null : c));
+  /** The columns kept (restrict drops those the decoder never reads) and how many to read at most. */
+  let columns = all;
+  let upTo = all.length;
   return {
     from: s.from ?? 'message',
-    adds: columns.filter((c): c is string => c !== null),
+    adds: all.filter((c): c is string => c !== null),
     prefix: '',
+    restrict(names) {
+      // A PAN-OS line has 50+ columns of which a decoder maps a dozen: unread ones are not set,
+      // and the scan stops after the last one read.
+      columns = all.map((c) => (c !== null && names.has(c) ? c : null));
+      upTo = 0;
+      for (let k = 0; k < columns.length; k++) if (columns[k] !== null) upTo = k + 1;
+    },
     run(text, caps) {
       const n = text.length;
       let i = 0;
       let col = 0;
-      while (col < columns.length && i <= n) {
+      while (col < upTo && i <= n) {
         let value: string;
         if (text.charCodeAt(i) === quote) {
           // RFC 4180: "" inside quotes is one quote.

@@ -13,6 +13,7 @@ import { eventFieldSet } from './mapping/event-fields';
 import { shippedDecoderFields } from '../decoders/shipped';
 import { assembleRuleSet } from './assemble';
 import { checkConditions, compileFilter, compileRule, isObject } from './compile-rule';
+import { parseCondition, referencedNames } from './condition';
 import { decodePointer, position } from './position';
 import type { FileContents, LoadedRule, RuleProblem, RuleSet } from './types';
 import type { CorrelationRule } from '../correlate/model';
@@ -44,6 +45,8 @@ export interface LoadOptions extends CompileOptions {
    */
   warnings?: RuleProblem[];
   lint?: boolean;
+  /** With `lint`: every detection rule's title and where it is, for the duplicate-title check across files. */
+  titles?: Array<{ title: string; id: string; file: string; line: number; column: number }>;
 }
 
 /** A Sigma id: a UUID (pySigma parses every rule id with uuid.UUID and refuses the rule otherwise). */
@@ -68,8 +71,19 @@ function badAttackTag(tag: string): boolean {
 function misindentation(value: unknown): { message: string; keyPath: (string | number)[] } | null {
   if (!isObject(value) || !isObject(value.detection)) return null;
   const detection = value.detection;
+  // A selection may carry such a name on purpose (SigmaHQ has a selection called falsepositives):
+  // only one the condition does not use is taken for a misindented block.
+  const used = new Set<string>();
+  for (const c of Array.isArray(detection.condition) ? detection.condition : [detection.condition]) {
+    if (typeof c !== 'string') continue;
+    try {
+      referencedNames(parseCondition(c), Object.keys(detection)).names.forEach((n) => used.add(n));
+    } catch {
+      // The condition's own problem is reported when it is checked.
+    }
+  }
   for (const key of TOP_LEVEL_KEYS) {
-    if (key in detection) return { message: `looks like \`${key}:\` is indented under \`detection:\`: it is a top-level key of the rule, so move it left to the same indentation as \`detection:\``, keyPath: ['detection', key] };
+    if (key in detection && !used.has(key)) return { message: `looks like \`${key}:\` is indented under \`detection:\`: it is a top-level key of the rule, so move it left to the same indentation as \`detection:\``, keyPath: ['detection', key] };
   }
   if (!('condition' in detection)) {
     for (const [name, sel] of Object.entries(detection)) {
@@ -207,8 +221,15 @@ export function loadFileText(
       continue;
     }
     // Conditions are checked as the author wrote them, before a mapping profile wraps them.
-    if (!checkConditions(value.detection, problem, options.warnings ? warn : undefined)) continue;
-    if (options.lint && options.warnings) lintRule(value, warn);
+    if (!checkConditions(value.detection, problem, options.warnings ? warn : undefined)) {
+      // Still report the selections' own problems (the condition's are reported above).
+      compileRule(value, file, (code, message, keyPath) => { if (code !== 'HAETAE_RULE_CONDITION') problem(code, message, keyPath); }, options);
+      continue;
+    }
+    if (options.lint && options.warnings) {
+      lintRule(value, warn);
+      options.titles?.push({ title: value.title, id: value.id, file, ...at(['title']) });
+    }
     let rule: Rule = value;
     if (options.mapping) {
       // Field mapping runs between the schema check and compiling; its key paths point into the
@@ -216,6 +237,7 @@ export function loadFileText(
       const mapped = mapRule(value, options.mapping);
       for (const p of mapped.problems) problem('HAETAE_RULE_UNREACHABLE_FIELD', p.message, p.keyPath);
       if (mapped.problems.length > 0) continue;
+      if (mapped.status === 'planned') warn(`the rule loads but cannot fire on today's events: its mapping profile${mapped.profiles.length > 1 ? 's' : ''} (${mapped.profiles.join(', ')}) ${mapped.profiles.length > 1 ? 'wait' : 'waits'} for ${mapped.requires.join(', ')}`, ['logsource']);
       rule = mapped.rule;
     }
     const compiled = compileRule(rule, file, problem, options);

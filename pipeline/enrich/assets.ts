@@ -76,7 +76,7 @@ export class AssetTableBuilder {
       if (ip === null) return bad(`'${text}' is not an IP address`);
       ips.push(ip);
     }
-    const hostnames = list(rec.hostname).map((h) => flat(h.toLowerCase().replace(/\.$/, '')));
+    const hostnames = list(rec.hostname).map((h) => h.toLowerCase().replace(/\.$/, ''));
     if (ips.length === 0 && hostnames.length === 0) return bad('an asset needs an ip or a hostname');
     const crit = str(rec.criticality)?.toLowerCase();
     if (crit !== undefined && !isCriticality(crit)) return bad(`criticality '${crit}' is not low, medium, high or critical`);
@@ -109,14 +109,6 @@ export class AssetTableBuilder {
     for (const [short, asset] of this.shortNames) if (!this.byHost.has(short)) this.byHost.set(short, asset);
     return new AssetTable(this.byIp, this.byHost, this.stats.added);
   }
-}
-
-/**
- * A copy of `s` that does not point into the file's text: substrings of a big string are views
- * of it in V8, which keep the whole text alive and make every key comparison read it.
- */
-function flat(s: string): string {
-  return Buffer.from(s, 'utf8').toString('utf8');
 }
 
 function str(x: unknown): string | undefined {

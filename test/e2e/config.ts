@@ -5,7 +5,7 @@ import path from 'node:path';
 export const WEBHOOK_SECRET = 'e2e-webhook-secret-0123456789';
 
 /** A config whose topics, group, alerts index and queue belong to this test alone. */
-export function e2eConfig(webhookUrl: string, overrides: { rulesPath?: string[]; worker?: object } = {}): { file: string; rawTopic: string; alertsIndex: string; queue: string; correlateTopic: string; correlatorGroup: string } {
+export function e2eConfig(webhookUrl: string, overrides: { rulesPath?: string[]; worker?: object; enrich?: object } = {}): { file: string; rawTopic: string; alertsIndex: string; queue: string; correlateTopic: string; correlatorGroup: string } {
   const id = uniqueName('');
   const rawTopic = `haetae.test.${id}.raw`;
   const alertsIndex = `haetae-alerts-test-${id}`;
@@ -23,6 +23,7 @@ export function e2eConfig(webhookUrl: string, overrides: { rulesPath?: string[];
     notifier: { queue, backoffMs: 100, webhook: { url: webhookUrl, secret: WEBHOOK_SECRET } },
     http: { host: '127.0.0.1', port: 0 },
     log: { level: 'info' },
+    ...(overrides.enrich ? { enrich: overrides.enrich } : {}),
   });
   return { file, rawTopic, alertsIndex, queue, correlateTopic: `haetae.test.${id}.correlate`, correlatorGroup: `haetae-test-${id}-correlators` };
 }

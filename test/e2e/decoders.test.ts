@@ -1,4 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createEsClient } from '../../connectors/elasticsearch/client';
 import { eventually, services } from '../support/services';
 import { HaetaeProcess, logger, readyz, runCli } from '../support/haetae-process';
@@ -18,10 +21,14 @@ describe('decoders on the real pipeline', () => {
   let cfg: ReturnType<typeof e2eConfig>;
   let haetae: HaetaeProcess;
   let udpPort: number;
+  /** Listed in a threat feed (a plain list file) the worker loads through enrich.threat. */
+  const listed = `198.51.100.${randomInt(1, 254)}`;
 
   beforeAll(async () => {
     hook = await startWebhookServer(WEBHOOK_SECRET);
-    cfg = e2eConfig(hook.url);
+    const feed = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'haetae-e2e-threat-')), 'bad-ips.txt');
+    fs.writeFileSync(feed, `# e2e feed\n${listed}\n192.0.2.0/24\n`);
+    cfg = e2eConfig(hook.url, { enrich: { threat: [{ name: 'e2e-feed', file: feed, format: 'list' }], zones: [{ name: 'documentation', networks: ['198.51.100.0/24'] }] } });
     haetae = new HaetaeProcess(['run', 'all'], cfg.file);
     udpPort = Number((await haetae.waitFor(/listening for syslog on udp:\/\/127\.0\.0\.1:(\d+)/))[1]);
     const httpPort = Number((await haetae.waitFor(/metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/))[1]);
@@ -63,4 +70,19 @@ describe('decoders on the real pipeline', () => {
     await new Promise((r) => setTimeout(r, 2_000));
     expect(hook.deliveries.filter((d) => d.json.alert.rule.id === '7c0e5a8f-3d1b-4e2a-9f6c-8b7d6e5f4a31' && d.json.alert.alert.group_key === `source.ip="${attacker}"`)).toHaveLength(1);
   }, 150_000);
+
+  it('enriches decoded events from a threat feed and a zone, and the shipped threat-intel rule alerts', async () => {
+    const user = `t${randomUUID().slice(0, 8)}`;
+    logger(['-n', '127.0.0.1', '-P', String(udpPort), '-d', '--rfc3164', '-t', 'sshd', '-p', 'auth.info', `Accepted password for ${user} from ${listed} port 50001 ssh2`]);
+    const [event] = await eventually(async () => {
+      const res = runCli(['search', `user.name:${user}`, '--since', '10m', '--json'], cfg.file);
+      const events = res.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      return events.length === 1 ? events : undefined;
+    }, 'the enriched event in search', 45_000);
+    expect(event.tags).toContain('haetae_threat_match');
+    expect(event.threat.enrichments).toEqual([expect.objectContaining({ matched: expect.objectContaining({ field: 'source.ip', atomic: listed }) })]);
+    expect(event.haetae.zone).toMatchObject({ source: 'documentation' });
+    const delivery = await eventually(async () => hook.deliveries.find((d) => d.json.alert.rule.id === '3c9e5b1a-7d24-4f6b-8a0e-5b2c9d1f4e70' && d.json.alert.events.ids.length > 0 && JSON.stringify(d.json.alert).includes(listed)), 'the threat-intel alert webhook', 45_000);
+    expect(delivery.json.alert.alert.severity).toBe('high');
+  }, 120_000);
 });

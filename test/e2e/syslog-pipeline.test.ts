@@ -91,8 +91,9 @@ describe('syslog → Kafka → worker → Elasticsearch → alert → webhook, a
       return res.stdout.includes(token) ? res : undefined;
     }, 'table output', 30_000);
     const [header, row] = out.stdout.trim().split('\n');
-    expect(header).toMatch(/^TIME\s+HOST\s+PROGRAM\s+SEVERITY\s+SOURCE\s+MESSAGE$/);
-    expect(row).toMatch(new RegExp(`tabular\\s+notice\\s+127\\.0\\.0\\.1\\s+table row ${token}$`));
+    expect(header).toMatch(/^TIME\s+HOST\s+PROGRAM\s+SEVERITY\s+SENDER\s+SOURCE\s+MESSAGE$/);
+    // The sender is 127.0.0.1; no decoder read a source address out of this message.
+    expect(row).toMatch(new RegExp(`tabular\\s+notice\\s+127\\.0\\.0\\.1\\s+-\\s+table row ${token}$`));
     expect(out.stderr).toContain('1 of 1 matching event since 5m');
   }, 60_000);
 

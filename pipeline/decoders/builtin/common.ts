@@ -3,6 +3,7 @@
  * ECS allowed values. Pure functions; nothing here throws on any input.
  */
 import { isIP } from 'node:net';
+import { isIpv4 } from '../convert';
 import type { DecodedFields, DecodeResult, DecoderInput } from '../types';
 
 /** Longest message a built-in decoder reads (longer input is cut, or refused where cutting breaks the format). */
@@ -34,7 +35,7 @@ export function guardedMerge(fn: (into: DecodedFields, next: DecodedFields) => D
   };
 }
 
-export const isIp = (s: unknown): s is string => typeof s === 'string' && s.length <= 64 && isIP(s) !== 0;
+export const isIp = (s: unknown): s is string => typeof s === 'string' && s.length <= 64 && (isIpv4(s) || isIP(s) !== 0);
 
 /** Integer text → number (null for anything else, or outside the safe range). */
 export function toInt(v: unknown): number | null {
@@ -55,6 +56,9 @@ export function toNumber(v: unknown): number | null {
   const n = Number(v);
   return Number.isFinite(n) ? n : null;
 }
+
+/** related.* names built once (not per call). */
+const RELATED = { ip: 'related.ip', user: 'related.user', hosts: 'related.hosts', hash: 'related.hash' } as const;
 
 /** A collector of decoded fields with a cap on their number and on value length. */
 export class Fields {
@@ -98,7 +102,7 @@ export class Fields {
   /** Adds a value to related.ip / related.user / related.hosts / related.hash (deduplicated). */
   related(kind: 'ip' | 'user' | 'hosts' | 'hash', value: unknown): void {
     if (typeof value !== 'string' || value === '' || value === '-' || value === '?' || value.length > 1024) return;
-    this.add(`related.${kind}`, value);
+    this.add(RELATED[kind], value);
   }
 
   /** Appends to an array field, deduplicated. */

@@ -19,6 +19,7 @@ import type { DecodedFields, DecodeResult, DecoderInput } from '../types';
 import { auditd } from './auditd';
 import { cef } from './cef';
 import { json } from './json';
+import { kv } from './kv';
 import { leef } from './leef';
 import { sysmonLinux } from './sysmon-linux';
 import { zeek } from './zeek';
@@ -35,4 +36,5 @@ export const BUILTIN_CODE: Readonly<Record<string, BuiltinCode>> = Object.freeze
   cef,
   leef,
   json,
+  kv,
 });

@@ -16,7 +16,7 @@ export const DATASET = 'json.log';
 const MAX_DEPTH = 8;
 const MAX_LEAVES = 256;
 
-type Kind = 'ip' | 'port' | 'long' | 'keyword' | 'keywords' | 'ips' | 'kind' | 'category' | 'type' | 'outcome' | 'direction';
+export type Kind = 'ip' | 'port' | 'long' | 'keyword' | 'keywords' | 'ips' | 'kind' | 'category' | 'type' | 'outcome' | 'direction';
 
 const ENDPOINT: Record<string, Kind> = {
   ip: 'ip', port: 'port', domain: 'keyword', address: 'keyword', mac: 'keyword', bytes: 'long', packets: 'long',
@@ -60,7 +60,7 @@ export const ECS_FIELDS: Record<string, Kind> = (() => {
   return t;
 })();
 
-function typed(kind: Kind, v: unknown): unknown {
+export function typed(kind: Kind, v: unknown): unknown {
   switch (kind) {
     case 'ip': return isIp(v) ? v : undefined;
     case 'port': { const n = toInt(v); return n !== null && n >= 0 && n <= 65535 ? n : undefined; }

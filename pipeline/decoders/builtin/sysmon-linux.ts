@@ -17,7 +17,7 @@
 import type { DecodeResult, DecoderInput } from '../types';
 import type { BuiltinCode } from './index';
 import { Fields, MAX_INPUT, basename, dirname, ecsHashName, guarded, isIp, splitArgs, toInt } from './common';
-import { child, parseXml } from './xml';
+import { eventDocOf, liteAttr, liteChild, parseXml, readEventXml, type EventDoc } from './xml';
 
 export const DATASET = 'sysmon_linux.log';
 
@@ -64,29 +64,48 @@ export function parseHashes(v: string): Array<[string, string]> {
   return out;
 }
 
+/** An EventData name kept raw under sysmon.data.*: [A-Za-z][A-Za-z0-9_]{0,63}. */
+function isDataName(s: string): boolean {
+  const n = s.length;
+  if (n === 0 || n > 64) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) continue;
+    if (i > 0 && ((c >= 48 && c <= 57) || c === 95)) continue;
+    return false;
+  }
+  return true;
+}
+
 function decode(input: DecoderInput): DecodeResult | null {
   const start = input.message.indexOf('<Event');
   if (start < 0 || start > 256) return null;
   const text = input.message.slice(start);
   if (text.length > MAX_INPUT) return { ok: false, reason: `sysmon: event XML longer than ${MAX_INPUT} characters` };
-  const xml = parseXml(text.trimEnd());
-  if (!xml.ok) return { ok: false, reason: `sysmon: malformed event XML: ${xml.error}` };
-  const root = xml.root;
-  if (root.name !== 'Event') return null;
-  const system = child(root, 'System');
+  const src = text.trimEnd();
+  // The one-pass reader takes the usual document; the full parser reports errors (with their
+  // offset) and reads the rare documents with comments or CDATA.
+  let doc: EventDoc | null = readEventXml(src);
+  if (doc === null) {
+    const xml = parseXml(src);
+    if (!xml.ok) return { ok: false, reason: `sysmon: malformed event XML: ${xml.error}` };
+    doc = eventDocOf(xml.root);
+  }
+  if (doc.root !== 'Event') return null;
+  const system = doc.system;
   if (!system) return { ok: false, reason: 'sysmon: event without <System>' };
   // Other Windows-style event XML (not Sysmon's) is not this decoder's.
-  const provider = child(system, 'Provider')?.attrs['Name'];
+  const provider = liteAttr(liteChild(system, 'Provider'), 'Name');
   if (provider !== undefined && !/sysmon/i.test(provider)) return null;
-  const eventId = toInt(child(system, 'EventID')?.text.trim());
+  const eventId = toInt(liteChild(system, 'EventID')?.text.trim());
   if (eventId === null) return { ok: false, reason: 'sysmon: event without a numeric <EventID>' };
 
-  const data: Record<string, string> = Object.create(null) as Record<string, string>;
-  const eventData = child(root, 'EventData');
-  if (eventData) {
-    for (const d of eventData.children) {
-      const name = d.attrs['Name'];
-      if (d.name === 'Data' && name && /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(name)) data[name] = d.text;
+  const data = new Map<string, string>();
+  if (doc.eventData) {
+    for (const d of doc.eventData) {
+      if (d.name !== 'Data') continue;
+      const name = liteAttr(d, 'Name');
+      if (name && isDataName(name)) data.set(name, d.text);
     }
   }
 
@@ -94,7 +113,7 @@ function decode(input: DecoderInput): DecodeResult | null {
   const used = new Set<string>();
   const d = (name: string): string | undefined => {
     used.add(name);
-    return data[name];
+    return data.get(name);
   };
   const f = new Fields();
   const cat = EVENTS[eventId];
@@ -106,16 +125,16 @@ function decode(input: DecoderInput): DecodeResult | null {
     f.set('event.category', cat.category);
     f.set('event.type', cat.type);
   }
-  const computer = val(child(system, 'Computer')?.text);
+  const computer = val(liteChild(system, 'Computer')?.text);
   if (computer) {
     f.set('host.name', computer);
     f.related('hosts', computer);
   }
   f.set('sysmon.event_id', eventId);
-  f.setInt('sysmon.record_id', child(system, 'EventRecordID')?.text.trim());
-  f.set('sysmon.channel', val(child(system, 'Channel')?.text));
-  f.set('sysmon.version', toInt(child(system, 'Version')?.text.trim()) ?? undefined);
-  f.set('sysmon.system_time', child(system, 'TimeCreated')?.attrs['SystemTime']);
+  f.setInt('sysmon.record_id', liteChild(system, 'EventRecordID')?.text.trim());
+  f.set('sysmon.channel', val(liteChild(system, 'Channel')?.text));
+  f.set('sysmon.version', toInt(liteChild(system, 'Version')?.text.trim()) ?? undefined);
+  f.set('sysmon.system_time', liteAttr(liteChild(system, 'TimeCreated'), 'SystemTime'));
   f.set('sysmon.rule_name', val(d('RuleName')));
   f.set('sysmon.utc_time', val(d('UtcTime')));
   f.set('sysmon.event_created', sysmonTime(d('UtcTime')));
@@ -251,7 +270,7 @@ function decode(input: DecoderInput): DecodeResult | null {
   }
 
   // EventData values no mapping above read, raw under sysmon.data.* ('-' left out).
-  for (const [k, v] of Object.entries(data)) if (!used.has(k) && val(v) !== undefined) f.set(`sysmon.data.${k}`, v);
+  for (const [k, v] of data) if (!used.has(k) && val(v) !== undefined) f.set(`sysmon.data.${k}`, v);
 
   return { ok: true, dataset: DATASET, fields: f.out };
 }

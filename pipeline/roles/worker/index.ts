@@ -124,7 +124,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     withoutHostname: withoutHostname(cfg),
     mibs: () => mibs.current(),
     decoders: () => decoders.current(),
-    ...(deps.enricher ? { enrich: (event) => deps.enricher!.enrich(event) } : {}),
+    ...(deps.enricher ? { enrich: (event) => deps.enricher!.enrich(event), raiseSeverity: deps.enricher.raiseSeverity } : {}),
     agentHostnames: agentHostnames(cfg),
     ...(failpoint ? { failpoint } : {}),
     // A rule that throws is a bug in the rule (or in us): disable it rather than fail every event

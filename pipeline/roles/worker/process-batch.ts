@@ -80,6 +80,8 @@ export interface WorkerContext {
   decoders?: () => DecoderSet | null;
   /** Enrichment between normalize and detect (pipeline/enrich; absent: none). */
   enrich?: (event: HaetaeEvent) => void;
+  /** Raise an alert's severity by the criticality of the assets it involves (enrich.assets.raiseSeverity). */
+  raiseSeverity?: boolean;
   /** Called when a rule throws on an event (after it is counted and logged): the worker disables it. */
   onRuleError?: (rule: CompiledRule, err: unknown) => void;
   /** Test hook (failpoint): called between stages so tests can kill the process at a known point. */
@@ -157,7 +159,7 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
             if (!router.emitsOwnAlerts(ref)) continue;
           }
         }
-        const alert = buildAlert(rule, event, id, stream, now);
+        const alert = buildAlert(rule, event, id, stream, now, { raiseSeverity: ctx.raiseSeverity ?? false });
         // Every match is recorded against its alert (idempotent id), so a throttled alert's
         // absorbed repeats can be counted exactly, replays included.
         links.push({ index: ctx.alertEventsIndex, id: `${alert.alert.id}-${id}`, document: { '@timestamp': event['@timestamp'], alert: { id: alert.alert.id }, rule: { id: rule.id }, event: { id } } });

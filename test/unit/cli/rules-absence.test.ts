@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import { CLI, haetae, tmpFile } from './run-cli';
 
+const QUIET = '9e1e7000-0000-4000-8000-00000000000a';
 const RULE = [
-  'title: Quiet host', 'id: quiet', 'detection:', '  sel:', "    host.hostname: '?*'", '  condition: sel',
+  'title: Quiet host', 'id: 9e1e7000-0000-4000-8000-00000000000a', 'detection:', '  sel:', "    host.hostname: '?*'", '  condition: sel',
   'haetae:', '  group-by: [host.hostname]', '  absence: { timespan: 10m }',
 ];
 const T0 = Date.parse('2026-11-22T10:00:00Z');
@@ -31,12 +32,12 @@ describe('absence rules in the CLI', () => {
     ].join('\n'));
     const res = haetae(['rules', 'test', file]);
     expect(res.status).toBe(1);
-    expect(res.stdout).toContain(`FAIL ${file}:24:5: quiet — wrong on purpose: expected no absence alert, got {"host.hostname":"a"} last seen 2026-11-22T10:00:00.000Z`);
+    expect(res.stdout).toContain(`FAIL ${file}:24:5: ${QUIET} — wrong on purpose: expected no absence alert, got {"host.hostname":"a"} last seen 2026-11-22T10:00:00.000Z`);
     expect(res.stdout.trim().split('\n').pop()).toBe('2 passed, 1 failed (3 cases in 1 rules)');
   });
 
   it('rules test: a timeline case on a rule without absence says what is wrong', () => {
-    const file = tmpFile('n.yml', ['title: t', 'id: t1', 'detection:', '  sel: { message: x }', '  condition: sel', 'tests:', "  - events: [{ event: { message: x }, at: '2026-11-22T10:00:00Z' }]", '    alerts: []'].join('\n'));
+    const file = tmpFile('n.yml', ['title: t', 'id: 11111111-1111-4111-8111-111111111111', 'detection:', '  sel: { message: x }', '  condition: sel', 'tests:', "  - events: [{ event: { message: x }, at: '2026-11-22T10:00:00Z' }]", '    alerts: []'].join('\n'));
     const res = haetae(['rules', 'test', file]);
     expect(res.status).toBe(1);
     expect(res.stdout).toContain('cases with `events` and `alerts` are for absence rules');
@@ -50,11 +51,11 @@ describe('absence rules in the CLI', () => {
     expect(res.status).toBe(0);
     const alerts = res.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(alerts).toEqual([{
-      rule: 'quiet', kind: 'absence', groupBy: { 'host.hostname': 'a' }, windowStart: '2026-11-22T10:02:00.000Z', windowEnd: '2026-11-22T10:12:00.000Z',
+      rule: QUIET, kind: 'absence', groupBy: { 'host.hostname': 'a' }, windowStart: '2026-11-22T10:02:00.000Z', windowEnd: '2026-11-22T10:12:00.000Z',
       eventCount: 0, alertId: expect.stringMatching(/^[a-f0-9]{32}$/),
     }]);
     const text = haetae(['rules', 'replay', file, '-'], `${lines.join('\n')}\n`);
-    expect(text.stdout).toBe('2026-11-22T10:02:00.000Z  2026-11-22T10:12:00.000Z  quiet  absent  host.hostname="a"\n');
+    expect(text.stdout).toBe(`2026-11-22T10:02:00.000Z  2026-11-22T10:12:00.000Z  ${QUIET}  absent  host.hostname="a"\n`);
     expect(text.stderr).toContain('1 alerts');
   });
 });

@@ -8,7 +8,7 @@ describe('haetae rules commands', () => {
   });
 
   it('validate: prints file:line:col for each problem and exits 1', () => {
-    const file = tmpFile('bad.yml', 'title: t\nid: x\ndetection:\n  sel:\n    message|bogus: a\n  condition: sel or other\n');
+    const file = tmpFile('bad.yml', 'title: t\nid: 4f1c8a52-0000-4000-8000-0000000000aa\ndetection:\n  sel:\n    message|bogus: a\n  condition: sel or other\n');
     const res = haetae(['rules', 'validate', file]);
     expect(res.status).toBe(1);
     expect(res.stdout).toContain(`${file}:5:5: unknown modifier 'bogus'`);
@@ -24,20 +24,20 @@ describe('haetae rules commands', () => {
 
   it('test: runs the inline cases and reports a failing one with its position', () => {
     const file = tmpFile('t.yml', [
-      'title: t', 'id: t1', 'detection:', '  sel:', '    message|contains: boom', '  condition: sel', 'tests:',
+      'title: t', 'id: 11111111-1111-4111-8111-111111111111', 'detection:', '  sel:', '    message|contains: boom', '  condition: sel', 'tests:',
       "  - line: '<13>Nov 22 10:00:00 h app: boom'", '    match: true',
       '  - name: wrong on purpose', "    event: { message: 'quiet' }", '    match: true',
     ].join('\n'));
     const res = haetae(['rules', 'test', file]);
     expect(res.status).toBe(1);
-    expect(res.stdout).toContain(`FAIL ${file}:10:5: t1 — wrong on purpose: expected a match, got no match`);
+    expect(res.stdout).toContain(`FAIL ${file}:10:5: 11111111-1111-4111-8111-111111111111 — wrong on purpose: expected a match, got no match`);
     expect(res.stdout.trim().split('\n').pop()).toBe('1 passed, 1 failed (2 cases in 1 rules)');
   });
 
   it('test: checks a correlation case against the groups that should alert', () => {
     const file = tmpFile('c.yml', [
-      'title: Fail', 'id: fail', 'detection:', '  sel:', '    message|contains: fail', '  condition: sel', '---',
-      'title: Burst', 'id: burst', 'correlation:', '  type: event_count', '  rules: [fail]', '  group-by: [host.hostname]', '  timespan: 1m', '  condition: {gte: 3}',
+      'title: Fail', 'id: fa11fa11-0000-4000-8000-000000000001', 'detection:', '  sel:', '    message|contains: fail', '  condition: sel', '---',
+      'title: Burst', 'id: b0257000-0000-4000-8000-000000000002', 'correlation:', '  type: event_count', '  rules: [fa11fa11-0000-4000-8000-000000000001]', '  group-by: [host.hostname]', '  timespan: 1m', '  condition: {gte: 3}',
       'tests:',
       '  - name: wrong on purpose',
       '    events:',
@@ -50,8 +50,8 @@ describe('haetae rules commands', () => {
     ].join('\n'));
     const res = haetae(['rules', 'test', file, '--mappings', 'none']);
     expect(res.status).toBe(1);
-    expect(res.stdout).toContain(`FAIL ${file}:17:5: burst — wrong on purpose: expected {"host.hostname":"b"}, got {"host.hostname":"a"} ×3`);
-    expect(res.stdout).toContain('1 rules without tests: fail');
+    expect(res.stdout).toContain(`FAIL ${file}:17:5: b0257000-0000-4000-8000-000000000002 — wrong on purpose: expected {"host.hostname":"b"}, got {"host.hostname":"a"} ×3`);
+    expect(res.stdout).toContain('1 rules without tests: fa11fa11-0000-4000-8000-000000000001');
   });
 
   it('test: passes on the shipped pack', () => {
@@ -74,8 +74,8 @@ describe('haetae rules commands', () => {
     ]);
   });
 
-  it('match: names the line that is not JSON', () => {
-    const file = tmpFile('events.jsonl', '{"message":"ok"}\nnot json\n');
+  it('match: names the line that looks like JSON but is not (other lines are raw syslog lines)', () => {
+    const file = tmpFile('events.jsonl', '{"message":"ok"}\n{not json\n');
     const res = haetae(['rules', 'match', 'rules', file]);
     expect(res.status).toBe(2);
     expect(res.stderr).toContain(`${file}:2: not a JSON object`);

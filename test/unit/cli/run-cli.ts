@@ -7,8 +7,8 @@ import path from 'node:path';
 export const ROOT = path.join(__dirname, '..', '..', '..');
 export const CLI = path.join(ROOT, 'dist', 'cli', 'haetae.js');
 
-export function haetae(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
-  const res = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 30_000, ...(input !== undefined ? { input } : {}) });
+export function haetae(args: string[], input?: string, cwd = ROOT): { status: number | null; stdout: string; stderr: string } {
+  const res = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 30_000, ...(input !== undefined ? { input } : {}) });
   return { status: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 

@@ -16,7 +16,7 @@ describe('modifiers at rule load', () => {
     const { rules, problems } = load("title: t\nid: re\ndetection:\n  sel:\n    message|re: 'a(?=b)'\n  condition: sel\n");
     expect(rules).toEqual([]);
     expect(formatProblem(problems[0]!)).toBe(
-      'r.yml:5:5: regular expression is not supported by the linear-time engine: invalid or unsupported Perl syntax: `(?=` (at detection → sel → message|re)',
+      'r.yml:5:5: lookahead and lookbehind ((?=, (?!, (?<=, (?<!) are not supported (RE2: linear-time matching) (at detection → sel → message|re)',
     );
   });
 

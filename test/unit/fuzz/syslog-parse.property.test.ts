@@ -11,7 +11,7 @@ import type { Frame } from '../../../pipeline/receive/syslog/frame';
 import { SyslogStreamFramer } from '../../../pipeline/receive/syslog/framer';
 
 const opts = { receivedAt: new Date('2026-06-15T12:00:00Z') };
-const WARNINGS = new Set(['no_timestamp', 'no_hostname', 'bad_timestamp', 'invalid_utf8', 'duplicate_sd_id']);
+const WARNINGS = new Set(['no_pri', 'no_timestamp', 'no_hostname', 'bad_timestamp', 'invalid_utf8', 'duplicate_sd_id']);
 const CODES = new Set(['empty', 'no_pri', 'bad_pri', 'bad_header', 'bad_structured_data']);
 
 // ---------------------------------------------------------------------------------------------
@@ -51,7 +51,8 @@ function consumeRfc3164Header(header: string, m: SyslogMessage): boolean {
   };
   const latin1 = (text: string | undefined) => (text === undefined ? undefined : Buffer.from(text, 'utf8').toString('latin1'));
   const ok =
-    take(`<${m.priority}>`) &&
+    // A file-format line has no PRI (warning no_pri, PRI 13 assumed).
+    (m.warnings.includes('no_pri') || take(`<${m.priority}>`)) &&
     take(latin1(m.timestampText)) && (m.timestampText === undefined || (take(':', true) && take(' ', true))) &&
     take(m.hostname) && (m.hostname === undefined || take(' ')) &&
     take(m.appName) && take(m.procId === undefined ? undefined : `[${m.procId}]`) &&

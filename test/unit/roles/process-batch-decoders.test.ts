@@ -6,6 +6,7 @@ import type { BulkItem, ItemResult } from '../../../connectors/elasticsearch/bul
 import { createDecoderSet, loadDecoderText, type DecoderProblem } from '../../../pipeline/decoders';
 import { eventStreams } from '../../../connectors/elasticsearch/streams';
 import { Metrics } from '../../../pipeline/telemetry/metrics';
+import { loadRuleText } from '../../../pipeline/detect/load';
 
 /**
  * The worker's content stage inside a real batch: vendor decoders fill ECS fields from the
@@ -45,7 +46,7 @@ function record(offset: number, text: string): RawRecord {
   return { topic: 'haetae.raw', partition: 0, offset: String(offset), key: null, value: encodeEnvelope(envelope) };
 }
 
-async function run(records: RawRecord[]) {
+async function run(records: RawRecord[], extra: Partial<WorkerContext> = {}) {
   const stored: BulkItem[] = [];
   const metrics = new Metrics();
   const streams = eventStreams('logs-haetae.syslog-default');
@@ -58,6 +59,7 @@ async function run(records: RawRecord[]) {
     metrics, logger: pino({ level: 'silent' }),
     now: () => new Date('2026-11-22T10:00:01.000Z'),
     decoders: () => decoders,
+    ...extra,
     sinks: {
       writeDocuments: async (items: readonly BulkItem[]): Promise<ItemResult[]> => { stored.push(...items); return items.map(() => ({ outcome: 'created' as const })); },
       enqueueNotifications: async () => undefined, deadLetter: async () => undefined, resolveAlerts: async () => [], produceCorrelate: async () => undefined,
@@ -118,5 +120,19 @@ describe('worker batch: vendor decoders', () => {
     const doc = docs[0]!.doc;
     for (const l of lines) expect(doc.event.original).toContain(l);
     expect(doc.process).toMatchObject({ pid: 1234, executable: '/usr/bin/id' });
+  });
+
+  it('enrichment runs after the decoders, and an asset\'s criticality raises the alert when configured', async () => {
+    const problems2: Parameters<typeof loadRuleText>[3] = [];
+    const rules = loadRuleText('title: login failure\nid: acme-fail\nlevel: low\ndetection:\n  sel:\n    event.outcome: failure\n  condition: sel\n', 'r.yml', validators.rule, problems2).map((r) => r.rule);
+    const seen: string[] = [];
+    // A stand-in enricher: it sees the decoded source.ip and marks the asset critical.
+    const enrich = (e: any): void => { seen.push(e.source?.ip); e.haetae.asset = { criticality: 'critical' }; };
+    const line = [record(0, '<38>Nov 22 10:00:00 gw acmed[1]: login failed user=root src=203.0.113.7')];
+    const raised = await run(line, { rules: () => rules, enrich, raiseSeverity: true });
+    expect(seen).toEqual(['203.0.113.7']);
+    expect(raised.docs.find((d) => d.index === 'alerts')!.doc.alert.severity).toBe('high');
+    const plain = await run(line, { rules: () => rules, enrich, raiseSeverity: false });
+    expect(plain.docs.find((d) => d.index === 'alerts')!.doc.alert.severity).toBe('low');
   });
 });
