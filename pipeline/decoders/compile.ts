@@ -44,6 +44,8 @@ interface CompiledCase {
   when: Array<[string, ReadonlySet<string>]>;
   from: string;
   pattern: CompiledPattern | null;
+  /** The capture slot of each of the pattern's names (-1: never read). */
+  to: number[];
   steps: Step[];
   map: FieldMap[];
 }
@@ -119,8 +121,15 @@ export function compileDecoder(spec: DecoderSpec, file: string, line: number, sa
   }
   for (const st of [...topSteps, ...cases.flatMap((c) => c.steps)]) referenced.add(st.from);
   for (const st of [...topSteps, ...cases.flatMap((c) => c.steps)]) st.restrict?.(referenced);
+  // Each of those names gets a capture slot: an event's captures are one array, patterns and steps
+  // store by index and map entries read by index (no Map per event, no lookup by name).
   const slots = new Map<string, number>();
   for (const n of referenced) slots.set(n, slots.size);
+  const emptySlots: readonly unknown[] = new Array<unknown>(slots.size).fill(undefined);
+  for (const st of [...topSteps, ...cases.flatMap((c) => c.steps)]) st.bind?.(slots);
+  const slotsOf = (p: CompiledPattern): number[] => p.names.map((n) => slots.get(n) ?? -1);
+  const topTo = top ? slotsOf(top) : [];
+  for (const c of cases) if (c.pattern) c.to = slotsOf(c.pattern);
   for (const m of [...topMap, ...cases.flatMap((c) => c.map)]) m.slot = m.from === null ? -1 : slots.get(m.from)!;
 
   // Without a case, only the top-level pattern and steps capture anything.
@@ -128,13 +137,13 @@ export function compileDecoder(spec: DecoderSpec, file: string, line: number, sa
   const dataset = spec.dataset!;
   const unmatched = spec.unmatched ?? 'keep';
   const decode = (input: DecoderInput): DecodeResult | null => {
-    const caps = new Captures(slots);
+    const caps = new Captures(slots, emptySlots);
     const message = input.message;
     caps.set('message', message);
     if (input.program !== undefined) caps.set('program', input.program);
     if (input.hostname !== undefined) caps.set('hostname', input.hostname);
     if (input.sender !== undefined) caps.set('sender', input.sender);
-    if (top && !top.execInto(message, caps)) return null;
+    if (top && !top.execSlots(message, caps.vals, topTo)) return null;
     for (const step of topSteps) {
       const failed = runStep(step, caps);
       if (failed !== null) return { ok: false, reason: failed };
@@ -178,7 +187,7 @@ export function compileDecoder(spec: DecoderSpec, file: string, line: number, sa
     // Fields the case leaves out (`field: null`) are not even converted from the top-level map.
     // Other case fields override the top-level value only when they produce one.
     const own = new Set(map.filter((m) => m.remove).map((m) => m.target));
-    return { name: c.name ?? String(i + 1), top: topMap.filter((m) => !own.has(m.target) && canProduce(m, names)), when, from, pattern, steps, map, known: names };
+    return { name: c.name ?? String(i + 1), top: topMap.filter((m) => !own.has(m.target) && canProduce(m, names)), when, from, pattern, to: [], steps, map, known: names };
   }
 }
 
@@ -200,8 +209,8 @@ function tryCase(c: CompiledCase, caps: Captures): boolean | string {
   if (c.pattern) {
     const text = caps.get(c.from);
     if (typeof text !== 'string') return false;
-    // execInto sets captures only on a match: a failing pattern leaves nothing behind for the next case.
-    if (!c.pattern.execInto(text, caps)) return false;
+    // execSlots stores captures only on a match: a failing pattern leaves nothing behind for the next case.
+    if (!c.pattern.execSlots(text, caps.vals, c.to)) return false;
   }
   for (const step of c.steps) {
     const failed = runStep(step, caps);

@@ -32,6 +32,11 @@ export interface CompiledPattern {
    * callback to allocate per call.
    */
   execInto(text: string, caps: { set(name: string, value: string): unknown }): boolean;
+  /**
+   * The same into slots: on a match stores the i-th named capture (in `names` order) that took
+   * part at vals[to[i]] (to[i] < 0: not kept); on no match stores nothing.
+   */
+  execSlots(text: string, vals: unknown[], to: readonly number[]): boolean;
 }
 
 export class PatternError extends Error {}
@@ -103,6 +108,17 @@ function v8Pattern(source: string, re: RegExp, groups: readonly (string | null)[
       }
       return true;
     },
+    execSlots(text, vals, to) {
+      const m = re.exec(text);
+      if (m === null) return false;
+      for (let i = 0; i < slots.length; i++) {
+        const t = to[i]!;
+        if (t < 0) continue;
+        const v = m[slots[i]![0]];
+        if (v !== undefined) vals[t] = v;
+      }
+      return true;
+    },
   };
 }
 
@@ -124,6 +140,17 @@ function re2jsPattern(source: string, re: RE2JS): CompiledPattern {
     },
     execInto(text, caps) {
       return this.exec(text, (k, v) => { caps.set(k, v); });
+    },
+    execSlots(text, vals, to) {
+      const m = re.matcher(text);
+      if (!m.find()) return false;
+      for (let i = 0; i < slots.length; i++) {
+        const t = to[i]!;
+        if (t < 0) continue;
+        const v = m.group(slots[i]![1]);
+        if (v !== null && v !== undefined) vals[t] = v;
+      }
+      return true;
     },
   };
 }

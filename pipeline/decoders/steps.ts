@@ -13,8 +13,9 @@ import type { CsvStepSpec, JsonStepSpec, KvStepSpec, StepSpec } from './format';
  */
 export class Captures {
   readonly vals: unknown[];
-  constructor(private readonly slots: ReadonlyMap<string, number>) {
-    this.vals = new Array<unknown>(slots.size).fill(undefined);
+  /** `empty`: an array of slots.size undefined values, copied per event (cheaper than filling one). */
+  constructor(private readonly slots: ReadonlyMap<string, number>, empty: readonly unknown[]) {
+    this.vals = empty.slice();
   }
   get(name: string): unknown {
     const s = this.slots.get(name);
@@ -40,6 +41,8 @@ export interface Step {
    * so it can skip the rest: a FortiGate line has 30+ pairs of which a decoder maps a dozen.
    */
   restrict?(names: ReadonlySet<string>): void;
+  /** Gives the step the capture slots (after restrict), so it stores by index rather than by name. */
+  bind?(slots: ReadonlyMap<string, number>): void;
 }
 
 export function compileStep(spec: StepSpec): Step {
@@ -63,18 +66,25 @@ function kvStep(s: KvStepSpec): Step {
   // end or the word's end, with no search for the next '=' and the next separator each.
   const simple = sepLen === 1 && assign.length === 1;
   const spaceSep = sep === ' ';
-  /** The capture name for a key, or null when the decoder never reads it. */
-  const nameOf = (key: string): string | null => {
+  /** Key → capture slot, once bound (see Captures). */
+  let bound: Map<string, number> | null = null;
+  /** Where a key's value goes: its capture slot, or its capture name (unbound), or null when the decoder never reads it. */
+  const nameOf = (key: string): number | string | null => {
     if (key === '') return null;
+    if (bound !== null) return bound.get(key) ?? null;
     if (only === null) return prefix === '' ? key : prefix + key;
     return only.get(key) ?? null;
+  };
+  const put = (caps: Captures, name: number | string, v: string): void => {
+    if (typeof name === 'number') caps.vals[name] = v;
+    else caps.set(name, v);
   };
 
   /**
    * Reads the value at j (after the assign); sets it under `name` unless null. Returns the
    * position after the value (at its separator, or past the closing quote).
    */
-  const value = (text: string, j: number, name: string | null, caps: Captures): number => {
+  const value = (text: string, j: number, name: number | string | null, caps: Captures): number => {
     const n = text.length;
     // With a non-space separator, spaces around values are layout (`a: 1 ; b: 2`).
     if (!spaceSep) while (j < n && text.charCodeAt(j) === 32) j++;
@@ -96,7 +106,7 @@ function kvStep(s: KvStepSpec): Step {
         k = q;
         break;
       }
-      if (name !== null) caps.set(name, out + text.slice(start, k));
+      if (name !== null) put(caps, name, out + text.slice(start, k));
       return k + 1;
     }
     let end: number;
@@ -107,7 +117,7 @@ function kvStep(s: KvStepSpec): Step {
       end = text.indexOf(sep, j);
       if (end < 0) end = n;
     }
-    if (name !== null) caps.set(name, spaceSep ? text.slice(j, end) : text.slice(j, end).trimEnd());
+    if (name !== null) put(caps, name, spaceSep ? text.slice(j, end) : text.slice(j, end).trimEnd());
     return end;
   };
 
@@ -120,6 +130,14 @@ function kvStep(s: KvStepSpec): Step {
       const keys = new Map<string, string>();
       for (const n of names) if (n.startsWith(prefix)) keys.set(n.slice(prefix.length), n);
       only = keys;
+    },
+    bind(slots) {
+      if (only === null) return; // every key is read: stays by name
+      bound = new Map();
+      for (const [k, name] of only) {
+        const slot = slots.get(name);
+        if (slot !== undefined) bound.set(k, slot);
+      }
     },
     run(text, caps) {
       const n = text.length;
@@ -171,6 +189,8 @@ function csvStep(s: CsvStepSpec): Step {
   /** The columns kept (restrict drops those the decoder never reads) and how many to read at most. */
   let columns = all;
   let upTo = all.length;
+  /** Column → capture slot (-1: not kept), once bound (see Captures). */
+  let colSlots: number[] | null = null;
   return {
     from: s.from ?? 'message',
     adds: all.filter((c): c is string => c !== null),
@@ -181,6 +201,11 @@ function csvStep(s: CsvStepSpec): Step {
       columns = all.map((c) => (c !== null && names.has(c) ? c : null));
       upTo = 0;
       for (let k = 0; k < columns.length; k++) if (columns[k] !== null) upTo = k + 1;
+    },
+    bind(slots) {
+      colSlots = columns.map((c) => (c === null ? -1 : (slots.get(c) ?? -1)));
+      upTo = 0;
+      for (let k = 0; k < colSlots.length; k++) if (colSlots[k]! >= 0) upTo = k + 1;
     },
     run(text, caps) {
       const n = text.length;
@@ -208,8 +233,13 @@ function csvStep(s: CsvStepSpec): Step {
           value = text.slice(i, k);
           i = k;
         }
-        const name = columns[col];
-        if (name) caps.set(name, value);
+        if (colSlots !== null) {
+          const slot = colSlots[col]!;
+          if (slot >= 0) caps.vals[slot] = value;
+        } else {
+          const name = columns[col];
+          if (name) caps.set(name, value);
+        }
         col++;
         i++; // past the delimiter
         if (i > n) break;

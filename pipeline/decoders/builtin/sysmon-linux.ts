@@ -64,6 +64,75 @@ export function parseHashes(v: string): Array<[string, string]> {
   return out;
 }
 
+/**
+ * The EventData names decode() reads, each with a slot: an event's values are then one array
+ * (no Map built per event) and the unread ones are found without a Set. A name missing here still
+ * works (it is kept aside and searched), only slower.
+ */
+const READ_NAMES: readonly string[] = [
+  'Archived', 'CallTrace', 'CommandLine', 'Configuration', 'ConfigurationFileHash', 'CreationUtcTime', 'CurrentDirectory', 'DestinationHostname',
+  'DestinationIp', 'DestinationPort', 'DestinationPortName', 'Device', 'GrantedAccess', 'Hashes', 'Image', 'Initiated',
+  'IntegrityLevel', 'IsExecutable', 'LogonGuid', 'LogonId', 'ParentCommandLine', 'ParentImage', 'ParentProcessGuid', 'ParentProcessId',
+  'ParentUser', 'ProcessGuid', 'ProcessId', 'Protocol', 'RuleName', 'SchemaVersion', 'SourceHostname', 'SourceImage',
+  'SourceIp', 'SourcePort', 'SourcePortName', 'SourceProcessGUID', 'SourceProcessGuid', 'SourceProcessId', 'SourceUser', 'State',
+  'TargetFilename', 'TargetImage', 'TargetProcessGUID', 'TargetProcessGuid', 'TargetProcessId', 'TargetUser', 'TerminalSessionId', 'User',
+  'UtcTime', 'Version',
+];
+const SLOT = new Map<string, number>(READ_NAMES.map((n, i) => [n, i]));
+const NO_VALUES: ReadonlyArray<string | undefined> = new Array<string | undefined>(READ_NAMES.length).fill(undefined);
+
+/** An event's EventData values: the last value of each name, names in first-seen order. */
+class EventValues {
+  private readonly vals = NO_VALUES.slice();
+  private readonly used = new Uint8Array(READ_NAMES.length);
+  /** Names in first-seen order: a slot, or the name itself when it has none. */
+  private readonly order: Array<number | string> = [];
+  /** Names without a slot and their values, alternating (rare: names decode() never reads). */
+  private extra: string[] | null = null;
+  private extraUsed: Set<string> | null = null;
+
+  add(name: string, value: string): void {
+    const s = SLOT.get(name);
+    if (s !== undefined) {
+      if (this.vals[s] === undefined) this.order.push(s);
+      this.vals[s] = value;
+      return;
+    }
+    const x = (this.extra ??= []);
+    for (let i = 0; i < x.length; i += 2) if (x[i] === name) { x[i + 1] = value; return; }
+    x.push(name, value);
+    this.order.push(name);
+  }
+
+  /** A value decode() reads (marked read: not repeated raw under sysmon.data.*). */
+  read(name: string): string | undefined {
+    const s = SLOT.get(name);
+    if (s !== undefined) {
+      this.used[s] = 1;
+      return this.vals[s];
+    }
+    (this.extraUsed ??= new Set()).add(name);
+    return this.extraValue(name);
+  }
+
+  /** The values nothing read, in first-seen order. */
+  unread(fn: (name: string, value: string) => void): void {
+    for (const o of this.order) {
+      if (typeof o === 'number') {
+        if (this.used[o] === 0) fn(READ_NAMES[o]!, this.vals[o]!);
+      } else if (!this.extraUsed?.has(o)) {
+        fn(o, this.extraValue(o)!);
+      }
+    }
+  }
+
+  private extraValue(name: string): string | undefined {
+    const x = this.extra;
+    if (x !== null) for (let i = 0; i < x.length; i += 2) if (x[i] === name) return x[i + 1];
+    return undefined;
+  }
+}
+
 /** An EventData name kept raw under sysmon.data.*: [A-Za-z][A-Za-z0-9_]{0,63}. */
 function isDataName(s: string): boolean {
   const n = s.length;
@@ -100,21 +169,17 @@ function decode(input: DecoderInput): DecodeResult | null {
   const eventId = toInt(liteChild(system, 'EventID')?.text.trim());
   if (eventId === null) return { ok: false, reason: 'sysmon: event without a numeric <EventID>' };
 
-  const data = new Map<string, string>();
+  const data = new EventValues();
   if (doc.eventData) {
     for (const d of doc.eventData) {
       if (d.name !== 'Data') continue;
       const name = liteAttr(d, 'Name');
-      if (name && isDataName(name)) data.set(name, d.text);
+      if (name && isDataName(name)) data.add(name, d.text);
     }
   }
 
   // Every read of an EventData value goes through d(), so the unmapped ones can be kept raw.
-  const used = new Set<string>();
-  const d = (name: string): string | undefined => {
-    used.add(name);
-    return data.get(name);
-  };
+  const d = (name: string): string | undefined => data.read(name);
   const f = new Fields();
   const cat = EVENTS[eventId];
   f.set('event.kind', 'event');
@@ -270,7 +335,7 @@ function decode(input: DecoderInput): DecodeResult | null {
   }
 
   // EventData values no mapping above read, raw under sysmon.data.* ('-' left out).
-  for (const [k, v] of data) if (!used.has(k) && val(v) !== undefined) f.set(`sysmon.data.${k}`, v);
+  data.unread((k, v) => { if (val(v) !== undefined) f.set(`sysmon.data.${k}`, v); });
 
   return { ok: true, dataset: DATASET, fields: f.out };
 }
