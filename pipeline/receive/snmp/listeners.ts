@@ -1,4 +1,5 @@
 import dgram from 'node:dgram';
+import { ReplyLimiter } from './reply-limit';
 import { isIP } from 'node:net';
 import type { Message } from 'kafkajs';
 import type { BatchingProducer } from '../../../connectors/kafka/batching-producer';
@@ -105,6 +106,17 @@ export class TrapPath {
   }
 
   private closing = false;
+  /** Discovery replies and Reports go to a claimed source address: limited per source (reply-limit.ts). */
+  private readonly replies = new ReplyLimiter();
+
+  /** Sends an unsolicited answer (discovery reply, Report) unless its source is over its budget. */
+  private answer(reply: Buffer, rinfo: dgram.RemoteInfo, socket: dgram.Socket): void {
+    if (!this.replies.allow(normalizeAddress(rinfo.address))) {
+      this.metrics.dropped.inc({ stage: 'snmp', reason: 'reply_rate_limited' });
+      return;
+    }
+    socket.send(reply, rinfo.port, rinfo.address);
+  }
 
   private handle(packet: Buffer, rinfo: dgram.RemoteInfo, socket: dgram.Socket, listener: { address: string; port: number }, name: string): void {
     this.metrics.received.inc({ stage: 'snmp', transport: 'udp' });
@@ -119,13 +131,13 @@ export class TrapPath {
     }
     const outcome = this.decoder.decode(packet, rinfo);
     if (outcome.kind === 'discovery') {
-      socket.send(outcome.reply, rinfo.port, rinfo.address);
+      this.answer(outcome.reply, rinfo, socket);
       return;
     }
     if (outcome.kind === 'refused') {
       this.metrics.errors.inc({ stage: 'snmp', error_type: outcome.reason });
       this.refusals.refused(rinfo.address, name, outcome.reason, outcome.detail);
-      if (outcome.reply) socket.send(outcome.reply, rinfo.port, rinfo.address);
+      if (outcome.reply) this.answer(outcome.reply, rinfo, socket);
       return;
     }
     const source = normalizeAddress(rinfo.address);
