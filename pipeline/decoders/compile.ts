@@ -4,6 +4,7 @@
  * names checked so a typo in `from:` is a load error with a position, not a silent empty field.
  */
 import type { BuiltinCode } from './builtin/index';
+import { parseCidr } from '../detect/modifiers/cidr';
 import { convert, ecsField, isIpv4, parseLong } from './convert';
 import type { CaseSpec, DecoderSpec, FieldType, MapSpec, MappingSpec, StepSpec } from './format';
 import { INPUT_NAMES } from './format';
@@ -453,51 +454,3 @@ function problemsSeen(report: Report): number {
   return (report as Report & { count?: () => number }).count?.() ?? 0;
 }
 
-/** Parses an address or CIDR network to [family, bits, prefix length]; null when invalid. */
-export function parseCidr(text: string): { v6: boolean; bits: bigint; len: number } | null {
-  const slash = text.indexOf('/');
-  const addr = slash < 0 ? text : text.slice(0, slash);
-  const bits = ipBits(addr);
-  if (bits === null) return null;
-  const max = bits.v6 ? 128 : 32;
-  const len = slash < 0 ? max : Number(text.slice(slash + 1));
-  if (!Number.isInteger(len) || len < 0 || len > max || (slash >= 0 && !/^\d+$/.test(text.slice(slash + 1)))) return null;
-  return { v6: bits.v6, bits: bits.bits, len };
-}
-
-export function ipBits(addr: string): { v6: boolean; bits: bigint } | null {
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(addr);
-  if (v4) {
-    let b = 0n;
-    for (let i = 1; i <= 4; i++) {
-      const n = Number(v4[i]);
-      if (n > 255) return null;
-      b = (b << 8n) | BigInt(n);
-    }
-    return { v6: false, bits: b };
-  }
-  if (!addr.includes(':')) return null;
-  let a = addr;
-  const pct = a.indexOf('%');
-  if (pct >= 0) a = a.slice(0, pct);
-  // An embedded IPv4 tail (::ffff:1.2.3.4) becomes two hex groups.
-  const tail = /(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})$/.exec(a);
-  if (tail) {
-    const v = ipBits(tail[1]!);
-    if (!v) return null;
-    a = `${a.slice(0, -tail[1]!.length)}${(v.bits >> 16n).toString(16)}:${(v.bits & 0xffffn).toString(16)}`;
-  }
-  const halves = a.split('::');
-  if (halves.length > 2) return null;
-  const head = halves[0] ? halves[0].split(':') : [];
-  const rest = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
-  const missing = 8 - head.length - rest.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
-  const groups = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...rest];
-  let b = 0n;
-  for (const g of groups) {
-    if (!/^[0-9A-Fa-f]{1,4}$/.test(g)) return null;
-    b = (b << 16n) | BigInt(parseInt(g, 16));
-  }
-  return { v6: true, bits: b };
-}

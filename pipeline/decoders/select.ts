@@ -9,7 +9,8 @@
  * non-null wins. The cost per message depends on the message and on how many decoders share its
  * keys, not on how many decoders are loaded.
  */
-import { ipBits, parseCidr } from './compile';
+import { cidrMatcher, parseCidr } from '../detect/modifiers/cidr';
+import type { IpNet } from '../detect/modifiers/types';
 import type { DecodeResult, Decoder, DecoderInput } from './types';
 
 export interface DecoderSet {
@@ -25,7 +26,8 @@ interface Entry {
   /** Position in priority order (priority, then load order): merging lists compares this. */
   rank: number;
   facilities: ReadonlySet<number> | null;
-  senders: Array<{ v6: boolean; bits: bigint; len: number }> | null;
+  /** Sender networks (detect/modifiers/cidr.ts matchers), or null: any sender. */
+  senders: Array<(ip: unknown) => boolean> | null;
 }
 
 interface TrieNode { next: Map<number, TrieNode>; entries: Entry[] }
@@ -36,7 +38,7 @@ export function createDecoderSet(decoders: readonly Decoder[]): DecoderSet {
     decoder: d,
     rank,
     facilities: d.select.facilities && d.select.facilities.length > 0 ? new Set(d.select.facilities) : null,
-    senders: d.select.senders && d.select.senders.length > 0 ? d.select.senders.map(parseCidr).filter((c): c is NonNullable<typeof c> => c !== null) : null,
+    senders: d.select.senders && d.select.senders.length > 0 ? d.select.senders.map(parseCidr).filter((c): c is IpNet => c !== null).map(cidrMatcher) : null,
   }));
 
   const byProgram = new Map<string, Entry[]>();
@@ -69,20 +71,9 @@ export function createDecoderSet(decoders: readonly Decoder[]): DecoderSet {
   }
   const ac = literals.length > 0 ? buildAhoCorasick(literals.map((l) => l.text)) : null;
 
-  const eligible = (e: Entry, input: DecoderInput, senderBits: () => { v6: boolean; bits: bigint } | null): boolean => {
+  const eligible = (e: Entry, input: DecoderInput): boolean => {
     if (e.facilities !== null && (input.facility === undefined || !e.facilities.has(input.facility))) return false;
-    if (e.senders !== null) {
-      const b = senderBits();
-      if (b === null) return false;
-      let hit = false;
-      for (const net of e.senders) {
-        if (net.v6 !== b.v6) continue;
-        const shift = BigInt((b.v6 ? 128 : 32) - net.len);
-        if (b.bits >> shift === net.bits >> shift) { hit = true; break; }
-      }
-      if (!hit) return false;
-    }
-    return true;
+    return e.senders === null || e.senders.some((m) => m(input.sender));
   };
 
   /**
@@ -130,13 +121,11 @@ export function createDecoderSet(decoders: readonly Decoder[]): DecoderSet {
   return {
     decoders: ordered.map(({ d }) => d),
     decode(input) {
-      let bits: { v6: boolean; bits: bigint } | null | undefined;
-      const senderBits = (): { v6: boolean; bits: bigint } | null => (bits === undefined ? (bits = input.sender ? ipBits(input.sender) : null) : bits);
       const first = keyed(input);
       if (first !== null) {
         for (let i = 0; i < first.length; i++) {
           const e = first[i]!;
-          if (!eligible(e, input, senderBits)) continue;
+          if (!eligible(e, input)) continue;
           const result = run(e, input);
           if (result !== null) return { decoder: e.decoder, result };
         }
@@ -145,7 +134,7 @@ export function createDecoderSet(decoders: readonly Decoder[]): DecoderSet {
         if (list === null) continue;
         for (let i = 0; i < list.length; i++) {
           const e = list[i]!;
-          if ((first !== null && first.includes(e)) || !eligible(e, input, senderBits)) continue;
+          if ((first !== null && first.includes(e)) || !eligible(e, input)) continue;
           const result = run(e, input);
           if (result !== null) return { decoder: e.decoder, result };
         }
@@ -153,12 +142,10 @@ export function createDecoderSet(decoders: readonly Decoder[]): DecoderSet {
       return null;
     },
     candidates(input) {
-      let bits: { v6: boolean; bits: bigint } | null | undefined;
-      const senderBits = (): { v6: boolean; bits: bigint } | null => (bits === undefined ? (bits = input.sender ? ipBits(input.sender) : null) : bits);
       const out: Decoder[] = [];
       const seen = new Set<Decoder>();
       for (const list of [keyed(input), containsCandidates(input.message), fallbacks]) {
-        for (const e of list ?? []) if (!seen.has(e.decoder) && eligible(e, input, senderBits)) { seen.add(e.decoder); out.push(e.decoder); }
+        for (const e of list ?? []) if (!seen.has(e.decoder) && eligible(e, input)) { seen.add(e.decoder); out.push(e.decoder); }
       }
       return out;
     },
