@@ -22,6 +22,8 @@ export interface Assembled {
   originals: Array<string | undefined>;
   /** Input indexes merged into an earlier record: the worker does not index them on their own. */
   absorbed: number[];
+  /** For each input index, the index of the record it was merged into (null: not merged). */
+  into: Array<number | null>;
 }
 
 /**
@@ -32,6 +34,7 @@ export function assembleRecords(records: readonly DecodedRecord[]): Assembled {
   const results: Array<DecodeResult | null> = records.map((r) => r.result);
   const originals: Array<string | undefined> = records.map((r) => r.original);
   const absorbed: number[] = [];
+  const into: Array<number | null> = records.map(() => null);
   /** Open groups: sender + decoder + key → index of the group's first record. */
   const open = new Map<string, number>();
   for (let i = 0; i < records.length; i++) {
@@ -56,11 +59,12 @@ export function assembleRecords(records: readonly DecodedRecord[]): Assembled {
     results[first] = { ...head, fields: merged, multi: { key: res.multi.key, end: res.multi.end } };
     results[i] = null;
     absorbed.push(i);
+    into[i] = first;
     if (r.original !== undefined) originals[first] = originals[first] === undefined ? r.original : `${originals[first]}\n${r.original}`;
     originals[i] = undefined;
     if (res.multi.end) open.delete(groupKey);
   }
-  return { results, originals, absorbed };
+  return { results, originals, absorbed, into };
 }
 
 /** Keeps the earlier record's values; lists are unioned; fields only the later record has are added. */

@@ -44,24 +44,14 @@ export function eventsFromLines(lines: readonly string[], opts: OfflineOptions =
     )),
   }));
   const ctx: StageContext = { metrics: opts.metrics ?? (metrics ??= new Metrics()), now, decoders: () => opts.decoders ?? null, ...(opts.enrich ? { enrich: opts.enrich } : {}) };
-  const { items } = eventsFromRecords(records, validators.envelope, ctx);
+  const { items, absorbed } = eventsFromRecords(records, validators.envelope, ctx);
   const byOffset = new Map(items.map((it) => [Number(it.record.offset), it.event] as const));
+  // A merged record (auditd) names the record whose event took it in.
+  const into = new Map(absorbed.map((it) => [Number(it.record.offset), Number(it.absorbedInto!.record.offset) + 1] as const));
   const out: LineOutcome[] = [];
-  let lastEvent = 0;
   for (let i = 0; i < lines.length; i++) {
     const event = byOffset.get(i);
-    if (event) {
-      out.push({ line: i + 1, event });
-      lastEvent = i + 1;
-    } else {
-      // Absorbed into an earlier record's event: the nearest earlier event whose original holds it.
-      let into = lastEvent;
-      for (let j = i - 1; j >= 0; j--) {
-        const e = byOffset.get(j);
-        if (e && e.event.original?.includes(lines[i]!)) { into = j + 1; break; }
-      }
-      out.push({ line: i + 1, absorbedInto: into });
-    }
+    out.push(event ? { line: i + 1, event } : { line: i + 1, absorbedInto: into.get(i)! });
   }
   return out;
 }

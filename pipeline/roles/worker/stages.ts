@@ -26,8 +26,8 @@ export interface BatchItem {
   id: string;
   event: HaetaeEvent;
   parseFailed: boolean;
-  /** Merged into an earlier record's event (auditd): not indexed on its own. */
-  absorbed?: boolean;
+  /** Merged into this earlier record's event (auditd): not indexed on its own. */
+  absorbedInto?: BatchItem;
 }
 
 /** What the event stages need beyond the parse context. */
@@ -128,7 +128,7 @@ export function decodeContent(items: BatchItem[], ctx: StageContext): void {
     const item = items[d.at]!;
     const result = assembled ? assembled.results[k] : d.result;
     if (result === null || result === undefined) {
-      item.absorbed = true;
+      item.absorbedInto = items[decoded[assembled!.into[k]!]!.at];
       return;
     }
     if (assembled && assembled.originals[k] !== undefined && assembled.originals[k] !== item.event.event.original) item.event.event.original = assembled.originals[k]!;
@@ -155,14 +155,14 @@ function headerlessDecoded(item: BatchItem): void {
 /** Stage 4: enrichment (GeoIP, zones, assets, threat intel), on every event that will be indexed. */
 export function enrichItems(items: BatchItem[], ctx: StageContext): void {
   if (!ctx.enrich) return;
-  for (const it of items) if (!it.absorbed) ctx.enrich(it.event);
+  for (const it of items) if (!it.absorbedInto) ctx.enrich(it.event);
 }
 
 /** The event stages in order, as the worker runs them on a batch. */
-export function eventsFromRecords(records: readonly RawRecord[], validate: ValidateFunction<RawEnvelope>, ctx: StageContext): { items: BatchItem[]; refused: Refusal[]; duplicates: number } {
+export function eventsFromRecords(records: readonly RawRecord[], validate: ValidateFunction<RawEnvelope>, ctx: StageContext): { items: BatchItem[]; absorbed: BatchItem[]; refused: Refusal[]; duplicates: number } {
   const read = readRecords(records, validate);
   const items = parseItems(read.items, ctx);
   decodeContent(items, ctx);
   enrichItems(items, ctx);
-  return { items: items.filter((it) => !it.absorbed), refused: read.refused, duplicates: read.duplicates };
+  return { items: items.filter((it) => !it.absorbedInto), absorbed: items.filter((it) => it.absorbedInto), refused: read.refused, duplicates: read.duplicates };
 }
