@@ -8,6 +8,7 @@ import { postWebhook, WebhookDeliveryError } from '../../connectors/channels/web
 import { messageOf } from '../errors/catalog';
 import { deliveryFailureOf, encodeDeliveryFailure } from '../notify/failure';
 import { RoleHealth, redisProblem } from './readiness';
+import { settlesWithin } from '../delivery/settles';
 
 export interface RunningNotifier {
   readonly isReady: boolean;
@@ -102,15 +103,6 @@ export function startNotifier(loaded: LoadedConfig, logger: Logger, metrics: Met
       await settlesWithin(worker.disconnect(), limit);
     },
   };
-}
-
-/** Whether `p` settles (either way) within `ms`; never rejects. */
-export function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    timer.unref();
-    p.then(() => { clearTimeout(timer); resolve(true); }, () => { clearTimeout(timer); resolve(true); });
-  });
 }
 
 function codeOf(err: Error): string | undefined {
