@@ -124,6 +124,8 @@ export function decodeContent(items: BatchItem[], ctx: StageContext): void {
   const assembled = decoded.some((d) => d.result.ok && d.result.multi)
     ? assembleRecords(decoded.map((d) => ({ decoder: d.decoder, result: d.result, sender: items[d.at]!.event.log?.source?.address, original: items[d.at]!.event.event.original })))
     : null;
+  /** decoder id + outcome → events: counted once per batch, not a labelled increment per event. */
+  const counts = new Map<string, number>();
   decoded.forEach((d, k) => {
     const item = items[d.at]!;
     const result = assembled ? assembled.results[k] : d.result;
@@ -133,9 +135,14 @@ export function decodeContent(items: BatchItem[], ctx: StageContext): void {
     }
     if (assembled && assembled.originals[k] !== undefined && assembled.originals[k] !== item.event.event.original) item.event.event.original = assembled.originals[k]!;
     applyDecoded(item.event, d.decoder.id, result);
-    ctx.metrics.decoderEvents.inc({ decoder: d.decoder.id, outcome: result.ok ? 'decoded' : 'failed' });
+    const key = `${result.ok ? 'decoded' : 'failed'} ${d.decoder.id}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
     if (result.ok && item.parseFailed && item.event.haetae.parse?.error?.code === 'no_pri') headerlessDecoded(item);
   });
+  for (const [key, n] of counts) {
+    const space = key.indexOf(' ');
+    ctx.metrics.decoderEvents.inc({ decoder: key.slice(space + 1), outcome: key.slice(0, space) }, n);
+  }
 }
 
 /** A bare vendor line (no syslog header) that a decoder read is an ordinary event, not a parse failure. */
