@@ -35,7 +35,7 @@ export function eventStreams(configured: string, opts: { perFamily?: boolean; ma
   const dot = dataset.lastIndexOf('.');
   const prefix = dot > 0 ? dataset.slice(0, dot) : dataset;
   const family = `logs-${prefix}.*-${namespace}`;
-  const patterns = STREAM.exec(configured) && configured.startsWith(`logs-${prefix}.`) ? [family] : [configured, family];
+  const patterns = configured.startsWith(`logs-${prefix}.`) ? [family] : [configured, family];
   const familyRe = new RegExp(`^logs-${prefix.replace(/\./g, '\\.')}\\.[a-z0-9_]+-${namespace.replace(/\./g, '\\.')}$`);
   const maxStreams = opts.maxStreams ?? 64;
   const known = new Map<string, string>();
