@@ -31,4 +31,5 @@ printf 'test:shifted: clock %s (real %s)\n' "$shift_spec" "$(date -u +%FT%TZ)"
 # Monotonic clocks stay real: timers and timeouts measure real durations.
 export LD_PRELOAD=$lib FAKETIME="$shift_spec" FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_NO_CACHE=1
 node -e 'console.log(`test:shifted: node sees ${new Date().toISOString()}`)'
-exec npx jest "$@"
+# --experimental-vm-modules: jest loads ES-module-only packages (@platformatic/kafka) with require().
+exec node --experimental-vm-modules --disable-warning=ExperimentalWarning node_modules/jest/bin/jest.js "$@"

@@ -1,12 +1,18 @@
 import { EventEmitter } from 'node:events';
-import { Partitioners, type Message, type PartitionMetadata, type Producer } from 'kafkajs';
+import type { Message, ProducerRecord } from 'kafkajs';
 import type { Logger } from '../../pipeline/telemetry/logger';
 import type { Metrics } from '../../pipeline/telemetry/metrics';
 import type { DeadLetter } from '../../schemas/generated/types';
 import { HaetaeError, messageOf } from '../../pipeline/errors/catalog';
 import { retryUntilSuccess } from '../../pipeline/delivery/retry';
 import { fitDeadLetter } from '../../pipeline/delivery/dead-letter-fit';
+import { partitionForKey } from './murmur2';
 import { DEFAULT_MAX_BATCH_BYTES, RECORD_OVERHEAD_BYTES, isMessageTooLarge, recordBytes, sendSplitting } from './byte-bound';
+
+/** What the batching producer needs of a Kafka client (see record-producer.ts): one acks=all send. */
+export interface RecordSender {
+  send(record: ProducerRecord): Promise<unknown>;
+}
 
 export interface BatchingProducerOptions {
   topic: string;
@@ -67,14 +73,14 @@ export class BatchingProducer extends EventEmitter<{ drain: [] }> {
   private readonly partitionOf: ((message: Message) => number) | null;
 
   constructor(
-    private readonly producer: Producer,
+    private readonly producer: RecordSender,
     private readonly opts: BatchingProducerOptions,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
   ) {
     super();
     this.maxBatchBytes = opts.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
-    this.partitionOf = opts.partitions ? partitionerFor(opts.topic, opts.partitions) : null;
+    this.partitionOf = opts.partitions ? partitionerFor(opts.partitions) : null;
   }
 
   /** Messages handed to us that Kafka has not acknowledged yet. */
@@ -278,12 +284,15 @@ export class BatchingProducer extends EventEmitter<{ drain: [] }> {
 }
 
 /**
- * The partition kafkajs' default partitioner gives a message on a topic of `partitions`
- * partitions (murmur2 of the key modulo the count, as the Java client): choosing it ourselves
- * changes nothing about where a key lands, it only lets us send each partition apart.
+ * The partition kafkajs' default partitioner would give a message on a topic of `partitions`
+ * partitions (murmur2 of the key modulo the count, as the Java client; keyless messages round
+ * robin): choosing it ourselves changes nothing about where a key lands, it only lets us send each
+ * partition apart.
  */
-function partitionerFor(topic: string, partitions: number): (message: Message) => number {
-  const partitioner = Partitioners.DefaultPartitioner();
-  const partitionMetadata: PartitionMetadata[] = Array.from({ length: partitions }, (_, i) => ({ partitionId: i, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }));
-  return (message) => partitioner({ topic, partitionMetadata, message });
+function partitionerFor(partitions: number): (message: Message) => number {
+  let next = Math.floor(Math.random() * partitions);
+  return (message) => {
+    if (message.key === null || message.key === undefined) return (next = (next + 1) % partitions);
+    return partitionForKey(message.key, partitions);
+  };
 }

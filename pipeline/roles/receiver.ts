@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { LoadedConfig } from '../config/load';
 import type { Logger } from '../telemetry/logger';
 import type { Metrics } from '../telemetry/metrics';
@@ -8,7 +8,7 @@ import { ensurePipelineTopics } from '../../connectors/kafka/client';
 import { batchBoundFor } from '../../connectors/kafka/topic-limits';
 import { checkMessageFitsKafka } from '../config/kafka-limits';
 import { partitionCount } from '../../connectors/kafka/partitions';
-import { RenewingProducer } from '../../connectors/kafka/idempotent';
+import { createRecordProducer } from '../../connectors/kafka/record-producer';
 import { bindListener, type BoundListener } from '../receive/syslog/listeners';
 import { connectionLimitEvents, receiverSink } from './receiver-sink';
 import { udpKernelDrops } from '../receive/syslog/kernel-drops';
@@ -44,14 +44,13 @@ export async function startReceiver(loaded: LoadedConfig, kafka: Kafka, logger: 
   const bound = await batchBoundFor(kafka, cfg.kafka.maxBatchBytes, [cfg.kafka.rawTopic, cfg.kafka.dlqTopic], log);
   checkMessageFitsKafka(r.maxMessageBytes, bound.bytes, bound.source, loaded.file);
   const partitions = await partitionCount(kafka, cfg.kafka.rawTopic, log);
-  // Idempotent: a produce request kafkajs retries after a lost answer is stored once (the broker
-  // recognises the producer id and sequence numbers; acks=all, which we always ask for, is
-  // required). kafkajs warns that retries are limited: on purpose, so an outage reaches our own
-  // retry loop (logged, reported to readiness, stoppable on shutdown). That loop re-sends the same
-  // partition's messages, and kafkajs takes back the sequence numbers of a failed request, so the
-  // broker still recognises a batch it had stored. See BatchingProducer for per-partition sends.
-  // If the broker forgets the producer (its state expires), a new one takes over (idempotent.ts).
-  const producer = new RenewingProducer(() => kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1, retry: { retries: 5 } }), log);
+  // Idempotent: a produce request the client retries after a lost answer is stored once (the
+  // broker recognises the producer id and sequence numbers; acks=all, which we always ask for, is
+  // required). The client's own retries are few on purpose, so an outage reaches our own retry
+  // loop (logged, reported to readiness, stoppable on shutdown). A copy that loop stores after all
+  // is recognised by the worker by its envelope id. See BatchingProducer for per-partition sends,
+  // record-producer.ts for the two clients (kafka.producerClient).
+  const producer = createRecordProducer({ client: cfg.kafka.producerClient, brokers: cfg.kafka.brokers, clientId: cfg.kafka.clientId }, kafka, log);
   await producer.connect();
   // Kafka can go away after start-up: while the batching producer holds messages and retries, the
   // receiver is not ready (an orchestrator sends syslog to a replica that can deliver it).
@@ -59,7 +58,7 @@ export async function startReceiver(loaded: LoadedConfig, kafka: Kafka, logger: 
   const deliveries = new DeliveryNotices();
   const send = deliveries.observe(reporting(health, 'kafka', (err) => `Kafka at ${brokers} is not accepting messages (${messageOf(err)}); holding them and retrying`, producer.send));
   const batching = new BatchingProducer(
-    { send } as unknown as Producer,
+    { send },
     { topic: cfg.kafka.rawTopic, dlqTopic: cfg.kafka.dlqTopic, maxBatch: r.batchMaxMessages, maxBatchBytes: bound.bytes, maxDelayMs: r.batchMaxDelayMs, maxPending: r.maxPendingMessages, maxPendingBytes: r.maxPendingBytes, ...(partitions ? { partitions } : {}), stage: 'receive', brokers: cfg.kafka.brokers },
     log,
     metrics,

@@ -9,6 +9,8 @@ import { HaetaeError, messageOf } from '../errors/catalog';
 import { SnmpAccess, type CommunityConfig, type UserConfig } from '../receive/snmp/access';
 import { loadEngineState } from '../receive/snmp/engine-state';
 import { TrapDecoder } from '../receive/snmp/decoder';
+import { RemoteEngineStore } from '../receive/snmp/remote-engine-store';
+import { RemoteEngineTimes } from '../receive/snmp/time-window';
 import type { DeliveryNotices } from '../receive/snmp/delivery';
 import { TrapPath, type BoundTrapListener } from '../receive/snmp/listeners';
 
@@ -45,7 +47,11 @@ export async function startTrapReceiver(loaded: LoadedConfig, batching: Batching
     throw new HaetaeError('HAETAE_CONFIG_INVALID', [where, `/snmp/stateDir: ${messageOf(err)}`]);
   }
   const engineId = engine.engineId.toString('hex');
-  const decoder = new TrapDecoder(engine, access, cfg.engineCacheSize);
+  // What earlier runs learned of remote engines' boots and time, so replays stay refused across restarts.
+  const remote = new RemoteEngineTimes(cfg.engineCacheSize);
+  const remoteStore = new RemoteEngineStore(stateDir, remote, log.child({ component: 'snmp' }));
+  const restored = remoteStore.load();
+  const decoder = new TrapDecoder(engine, access, cfg.engineCacheSize, remote);
   const r = loaded.config.receiver;
   const trapPath = new TrapPath(decoder, batching, deliveries, {
     observerHostname,
@@ -66,6 +72,8 @@ export async function startTrapReceiver(loaded: LoadedConfig, batching: Batching
     await Promise.all(listeners.map((l) => l.close()));
     throw err;
   }
+  remoteStore.start();
+  if (restored > 0) log.info({ engines: restored }, `Restored the boots and time of ${restored} remote SNMPv3 engines from ${stateDir}.`);
   return {
     listeners,
     engineId,
@@ -73,6 +81,7 @@ export async function startTrapReceiver(loaded: LoadedConfig, batching: Batching
     async close() {
       trapPath.stop();
       await Promise.all(listeners.map((l) => l.close()));
+      remoteStore.stop();
     },
   };
 }

@@ -828,6 +828,10 @@ export interface HaetaeConfig {
      * Largest produce request, in bytes of record keys and values plus their framing (receiver batches and worker dead letters). Kafka refuses a partition's batch over the broker's message.max.bytes (1,048,588 by default) for good, so this stays under it; at start-up it is lowered further when the topics accept less. A single message bigger than Kafka accepts is dead-lettered (its first bytes kept), never retried forever.
      */
     maxBatchBytes?: number;
+    /**
+     * Kafka client the receiver produces raw envelopes with (idempotent, acks=all either way): @platformatic/kafka (default; about half the CPU per record of kafkajs here, see docs/decisions/0006-kafka-producer-client.md) or kafkajs. Workers and correlators consume with kafkajs.
+     */
+    producerClient?: 'platformatic' | 'kafkajs';
   };
   elasticsearch?: {
     /**

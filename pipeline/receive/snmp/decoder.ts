@@ -51,9 +51,9 @@ export class TrapDecoder {
   private current: { error: (Error & { code?: number }) | null; pdu: NetSnmpPdu | null; sends: Array<{ message: NetSnmpMessage; bytes: Buffer }> } | null = null;
   private readonly users = new Set<string>();
 
-  constructor(private readonly engine: EngineState, private readonly access: SnmpAccess, engineCacheSize: number) {
+  constructor(private readonly engine: EngineState, private readonly access: SnmpAccess, engineCacheSize: number, remote?: RemoteEngineTimes) {
     this.localEngineHex = engine.engineId.toString('hex');
-    this.remote = new RemoteEngineTimes(engineCacheSize);
+    this.remote = remote ?? new RemoteEngineTimes(engineCacheSize);
     // net-snmp binds the sockets it is given at once; it gets inert ones, ours do the I/O.
     const inert = { createSocket: () => Object.assign(new EventEmitter(), { bind() {}, close(cb?: () => void) { cb?.(); }, address: () => ({}), send() {} }) };
     this.receiver = netSnmp.createReceiver(

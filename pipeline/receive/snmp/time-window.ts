@@ -21,15 +21,34 @@ const MAX_BOOTS = 2147483647;
 
 export type WindowVerdict = 'ok' | 'not_in_time_window';
 
-interface Learned { boots: number; time: number; at: number; latest: number }
+/** What we know of one remote engine: its boots and time as of `at` (our clock, seconds), and the latest time it sent. */
+export interface Learned { boots: number; time: number; at: number; latest: number }
 
 export class RemoteEngineTimes {
   /** engine id (hex) → learned state, in least-recently-seen-first order (Map insertion order). */
   private readonly engines = new Map<string, Learned>();
+  /** Learned state changed since the last snapshot (see RemoteEngineStore). */
+  dirty = false;
 
   constructor(private readonly maxEngines: number, private readonly nowSeconds: () => number = () => Date.now() / 1000) {}
 
   get size(): number { return this.engines.size; }
+
+  /** Everything learned, least recently seen first; clears `dirty`. */
+  snapshot(): Array<[string, Learned]> {
+    this.dirty = false;
+    return [...this.engines];
+  }
+
+  /**
+   * Takes back what an earlier run learned (oldest first), so that a trap captured before a
+   * restart is still outside the window after it: without this the first trap from each engine
+   * after a restart is accepted whatever its boots and time. Keeps the newest `maxEngines`.
+   */
+  restore(entries: ReadonlyArray<[string, Learned]>): void {
+    for (const [id, learned] of entries.slice(-this.maxEngines)) this.engines.set(id, learned);
+    while (this.engines.size > this.maxEngines) this.engines.delete(this.engines.keys().next().value!);
+  }
 
   /** Step 7b for an authenticated trap; learns from it when in the window. */
   check(engineId: string, boots: number, time: number): WindowVerdict {
@@ -42,6 +61,7 @@ export class RemoteEngineTimes {
       if (boots > known.boots || time > known.latest) {
         this.engines.delete(engineId);
         this.engines.set(engineId, { boots, time, at: now, latest: time });
+        this.dirty = true;
       } else {
         this.engines.delete(engineId);
         this.engines.set(engineId, known);
@@ -53,6 +73,7 @@ export class RemoteEngineTimes {
       if (oldest !== undefined) this.engines.delete(oldest);
     }
     this.engines.set(engineId, { boots, time, at: now, latest: time });
+    this.dirty = true;
     return 'ok';
   }
 }

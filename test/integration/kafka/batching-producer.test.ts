@@ -1,5 +1,6 @@
-import { Kafka, logLevel, type Producer, type ProducerRecord } from 'kafkajs';
-import { BatchingProducer } from '../../../connectors/kafka/batching-producer';
+import { Kafka, logLevel, type ProducerRecord } from 'kafkajs';
+import { BatchingProducer, type RecordSender } from '../../../connectors/kafka/batching-producer';
+import { PlatformaticRecordProducer } from '../../../connectors/kafka/record-producer';
 import { ensureTopics } from '../../../connectors/kafka/client';
 import { eventually, freshMetrics, quietLogger, services, uniqueName } from '../../support/services';
 
@@ -25,15 +26,27 @@ async function readTopics(topics: string[], n: number): Promise<Array<{ topic: s
 }
 
 /** A producer that records the bytes of keys and values in each send, to show the requests stay bounded. */
-function measured(producer: Producer): { producer: Producer; requestBytes: number[] } {
+function measured(producer: RecordSender): { producer: RecordSender; requestBytes: number[] } {
   const requestBytes: number[] = [];
-  const send = producer.send.bind(producer);
-  const wrapped = Object.create(producer) as Producer;
-  wrapped.send = (record: ProducerRecord) => {
-    requestBytes.push(record.messages.reduce((n, m) => n + (m.key ? Buffer.byteLength(m.key) : 0) + (m.value ? Buffer.byteLength(m.value) : 0), 0));
-    return send(record);
+  return {
+    producer: {
+      send: (record: ProducerRecord) => {
+        requestBytes.push(record.messages.reduce((n, m) => n + (m.key ? Buffer.byteLength(m.key) : 0) + (m.value ? Buffer.byteLength(m.value) : 0), 0));
+        return producer.send(record);
+      },
+    },
+    requestBytes,
   };
-  return { producer: wrapped, requestBytes };
+}
+
+type Client = 'kafkajs' | 'platformatic';
+/** A connected producer of either client the receiver can use (kafka.producerClient). */
+async function connectedProducer(client: Client, brokers: readonly string[] = services.kafkaBrokers, dead = false): Promise<RecordSender & { disconnect(): Promise<void> }> {
+  if (client === 'platformatic') return new PlatformaticRecordProducer({ brokers, clientId: 'haetae-test' });
+  const k = dead ? new Kafka({ clientId: 'haetae-test', brokers: [...brokers], logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 200 }) : kafka;
+  const producer = k.producer();
+  if (!dead) await producer.connect();
+  return producer;
 }
 
 /** Rejects when `p` takes longer than `ms`: before the byte bound, flush() never returned. */
@@ -42,7 +55,7 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms); })]).finally(() => clearTimeout(timer));
 }
 
-describe('BatchingProducer against a real Kafka broker', () => {
+describe.each<Client>(['platformatic', 'kafkajs'])('BatchingProducer with %s against a real Kafka broker', (client) => {
   it('delivers every message with its exact bytes and key, in order per key', async () => {
     const topic = uniqueName('haetae.test.');
     const admin = kafka.admin();
@@ -51,8 +64,7 @@ describe('BatchingProducer against a real Kafka broker', () => {
     expect(await ensureTopics(admin, [{ topic, numPartitions: 3 }])).toEqual([]);
     await admin.disconnect();
 
-    const producer = kafka.producer();
-    await producer.connect();
+    const producer = await connectedProducer(client);
     const metrics = freshMetrics();
     const batching = new BatchingProducer(producer, { topic, maxBatch: 50, maxDelayMs: 5, maxPending: 10_000, stage: 'receive', brokers: services.kafkaBrokers }, quietLogger(), metrics);
     const sent: Array<{ key: string; value: Buffer }> = [];
@@ -81,8 +93,7 @@ describe('BatchingProducer against a real Kafka broker', () => {
   }, 60_000);
 
   it('holds messages while the broker is unreachable and says so, instead of dropping them', async () => {
-    const dead = new Kafka({ clientId: 'haetae-test', brokers: ['127.0.0.1:1'], logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 200 });
-    const producer = dead.producer();
+    const producer = await connectedProducer(client, ['127.0.0.1:1'], true);
     const warnings: string[] = [];
     const logger = quietLogger();
     logger.warn = ((obj: unknown, msg?: string) => { warnings.push(msg ?? String(obj)); }) as typeof logger.warn;
@@ -95,13 +106,13 @@ describe('BatchingProducer against a real Kafka broker', () => {
     batching.cancel();
     await batching.flush();
     expect(batching.pending).toBe(8);
+    await producer.disconnect().catch(() => undefined);
   }, 30_000);
 
   it('keeps produce requests under the broker limit: 3,000 messages of 1.1 KB for one key all arrive, in order', async () => {
     const topic = uniqueName('haetae.test.');
     await createTopic(topic);
-    const raw = kafka.producer();
-    await raw.connect();
+    const raw = await connectedProducer(client);
     const { producer, requestBytes } = measured(raw);
     const metrics = freshMetrics();
     // batchMaxMessages' default (1,000) × 1.1 KB is one 1.1 MB partition batch: over message.max.bytes (1,048,588).
@@ -125,8 +136,7 @@ describe('BatchingProducer against a real Kafka broker', () => {
   it('splits a batch in halves when the topic allows less than the configured bound', async () => {
     const topic = uniqueName('haetae.test.');
     await createTopic(topic, [{ name: 'max.message.bytes', value: '100000' }]);
-    const producer = kafka.producer();
-    await producer.connect();
+    const producer = await connectedProducer(client);
     const metrics = freshMetrics();
     const batching = new BatchingProducer(producer, { topic, maxBatch: 1000, maxDelayMs: 5, maxPending: 100_000, stage: 'receive', brokers: services.kafkaBrokers }, quietLogger(), metrics);
     for (let i = 0; i < 500; i++) batching.enqueue({ key: 'one-source', value: Buffer.from(`${String(i).padStart(4, '0')} ${'y'.repeat(1100)}`) });
@@ -145,8 +155,7 @@ describe('BatchingProducer against a real Kafka broker', () => {
     const [topic, dlqTopic] = [uniqueName('haetae.test.'), uniqueName('haetae.test.dlq.')];
     await createTopic(topic);
     await createTopic(dlqTopic);
-    const producer = kafka.producer();
-    await producer.connect();
+    const producer = await connectedProducer(client);
     const metrics = freshMetrics();
     const batching = new BatchingProducer(producer, { topic, dlqTopic, maxBatch: 1000, maxDelayMs: 5, maxPending: 100_000, stage: 'receive', brokers: services.kafkaBrokers }, quietLogger(), metrics);
     const huge = Buffer.alloc(1_200_000, 0x41);

@@ -37,6 +37,7 @@ let port4: number;
 let port6: number;
 let consumer: Consumer;
 let stateDir: string;
+let restart: () => Promise<void>;
 const logLines: string[] = [];
 const envelopes: RawEnvelope[] = [];
 const keys: string[] = [];
@@ -91,6 +92,13 @@ beforeAll(async () => {
   receiver = await startReceiver(loaded, createKafka(loaded.config.kafka, logger), logger, metrics);
   port4 = receiver.traps!.listeners[0]!.address.port;
   port6 = receiver.traps!.listeners[1]!.address.port;
+  restart = async () => {
+    await receiver.stop();
+    metrics = new Metrics();
+    receiver = await startReceiver(loaded, createKafka(loaded.config.kafka, logger), logger, metrics);
+    port4 = receiver.traps!.listeners[0]!.address.port;
+    port6 = receiver.traps!.listeners[1]!.address.port;
+  };
   const kafka = new Kafka({ clientId: 'haetae-test', brokers: services.kafkaBrokers, logLevel: logLevel.NOTHING });
   consumer = kafka.consumer({ groupId: uniqueName('haetae-test-') });
   await consumer.connect();
@@ -217,6 +225,23 @@ describe('SNMP trap receiver with Debian net-snmp tools', () => {
     const tagged = (t: string) => envelopes.some((e) => e.snmp?.varbinds.some((v) => v.value === Buffer.from(t).toString('base64')));
     expect([tagged('tw-lower-boots'), tagged('tw-too-old')]).toEqual([false, false]);
   });
+
+  it('remembers the remote engines it learned across a restart: a replayed trap with older boots stays refused', async () => {
+    const engine = '0x8000000001aabbccee';
+    const send = (bootsTime: string, tag: string) => tool('snmptrap', ['-v', '3', '-e', engine, '-Z', bootsTime, '-u', 'auditor', '-l', 'authNoPriv', '-a', 'SHA-256', '-A', KEYS.sha256Auth, `127.0.0.1:${port4}`, '', ...trapArgs(tag)]);
+    await send('7,2000', 'persist-first');
+    await envelopeTagged('persist-first');
+    await restart();
+    const saved = JSON.parse(fs.readFileSync(path.join(stateDir, 'snmp-remote-engines.json'), 'utf8')) as { engines: Array<[string, number, number]> };
+    expect(saved.engines.find(([id]) => id === engine.slice(2))?.slice(1, 3)).toEqual([7, 2000]);
+    expect(logLines.some((l) => /Restored the boots and time of \d+ remote SNMPv3 engines/.test(l))).toBe(true);
+    // Without what was saved, this would be the first trap from the engine after the restart, and accepted.
+    await send('6,99999', 'persist-older-boots');
+    await send('7,2005', 'persist-after');
+    await envelopeTagged('persist-after');
+    await eventually(async () => ((await errorsOf('not_in_time_window')) === 1 ? true : undefined), 'the older-boots trap refused as not_in_time_window');
+    expect(envelopes.some((e) => e.snmp?.varbinds.some((v) => v.value === Buffer.from('persist-older-boots').toString('base64')))).toBe(false);
+  }, 60_000);
 
   it('counts a wrong community, a wrong v3 key, an unknown user, a community from the wrong network and random bytes; later traps still arrive', async () => {
     const base = { community: await errorsOf('wrong_community'), key: (await errorsOf('wrong_digest')) + (await errorsOf('decryption_failed')), user: await errorsOf('unknown_user'), source: await errorsOf('source_not_allowed'), malformed: await errorsOf('malformed') };
