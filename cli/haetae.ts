@@ -23,6 +23,7 @@ import type { CompiledRule } from '../pipeline/detect/load';
 import { checkJson, cliMibDirs, configMibDirs, formatCheck, formatLookup, lookupJson } from './commands/mib';
 import { loadMibs } from '../pipeline/snmp/mib/load';
 import { registerDecoderCommands } from './commands/decoders';
+import { registerAlertCommands } from './commands/alerts';
 
 /** Exit codes: 0 success, 1 the command ran and found a problem, 2 usage or configuration error. */
 const EXIT_PROBLEM = 1;
@@ -356,6 +357,8 @@ Example:
       process.stdout.write(`${opts.json ? JSON.stringify(checkJson(store)) : formatCheck(store)}\n`);
       if (store.report.loaded < store.report.total) process.exitCode = EXIT_PROBLEM;
     });
+
+  registerAlertCommands(program, config, positiveInt, EXIT_PROBLEM);
 
   const notify = program.command('notify').description('inspect and retry notification jobs');
   notify

@@ -1,6 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import { errors } from '@elastic/elasticsearch';
 import type { Alert } from '../../schemas/generated/types';
+import { applyAction } from '../../pipeline/alert/lifecycle';
 
 export interface ResolveRequest {
   ruleId: string;
@@ -48,10 +49,12 @@ export async function resolveAlerts(client: Client, index: string, requests: rea
         resolved.push(alert);
         continue;
       }
-      const change = { status: 'resolved' as const, resolved_at: now.toISOString(), resolved_by: r.eventId };
+      // The same transition an analyst's resolve makes, with the rule as the actor in the history.
+      const change = applyAction(alert, { kind: 'resolve', note: `recovered by event ${r.eventId}` }, { name: `rule:${r.ruleId}`, via: 'rule' }, now).alert;
+      change.resolved_by = r.eventId;
       try {
         await client.update({ index, id: hit._id!, if_seq_no: hit._seq_no!, if_primary_term: hit._primary_term!, doc: { alert: change } });
-        resolved.push({ ...alert, alert: { ...alert.alert, ...change } });
+        resolved.push({ ...alert, alert: change });
       } catch (err) {
         if (err instanceof errors.ResponseError && err.statusCode === 409) continue; // changed meanwhile
         throw err;

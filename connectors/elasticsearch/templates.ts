@@ -115,6 +115,10 @@ export function alertMappings(): estypes.MappingTypeMapping {
         kind: keyword(),
         value: { type: 'double' },
         dedup_key: keyword(),
+        acknowledged_by: keyword(),
+        // Who did what to the alert: searchable by actor and action ("what did I acknowledge").
+        history: obj({ at: { type: 'date' }, actor: keyword(), via: keyword(), action: keyword(), from: keyword(), to: keyword(), assignee: keyword(), note: { type: 'text' } }),
+        history_dropped: { type: 'long' },
       }),
       rule: obj({ id: keyword(), title: { type: 'text', fields: { keyword: keyword() } }, description: { type: 'text' }, level: keyword(), tags: keyword(), file: keyword() }),
       events: obj({ ids: keyword(), count: { type: 'long' }, index: keyword() }),

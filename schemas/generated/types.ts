@@ -585,6 +585,35 @@ export interface Alert {
      * The problem this alert belongs to, for ticketing integrations: a hash of the rule and the group-by values (the same for every alert of one rule and group — throttle periods, correlation windows, absences — so a ticket is updated rather than duplicated, and closed by the resolved notification). Without group-by, each alert is its own problem and this equals alert.id.
      */
     dedup_key?: string;
+    /**
+     * Who acknowledged the alert (user name, or rule:/ticket actor).
+     */
+    acknowledged_by?: string | null;
+    /**
+     * Every change made to the alert after it was raised — acknowledge, resolve, reopen, assign, note — oldest first, at most 200 (older entries are dropped and counted in history_dropped).
+     *
+     * @maxItems 200
+     */
+    history?: {
+      at: string;
+      /**
+       * User name, or rule:<id> for a recovery, or the ticketing system and issue.
+       */
+      actor: string;
+      /**
+       * Where the change came from.
+       */
+      via: 'cli' | 'api' | 'rule' | 'ticket';
+      action: 'acknowledge' | 'resolve' | 'reopen' | 'assign' | 'note';
+      from?: 'open' | 'acknowledged' | 'resolved';
+      to?: 'open' | 'acknowledged' | 'resolved';
+      assignee?: string | null;
+      note?: string;
+    }[];
+    /**
+     * History entries dropped to keep the last 200.
+     */
+    history_dropped?: number;
   };
   rule: {
     id: string;
@@ -631,9 +660,9 @@ export interface NotificationJob {
   channel: string;
   alert: Alert;
   /**
-   * What happened to the alert: raised, or resolved by a recovery event.
+   * What happened to the alert: raised, acknowledged by someone, resolved (by a recovery event or by someone), or reopened.
    */
-  event?: 'opened' | 'resolved';
+  event?: 'opened' | 'acknowledged' | 'resolved' | 'reopened';
 }
 
 // ---- rule.schema.json

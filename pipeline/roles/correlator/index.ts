@@ -17,6 +17,7 @@ import { consumerTimeouts, whileHeartbeating } from '../../delivery/keep-alive';
 import { chunkByBytes } from '../../../connectors/kafka/byte-bound';
 import { produceDeadLetters } from '../../../connectors/kafka/dead-letters';
 import { messageOf } from '../../errors/catalog';
+import { occurrencesOf } from '../../alert/lifecycle';
 import { buildNotificationJob } from '../../notify/job';
 import { buildAbsenceAlert, buildCorrelationAlert, groupKeyOf } from '../../alert/correlation';
 import { parseCorrelateMessage, type CorrelationRouter } from '../../correlate/route';
@@ -185,7 +186,7 @@ export function startCorrelator(deps: CorrelatorDeps): RunningCorrelator {
       const resolved = await retrying('Resolving absence alerts in Elasticsearch', 'elasticsearch', () => resolveAlerts(es, cfg.elasticsearch.alertsIndex, requests, now));
       for (const alert of resolved) {
         const wanted = absenceRule(alert.rule.id)?.alerting.channels;
-        for (const channel of wanted ? deps.channels.filter((c) => wanted.includes(c)) : deps.channels) jobs.push(buildNotificationJob(alert, channel, 'resolved'));
+        for (const channel of wanted ? deps.channels.filter((c) => wanted.includes(c)) : deps.channels) jobs.push(buildNotificationJob(alert, channel, 'resolved', occurrencesOf(alert.alert, 'resolve')));
       }
       metrics.sent.inc({ stage: 'resolve' }, resolved.length);
     }

@@ -1,3 +1,4 @@
+import { configuredChannels } from '../../notify/job';
 import type { Kafka, Consumer, Producer } from 'kafkajs';
 import type { Client } from '@elastic/elasticsearch';
 import type { Queue } from 'bullmq';
@@ -87,7 +88,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
   const ruleStore = startRuleStore(loaded, validators, log, metrics);
   const mibs = startWorkerMibs(loaded, log);
   const decoders = startWorkerDecoders(loaded, log, metrics);
-  const channels = cfg.notifier.webhook?.url ? ['webhook'] : [];
+  const channels = configuredChannels(cfg);
   if (channels.length === 0) {
     log.warn('No notification channel is configured (notifier.webhook.url / HAETAE_WEBHOOK_URL): alerts are indexed but not sent.');
   }

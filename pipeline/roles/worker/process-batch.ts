@@ -4,6 +4,7 @@ import type { BulkItem, ItemResult } from '../../../connectors/elasticsearch/bul
 import { matchRules } from '../../detect/match';
 import type { CompiledRule } from '../../detect/load';
 import { buildAlert, groupOf } from '../../alert/build';
+import { occurrencesOf } from '../../alert/lifecycle';
 import { buildNotificationJob } from '../../notify/job';
 import type { Metrics } from '../../telemetry/metrics';
 import type { Logger } from '../../telemetry/logger';
@@ -220,7 +221,7 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
     const byRule = new Map(ctx.rules().map((r) => [r.id, r] as const));
     for (const alert of resolved) {
       const rule = byRule.get(alert.rule.id);
-      for (const channel of rule ? channelsFor(rule, ctx.channels) : ctx.channels) jobs.push(buildNotificationJob(alert, channel, 'resolved'));
+      for (const channel of rule ? channelsFor(rule, ctx.channels) : ctx.channels) jobs.push(buildNotificationJob(alert, channel, 'resolved', occurrencesOf(alert.alert, 'resolve')));
     }
     ctx.metrics.sent.inc({ stage: 'resolve' }, resolved.length);
   }
