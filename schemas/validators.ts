@@ -25,7 +25,7 @@ export function compileValidators(): Validators {
   // Contracts reference each other by file name ($ref: envelope.schema.json), so one Ajv instance
   // holds them all. `useDefaults` is only safe for the config (it mutates input); the data
   // contracts are compiled on a second instance without it.
-  const strictOpts = { allErrors: true, strict: true, strictTuples: false, allowUnionTypes: true } as const;
+  const strictOpts = { allErrors: true, strict: true, strictTuples: false, allowUnionTypes: true, discriminator: true } as const;
   const data = new Ajv(strictOpts);
   const withDefaults = new Ajv({ ...strictOpts, useDefaults: true });
   for (const ajv of [data, withDefaults]) {
@@ -56,6 +56,12 @@ export function describeErrors(errors: ErrorObject[] | null | undefined): string
     if (e.keyword === 'additionalProperties') {
       return `${where}: unknown key '${String((e.params as { additionalProperty: string }).additionalProperty)}'`;
     }
+    if (e.keyword === 'discriminator') {
+      const p = e.params as { error?: string; tag?: string; tagValue?: unknown };
+      return p.error === 'mapping'
+        ? `${where}: ${p.tag} '${String(p.tagValue)}' is not one of the known kinds (${discriminatorValues(e)})`
+        : `${where}: needs a ${p.tag ?? 'type'}`;
+    }
     if (e.keyword === 'enum') {
       return `${where}: ${e.message} (${(e.params as { allowedValues: unknown[] }).allowedValues.map(String).join(', ')})`;
     }
@@ -64,3 +70,10 @@ export function describeErrors(errors: ErrorObject[] | null | undefined): string
 }
 
 export type { Alert, DeadLetter, HaetaeConfig, HaetaeEvent, NotificationJob, RawEnvelope, Rule };
+
+/** The tag values a discriminated oneOf knows (its branches' `const`s). */
+function discriminatorValues(e: ErrorObject): string {
+  const branches = ((e.parentSchema as { oneOf?: Array<{ properties?: Record<string, { const?: unknown }> }> } | undefined)?.oneOf ?? []);
+  const tag = (e.params as { tag?: string }).tag ?? 'type';
+  return branches.map((b) => String(b.properties?.[tag]?.const)).join(', ');
+}

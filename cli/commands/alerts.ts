@@ -7,7 +7,8 @@ import { createEsClient } from '../../connectors/elasticsearch/client';
 import { findAlert, listAlerts, occurrencesOf, transitionAlert, type Occurrences } from '../../connectors/elasticsearch/alert-store';
 import { createNotificationQueue, jobOptions, queueSettings } from '../../connectors/bullmq/queue';
 import { AlertTransitionError, occurrencesOf as transitionsOf, type AlertAction } from '../../pipeline/alert/lifecycle';
-import { buildNotificationJob, configuredChannels, type NotificationEvent } from '../../pipeline/notify/job';
+import { buildNotificationJob, type NotificationEvent } from '../../pipeline/notify/job';
+import { AlertRouter, channelNames } from '../../pipeline/notify/channels';
 import { HaetaeError, messageOf } from '../../pipeline/errors/catalog';
 import { parseTimeBound } from '../duration';
 
@@ -145,7 +146,9 @@ async function withEs(cfg: LoadedConfig['config'], fn: (es: Client) => Promise<v
  */
 async function applyToEach(cfg: LoadedConfig['config'], ids: string[], action: AlertAction, actor: string, event: NotificationEvent | null): Promise<number> {
   let failed = 0;
-  const channels = event ? configuredChannels(cfg) : [];
+  // Routed as the worker routes (notifier.routes, defaultChannels); the rule's own channels are not known here.
+  const router = new AlertRouter(cfg.notifier, channelNames(cfg, '(config)'));
+  const channels = event ? router.channels : [];
   const settings = queueSettings(cfg);
   const queue = channels.length > 0 ? createNotificationQueue(settings) : null;
   try {
@@ -165,7 +168,7 @@ async function applyToEach(cfg: LoadedConfig['config'], ids: string[], action: A
         if (queue && event) {
           const n = transitionsOf(a, action.kind as 'acknowledge' | 'resolve' | 'reopen');
           try {
-            for (const channel of channels) {
+            for (const channel of router.route(done.after, undefined, new Date())) {
               const job = buildNotificationJob(done.after, channel, event, n);
               await queue.add(job.id, job.data, jobOptions(settings, job.id));
             }

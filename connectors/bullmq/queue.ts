@@ -39,7 +39,8 @@ export function jobOptions(s: QueueSettings, jobId: string): JobsOptions {
   return {
     jobId,
     attempts: s.attempts,
-    backoff: { type: 'exponential', delay: s.backoffMs },
+    // The notifier's backoffStrategy (pipeline/notify/backoff.ts): Retry-After, else exponential with jitter.
+    backoff: { type: 'haetae', delay: s.backoffMs },
     removeOnComplete: { age: s.keepCompletedHours * 3600 },
     removeOnFail: false,
   };

@@ -14,6 +14,8 @@ export interface WebhookSettings {
  * status, so the failed list can show it next to the message.
  */
 export class WebhookDeliveryError extends HaetaeError {
+  /** How long the server asked us to wait (Retry-After on 429/503), when it did. */
+  retryAfterMs?: number;
   constructor(code: 'HAETAE_WEBHOOK_STATUS' | FetchFailure['code'], args: (string | number)[], readonly retryable: boolean, cause?: string) {
     super(code, args, cause ? { cause } : undefined);
   }
@@ -52,24 +54,67 @@ export async function postWebhook(s: WebhookSettings, deliveryId: string, payloa
   const body = JSON.stringify(payload);
   const timestamp = String(Math.floor(now.getTime() / 1000));
   const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    'user-agent': 'haetae-notifier/0.1',
     [DELIVERY_HEADER]: deliveryId,
     [TIMESTAMP_HEADER]: timestamp,
   };
   if (s.secret) headers[SIGNATURE_HEADER] = signPayload(s.secret, timestamp, body);
-  const { url, authorization } = target(s.url);
+  return (await postJson({ url: s.url, timeoutMs: s.timeoutMs, headers, label: 'webhook' }, body)).status;
+}
+
+export interface JsonTarget {
+  url: string;
+  timeoutMs: number;
+  headers?: Record<string, string>;
+  /** How errors name the receiver: 'webhook', or e.g. "slack channel 'soc-slack'". */
+  label: string;
+}
+
+/** Longest Retry-After we honour; a longer one is capped (the job is retried after this). */
+const MAX_RETRY_AFTER_MS = 3_600_000;
+
+/**
+ * POSTs a JSON body and returns the answer; any other outcome than 2xx is a WebhookDeliveryError
+ * saying whether a retry can help, with the server's Retry-After (429, 503) when it gave one.
+ */
+export async function postJson(t: JsonTarget, body: string): Promise<{ status: number; text: string }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'haetae-notifier/0.1', ...t.headers };
+  let url: URL;
+  let authorization: string | undefined;
+  try {
+    ({ url, authorization } = target(t.url));
+  } catch (err) {
+    throw relabel(err, t.label);
+  }
   if (authorization) headers.authorization = authorization;
   let res: Response;
   try {
-    res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(s.timeoutMs), redirect: 'error' });
+    res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(t.timeoutMs), redirect: 'error' });
   } catch (err) {
-    const f = classifyFetchFailure(err, url, s.timeoutMs);
-    throw new WebhookDeliveryError(f.code, f.args, f.retryable, f.cause);
+    const f = classifyFetchFailure(err, url, t.timeoutMs);
+    throw relabel(new WebhookDeliveryError(f.code, f.args, f.retryable, f.cause), t.label);
   }
   // Read the body so the connection can be reused, but keep only a short excerpt for errors.
   const text = await res.text().catch(() => '');
-  if (res.ok) return res.status;
+  if (res.ok) return { status: res.status, text };
   const retryable = res.status === 408 || res.status === 429 || res.status >= 500;
-  throw new WebhookDeliveryError('HAETAE_WEBHOOK_STATUS', [res.status, text.slice(0, 200) || res.statusText], retryable, `HTTP_${res.status}`);
+  const err = relabel(new WebhookDeliveryError('HAETAE_WEBHOOK_STATUS', [res.status, text.slice(0, 200) || res.statusText], retryable, `HTTP_${res.status}`), t.label);
+  const after = retryAfterMs(res.headers.get('retry-after'), Date.now());
+  if (after !== null && retryable) err.retryAfterMs = Math.min(after, MAX_RETRY_AFTER_MS);
+  throw err;
+}
+
+/** Retry-After as milliseconds from now: delta-seconds or an HTTP date (RFC 9110 §10.2.3); null when absent or unreadable. */
+export function retryAfterMs(value: string | null, now: number): number | null {
+  if (!value) return null;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+/** The catalog's messages say "webhook"; other channels name themselves. */
+function relabel<E>(err: E, label: string): E {
+  if (label === 'webhook' || !(err instanceof WebhookDeliveryError)) return err;
+  err.message = err.message.replace(/^webhook URL \(notifier\.webhook\.url\)/, `${label} URL`).replace(/^webhook/, label);
+  return err;
 }

@@ -40,8 +40,11 @@ type ResolvedDefaults = {
     readonly syslog: DeepReadonly<Required<NonNullable<WorkerSection['syslog']>>>;
   };
 } & {
-  readonly notifier: DeepReadonly<Required<Omit<NonNullable<HaetaeConfig['notifier']>, 'webhook'>>> & {
+  readonly notifier: DeepReadonly<Required<Omit<NonNullable<HaetaeConfig['notifier']>, 'webhook' | 'channels' | 'routes' | 'defaultChannels'>>> & {
     readonly webhook?: DeepReadonly<NonNullable<NonNullable<HaetaeConfig['notifier']>['webhook']>>;
+    readonly channels?: DeepReadonly<NonNullable<NonNullable<HaetaeConfig['notifier']>['channels']>>;
+    readonly routes?: DeepReadonly<NonNullable<NonNullable<HaetaeConfig['notifier']>['routes']>>;
+    readonly defaultChannels?: readonly string[];
   };
 };
 

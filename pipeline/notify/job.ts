@@ -22,8 +22,3 @@ export function buildNotificationJob(alert: Alert, channel: string, event: Notif
   const id = event === 'opened' ? notificationJobId(alert.alert.id, channel) : notificationJobId(`${alert.alert.id}-${event}${n > 1 ? `-${n}` : ''}`, channel);
   return { id, data: { v: 1, channel, alert, ...(event !== 'opened' ? { event } : {}) } };
 }
-
-/** The channels alerts go to when no rule narrows them: every configured one (today: the webhook, when it has a URL). */
-export function configuredChannels(cfg: { notifier: { webhook?: { url?: string } } }): string[] {
-  return cfg.notifier.webhook?.url ? ['webhook'] : [];
-}

@@ -4,8 +4,12 @@ import { redactUrl, type Logger } from '../telemetry/logger';
 import type { Metrics } from '../telemetry/metrics';
 import type { NotificationJob } from '../../schemas/generated/types';
 import { redisConnection, redisStatus } from '../../connectors/bullmq/queue';
-import { postWebhook, WebhookDeliveryError } from '../../connectors/channels/webhook';
-import { messageOf } from '../errors/catalog';
+import { WebhookDeliveryError } from '../../connectors/channels/webhook';
+import { deliver, prepareChannels, type ReadyChannel } from '../../connectors/channels/deliver';
+import { resolveChannels } from '../notify/channels';
+import { TemplateError } from '../notify/messages';
+import { retryDelayMs } from '../notify/backoff';
+import { HaetaeError, messageOf } from '../errors/catalog';
 import { deliveryFailureOf, encodeDeliveryFailure } from '../notify/failure';
 import { RoleHealth, redisProblem } from './readiness';
 import { settlesWithin } from '../delivery/settles';
@@ -26,25 +30,28 @@ export interface RunningNotifier {
 export function startNotifier(loaded: LoadedConfig, logger: Logger, metrics: Metrics, health = new RoleHealth('notifier'), opts: { closeTimeoutMs?: number } = {}): RunningNotifier {
   const cfg = loaded.config;
   const log = logger.child({ role: 'notifier' });
-  const webhook = cfg.notifier.webhook;
-  if (webhook?.url && !webhook.secret) {
-    log.warn('notifier.webhook has no secret: deliveries are not signed (set HAETAE_WEBHOOK_SECRET).');
+  const where = loaded.file ?? '(defaults)';
+  let channels: Map<string, ReadyChannel>;
+  try {
+    channels = prepareChannels(resolveChannels(cfg, loaded.baseDir, where));
+  } catch (err) {
+    if (err instanceof TemplateError) throw new HaetaeError('HAETAE_CONFIG_INVALID', [where, err.message]);
+    throw err;
+  }
+  const legacy = channels.get('webhook');
+  if (legacy?.type === 'webhook' && !legacy.secret) {
+    log.warn('The webhook channel has no secret: deliveries are not signed (set HAETAE_WEBHOOK_SECRET or secretFile).');
   }
 
   const process = async (job: Job<NotificationJob>): Promise<{ status: number }> => {
-    const { channel, alert } = job.data;
-    if (channel !== 'webhook') throw new UnrecoverableError(`unknown channel '${channel}'`);
-    if (!webhook?.url) throw new UnrecoverableError('channel webhook is not configured (notifier.webhook.url)');
+    const { alert } = job.data;
+    const event = job.data.event ?? 'opened';
+    const channel = channels.get(job.data.channel);
+    if (!channel) throw new UnrecoverableError(`channel '${job.data.channel}' is not configured (notifier.channels${job.data.channel === 'webhook' ? ', notifier.webhook.url' : ''})`);
     try {
-      const status = await postWebhook({ url: webhook.url, secret: webhook.secret, timeoutMs: webhook.timeoutMs ?? 10_000 }, job.id!, {
-        delivery: job.id,
-        // opened: raise a ticket; resolved: close the ticket keyed by alert.alert.id.
-        event: job.data.event ?? 'opened',
-        attempt: job.attemptsMade + 1,
-        alert,
-      });
+      const status = await deliver(channel, job.id!, job.data, job.attemptsMade + 1);
       metrics.sent.inc({ stage: 'notify' });
-      log.info({ job: job.id, alert: alert.alert.id, rule: alert.rule.id, event: job.data.event ?? 'opened', status }, `Delivered alert '${alert.rule.title}' (${job.data.event ?? 'opened'}) to the webhook.`);
+      log.info({ job: job.id, alert: alert.alert.id, rule: alert.rule.id, event, channel: channel.name, status }, `Delivered alert '${alert.rule.title}' (${event}) to ${channel.type === 'webhook' && channel.name === 'webhook' ? 'the webhook' : `${channel.type} channel '${channel.name}'`}.`);
       return { status };
     } catch (err) {
       const permanent = err instanceof WebhookDeliveryError && !err.retryable;
@@ -66,6 +73,9 @@ export function startNotifier(loaded: LoadedConfig, logger: Logger, metrics: Met
     connection: { ...redisConnection(cfg.redis.url), retryStrategy: (times: number) => (abandoned ? null : Math.max(Math.min(Math.exp(times), 20_000), 1_000)) },
     concurrency: cfg.notifier.concurrency,
     autorun: true,
+    // Jobs queued with backoff type 'haetae' (jobOptions): the service's Retry-After when it gave
+    // one, else exponential with jitter, so retries of many jobs after an outage do not arrive at once.
+    settings: { backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => retryDelayMs(attemptsMade, cfg.notifier.backoffMs, err) },
   });
   worker.on('failed', (job, err) => {
     if (!job) return;

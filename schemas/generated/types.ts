@@ -1290,6 +1290,148 @@ export interface HaetaeConfig {
       secretFile?: string;
       timeoutMs?: number;
     };
+    /**
+     * Named notification channels. Alerts go to the channels their rule names (haetae.channels), else to those of every matching route, else to defaultChannels. A `notifier.webhook` section is the channel named `webhook`.
+     *
+     * @maxItems 100
+     */
+    channels?: ((
+      | {
+          /**
+           * Channel name, used by rules (haetae.channels) and routes.
+           */
+          name: string;
+          type: 'webhook';
+          url: string;
+          /**
+           * HMAC-SHA256 key (prefer secretFile).
+           */
+          secret?: string;
+          secretFile?: string;
+          /**
+           * No answer within this long is a (retried) failure.
+           */
+          timeoutMs?: number;
+          /**
+           * A Liquid template file (relative to the config file) that renders the message body instead of the channel's default; gets `alert`, `event`, `events` and `haetae` (see docs/notifications.md).
+           */
+          template?: string;
+        }
+      | {
+          /**
+           * Channel name, used by rules (haetae.channels) and routes.
+           */
+          name: string;
+          type: 'slack';
+          /**
+           * Slack incoming-webhook URL (a secret: prefer urlFile).
+           */
+          url?: string;
+          urlFile?: string;
+          /**
+           * No answer within this long is a (retried) failure.
+           */
+          timeoutMs?: number;
+          /**
+           * A Liquid template file (relative to the config file) that renders the message body instead of the channel's default; gets `alert`, `event`, `events` and `haetae` (see docs/notifications.md).
+           */
+          template?: string;
+        }
+      | {
+          /**
+           * Channel name, used by rules (haetae.channels) and routes.
+           */
+          name: string;
+          type: 'teams';
+          /**
+           * Microsoft Teams incoming webhook or Workflows URL (a secret: prefer urlFile).
+           */
+          url?: string;
+          urlFile?: string;
+          /**
+           * No answer within this long is a (retried) failure.
+           */
+          timeoutMs?: number;
+          /**
+           * A Liquid template file (relative to the config file) that renders the message body instead of the channel's default; gets `alert`, `event`, `events` and `haetae` (see docs/notifications.md).
+           */
+          template?: string;
+        }
+      | {
+          /**
+           * Channel name, used by rules (haetae.channels) and routes.
+           */
+          name: string;
+          type: 'pagerduty';
+          /**
+           * Events API v2 integration (routing) key (prefer routingKeyFile).
+           */
+          routingKey?: string;
+          routingKeyFile?: string;
+          url?: string;
+          /**
+           * No answer within this long is a (retried) failure.
+           */
+          timeoutMs?: number;
+          /**
+           * A Liquid template file (relative to the config file) that renders the message body instead of the channel's default; gets `alert`, `event`, `events` and `haetae` (see docs/notifications.md).
+           */
+          template?: string;
+        }
+    ) & {
+      type: 'webhook' | 'slack' | 'teams' | 'pagerduty';
+    })[];
+    /**
+     * Where alerts go when their rule names no channels: every route whose match holds adds its channels.
+     *
+     * @maxItems 200
+     */
+    routes?: {
+      match: {
+        /**
+         * @minItems 1
+         */
+        severity?: [
+          'informational' | 'low' | 'medium' | 'high' | 'critical',
+          ...('informational' | 'low' | 'medium' | 'high' | 'critical')[]
+        ];
+        /**
+         * Any of these rule tags.
+         *
+         * @minItems 1
+         */
+        tags?: [string, ...string[]];
+        /**
+         * Rule ids or titles.
+         *
+         * @minItems 1
+         */
+        rule?: [string, ...string[]];
+        /**
+         * Time of day when the route applies, HH:MM-HH:MM (may wrap midnight), in timezone.
+         */
+        hours?: string;
+        /**
+         * @minItems 1
+         */
+        days?: [
+          'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun',
+          ...('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[]
+        ];
+        /**
+         * IANA zone for hours and days.
+         */
+        timezone?: string;
+      };
+      /**
+       * @minItems 1
+       */
+      channels: [string, ...string[]];
+    }[];
+    /**
+     * Channels for alerts no rule and no route directs. Default: every channel.
+     */
+    defaultChannels?: string[];
   };
   http?: {
     /**

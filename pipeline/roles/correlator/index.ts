@@ -19,6 +19,7 @@ import { produceDeadLetters } from '../../../connectors/kafka/dead-letters';
 import { messageOf } from '../../errors/catalog';
 import { occurrencesOf } from '../../alert/lifecycle';
 import { buildNotificationJob } from '../../notify/job';
+import { routeAlert, type AlertRouter } from '../../notify/channels';
 import { buildAbsenceAlert, buildCorrelationAlert, groupKeyOf } from '../../alert/correlation';
 import { parseCorrelateMessage, type CorrelationRouter } from '../../correlate/route';
 import { redactUrl } from '../../telemetry/logger';
@@ -39,6 +40,8 @@ export interface CorrelatorDeps {
   router: () => CorrelationRouter;
   /** Channels configured in the notifier. */
   channels: readonly string[];
+  /** Routes alerts to channels; absent: the rule's channels or all. */
+  alertRouter?: AlertRouter;
   /** Test hook: 'correlator-after-alert' kills the process after a batch's alerts and jobs are stored, before its checkpoint. */
   failpoint?: (name: string) => void;
   /** Where the correlator reports for /readyz. */
@@ -146,15 +149,14 @@ export function startCorrelator(deps: CorrelatorDeps): RunningCorrelator {
     }
     const alerts: Array<{ alert: Alert; channels: readonly string[] }> = [];
     for (const { rule, alert } of out.correlationAlerts) {
-      alerts.push({ alert: buildCorrelationAlert(rule, alert, eventStreams(cfg.elasticsearch.eventsDataStream).searchTarget, now), channels: deps.channels });
+      const built = buildCorrelationAlert(rule, alert, eventStreams(cfg.elasticsearch.eventsDataStream).searchTarget, now);
+      alerts.push({ alert: built, channels: routeAlert(deps.alertRouter, deps.channels, built, undefined, now) });
     }
     for (const { rule, alert } of out.absenceAlerts) {
       const compiled = absenceRule(rule.id);
       const wanted = compiled?.alerting.channels;
-      alerts.push({
-        alert: buildAbsenceAlert(rule, alert, { ...(compiled ? { severity: compiled.alerting.severity, file: compiled.file } : {}), eventsIndex: eventStreams(cfg.elasticsearch.eventsDataStream).searchTarget, now }),
-        channels: wanted ? deps.channels.filter((c) => wanted.includes(c)) : deps.channels,
-      });
+      const absence = buildAbsenceAlert(rule, alert, { ...(compiled ? { severity: compiled.alerting.severity, file: compiled.file } : {}), eventsIndex: eventStreams(cfg.elasticsearch.eventsDataStream).searchTarget, now });
+      alerts.push({ alert: absence, channels: routeAlert(deps.alertRouter, deps.channels, absence, wanted, now) });
     }
     const jobs: Array<{ id: string; data: NotificationJob }> = [];
     if (alerts.length > 0) {
@@ -186,7 +188,7 @@ export function startCorrelator(deps: CorrelatorDeps): RunningCorrelator {
       const resolved = await retrying('Resolving absence alerts in Elasticsearch', 'elasticsearch', () => resolveAlerts(es, cfg.elasticsearch.alertsIndex, requests, now));
       for (const alert of resolved) {
         const wanted = absenceRule(alert.rule.id)?.alerting.channels;
-        for (const channel of wanted ? deps.channels.filter((c) => wanted.includes(c)) : deps.channels) jobs.push(buildNotificationJob(alert, channel, 'resolved', occurrencesOf(alert.alert, 'resolve')));
+        for (const channel of routeAlert(deps.alertRouter, deps.channels, alert, wanted, now)) jobs.push(buildNotificationJob(alert, channel, 'resolved', occurrencesOf(alert.alert, 'resolve')));
       }
       metrics.sent.inc({ stage: 'resolve' }, resolved.length);
     }

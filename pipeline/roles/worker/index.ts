@@ -1,4 +1,4 @@
-import { configuredChannels } from '../../notify/job';
+import { AlertRouter, channelNames } from '../../notify/channels';
 import type { Kafka, Consumer, Producer } from 'kafkajs';
 import type { Client } from '@elastic/elasticsearch';
 import type { Queue } from 'bullmq';
@@ -88,9 +88,10 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
   const ruleStore = startRuleStore(loaded, validators, log, metrics);
   const mibs = startWorkerMibs(loaded, log);
   const decoders = startWorkerDecoders(loaded, log, metrics);
-  const channels = configuredChannels(cfg);
+  const channels = channelNames(cfg, loaded.file ?? '(defaults)');
+  const alertRouter = new AlertRouter(cfg.notifier, channels);
   if (channels.length === 0) {
-    log.warn('No notification channel is configured (notifier.webhook.url / HAETAE_WEBHOOK_URL): alerts are indexed but not sent.');
+    log.warn('No notification channel is configured (notifier.channels, notifier.webhook.url / HAETAE_WEBHOOK_URL): alerts are indexed but not sent.');
   }
   const failpoint = activeFailpoint(process.env);
   const jobSettings = queueSettings(cfg);
@@ -115,6 +116,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     alertsIndex: cfg.elasticsearch.alertsIndex,
     alertEventsIndex: cfg.elasticsearch.alertEventsIndex,
     channels,
+    alertRouter,
     metrics,
     logger: log,
     time: {
@@ -203,7 +205,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
   const ready = (async () => {
     health.starting(`setting up topics on Kafka at ${cfg.kafka.brokers.join(',')} (retrying until it answers)`);
     await ensurePipelineTopics(kafka, cfg.kafka, log, abort.signal);
-    correlator = startCorrelator({ loaded, kafka, es, queue, logger, metrics, rules: ruleStore.store, router, channels, health: readiness.role('correlator'), ...(failpoint ? { failpoint } : {}) });
+    correlator = startCorrelator({ loaded, kafka, es, queue, logger, metrics, rules: ruleStore.store, router, channels, alertRouter, health: readiness.role('correlator'), ...(failpoint ? { failpoint } : {}) });
     health.starting(`installing the index templates in ${esAt}`);
     const lifecycle = await retryUntilSuccess(() => ensureIndexTemplates(es, cfg.elasticsearch), {
       what: 'Elasticsearch template setup',

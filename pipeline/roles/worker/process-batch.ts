@@ -6,6 +6,7 @@ import type { CompiledRule } from '../../detect/load';
 import { buildAlert, groupOf } from '../../alert/build';
 import { occurrencesOf } from '../../alert/lifecycle';
 import { buildNotificationJob } from '../../notify/job';
+import { routeAlert, type AlertRouter } from '../../notify/channels';
 import type { Metrics } from '../../telemetry/metrics';
 import type { Logger } from '../../telemetry/logger';
 import { messageOf } from '../../errors/catalog';
@@ -65,6 +66,8 @@ export interface WorkerContext {
   alertsIndex: string;
   alertEventsIndex: string;
   channels: readonly string[];
+  /** Routes alerts to channels (rule channels, notifier.routes, defaultChannels); absent: the rule's or all. */
+  alertRouter?: AlertRouter;
   sinks: WorkerSinks;
   metrics: Metrics;
   logger: Logger;
@@ -169,7 +172,7 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
         seenAlerts.add(alert.alert.id);
         alerts.push(alert);
         alertSources.push(record);
-        alertChannels.push(channelsFor(rule, ctx.channels));
+        alertChannels.push(routeAlert(ctx.alertRouter, ctx.channels, alert, rule.alerting.channels, now));
       }
     }
     eventFor.set(items.length, record);
@@ -221,7 +224,7 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
     const byRule = new Map(ctx.rules().map((r) => [r.id, r] as const));
     for (const alert of resolved) {
       const rule = byRule.get(alert.rule.id);
-      for (const channel of rule ? channelsFor(rule, ctx.channels) : ctx.channels) jobs.push(buildNotificationJob(alert, channel, 'resolved', occurrencesOf(alert.alert, 'resolve')));
+      for (const channel of routeAlert(ctx.alertRouter, ctx.channels, alert, rule?.alerting.channels, now)) jobs.push(buildNotificationJob(alert, channel, 'resolved', occurrencesOf(alert.alert, 'resolve')));
     }
     ctx.metrics.sent.inc({ stage: 'resolve' }, resolved.length);
   }
@@ -235,12 +238,6 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
   }
   const replayed = duplicates + results.filter((r, i) => i < eventCount && r.outcome === 'exists').length;
   return { events: eventCount, alerts: deliveredAlerts.length, deadLettered: dead.length, parseFailures, correlated: correlate.length, replayed };
-}
-
-/** The configured channels a rule's alerts go to: the ones it names, or all of them. */
-function channelsFor(rule: CompiledRule, configured: readonly string[]): readonly string[] {
-  const wanted = rule.alerting.channels;
-  return wanted ? configured.filter((c) => wanted.includes(c)) : configured;
 }
 
 /** Recovery rule (id or name) → the rules whose alerts it resolves; built once per rule set. */

@@ -1,0 +1,54 @@
+import type { Template } from 'liquidjs';
+import type { NotificationJob } from '../../schemas/generated/types';
+import type { ResolvedChannel } from '../../pipeline/notify/channels';
+import type { NotificationEvent } from '../../pipeline/notify/job';
+import { DEFAULT_TEMPLATES, compileTemplate, pagerDutyEvent, renderTemplate, slackMessage, teamsMessage } from '../../pipeline/notify/messages';
+import { WebhookDeliveryError, postJson, postWebhook } from './webhook';
+
+/** A channel ready to send: its settings and its parsed template (the user's, or the type's default). */
+export type ReadyChannel = ResolvedChannel & { compiled: Template[] | null };
+
+/** Parses every channel's template at start-up, so a broken one stops the notifier with file and line. */
+export function prepareChannels(channels: readonly ResolvedChannel[]): Map<string, ReadyChannel> {
+  const out = new Map<string, ReadyChannel>();
+  for (const c of channels) {
+    const text = c.template?.text ?? (c.type === 'webhook' ? null : DEFAULT_TEMPLATES[c.type]);
+    out.set(c.name, { ...c, compiled: text === null ? null : compileTemplate(text, c.template?.file ?? `(default ${c.type} template)`) });
+  }
+  return out;
+}
+
+/**
+ * Sends one job to its channel; resolves with the HTTP status, throws WebhookDeliveryError (with
+ * `retryable`, and Retry-After when the service gave one) otherwise.
+ */
+export async function deliver(channel: ReadyChannel, jobId: string, job: NotificationJob, attempt: number): Promise<number> {
+  const event: NotificationEvent = job.event ?? 'opened';
+  const text = channel.compiled ? renderTemplate(channel.compiled, job.alert, event) : '';
+  const label = `${channel.type} channel '${channel.name}'`;
+  switch (channel.type) {
+    case 'webhook':
+      // The documented webhook body, as before channels existed; a template adds a `text` field.
+      return postWebhook({ url: channel.url, secret: channel.secret, timeoutMs: channel.timeoutMs }, jobId, { delivery: jobId, event, attempt, alert: job.alert, ...(channel.compiled ? { text } : {}) });
+    case 'slack': {
+      const res = await postJson({ url: channel.url, timeoutMs: channel.timeoutMs, label }, JSON.stringify(slackMessage(job.alert, event, text)));
+      return res.status;
+    }
+    case 'teams': {
+      const res = await postJson({ url: channel.url, timeoutMs: channel.timeoutMs, label }, JSON.stringify(teamsMessage(job.alert, event, text)));
+      return res.status;
+    }
+    case 'pagerduty': {
+      const res = await postJson({ url: channel.url, timeoutMs: channel.timeoutMs, label }, JSON.stringify(pagerDutyEvent(job.alert, event, channel.routingKey, text)));
+      // Events v2 answers 202 {"status":"success",…}; anything else in a 2xx is not an accepted event.
+      let status: unknown;
+      try {
+        status = (JSON.parse(res.text) as { status?: unknown }).status;
+      } catch {
+        status = undefined;
+      }
+      if (status !== 'success') throw new WebhookDeliveryError('HAETAE_WEBHOOK_STATUS', [res.status, `not an accepted event: ${res.text.slice(0, 200)}`], true, `HTTP_${res.status}`);
+      return res.status;
+    }
+  }
+}
