@@ -1440,6 +1440,36 @@ export interface HaetaeConfig {
     host?: string;
     port?: number;
   };
+  /**
+   * The HTTP API role (`haetae run api`, inside `all`): alerts, their transitions and notification attempts, OpenAPI at /openapi.json. See docs/api.md.
+   */
+  api?: {
+    /**
+     * Address the API listens on.
+     */
+    host?: string;
+    port?: number;
+    /**
+     * API keys: a name (recorded as the actor of every change), a role, and the key's hash (`haetae api hash-key` prints one); the key itself is never stored.
+     *
+     * @maxItems 1000
+     */
+    keys?: {
+      name: string;
+      /**
+       * viewer: read; analyst: also acknowledge, resolve, reopen, assign, note; admin: everything.
+       */
+      role: 'viewer' | 'analyst' | 'admin';
+      /**
+       * scrypt$<salt base64>$<hash base64>, from `haetae api hash-key`.
+       */
+      hash: string;
+    }[];
+    /**
+     * Largest request body.
+     */
+    bodyLimitBytes?: number;
+  };
   log?: {
     /**
      * Env: HAETAE_LOG_LEVEL.
