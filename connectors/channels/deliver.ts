@@ -2,18 +2,20 @@ import type { Template } from 'liquidjs';
 import type { NotificationJob } from '../../schemas/generated/types';
 import type { ResolvedChannel } from '../../pipeline/notify/channels';
 import type { NotificationEvent } from '../../pipeline/notify/job';
-import { DEFAULT_TEMPLATES, compileTemplate, pagerDutyEvent, renderTemplate, slackMessage, teamsMessage } from '../../pipeline/notify/messages';
+import { DEFAULT_TEMPLATES, compileTemplate, emailHtml, pagerDutyEvent, renderSubject, renderTemplate, slackMessage, teamsMessage } from '../../pipeline/notify/messages';
+import { sendEmail } from './email';
 import { WebhookDeliveryError, postJson, postWebhook } from './webhook';
 
 /** A channel ready to send: its settings and its parsed template (the user's, or the type's default). */
-export type ReadyChannel = ResolvedChannel & { compiled: Template[] | null };
+export type ReadyChannel = ResolvedChannel & { compiled: Template[] | null; subjectTemplate?: Template[] };
 
 /** Parses every channel's template at start-up, so a broken one stops the notifier with file and line. */
 export function prepareChannels(channels: readonly ResolvedChannel[]): Map<string, ReadyChannel> {
   const out = new Map<string, ReadyChannel>();
   for (const c of channels) {
     const text = c.template?.text ?? (c.type === 'webhook' ? null : DEFAULT_TEMPLATES[c.type]);
-    out.set(c.name, { ...c, compiled: text === null ? null : compileTemplate(text, c.template?.file ?? `(default ${c.type} template)`) });
+    const compiled = text === null ? null : compileTemplate(text, c.template?.file ?? `(default ${c.type} template)`);
+    out.set(c.name, { ...c, compiled, ...(c.type === 'email' ? { subjectTemplate: compileTemplate(c.subject, `notifier channel '${c.name}' subject`) } : {}) });
   }
   return out;
 }
@@ -37,6 +39,11 @@ export async function deliver(channel: ReadyChannel, jobId: string, job: Notific
     case 'teams': {
       const res = await postJson({ url: channel.url, timeoutMs: channel.timeoutMs, label }, JSON.stringify(teamsMessage(job.alert, event, text)));
       return res.status;
+    }
+    case 'email': {
+      const subject = renderSubject(channel.subjectTemplate!, job.alert, event);
+      await sendEmail(channel.name, label, channel.smtp, channel.timeoutMs, { from: channel.from, to: channel.to, cc: channel.cc, subject, text, html: emailHtml(subject, text), messageId: `<${jobId}@haetae>` });
+      return 250;
     }
     case 'pagerduty': {
       const res = await postJson({ url: channel.url, timeoutMs: channel.timeoutMs, label }, JSON.stringify(pagerDutyEvent(job.alert, event, channel.routingKey, text)));

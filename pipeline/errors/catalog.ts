@@ -50,6 +50,7 @@ export const ERRORS = {
   HAETAE_WEBHOOK_TIMEOUT: { kind: 'delivery', template: 'webhook at %s gave no response within %s ms' },
   HAETAE_WEBHOOK_TLS: { kind: 'delivery', template: 'webhook at %s: TLS %s: %s (%s)' },
   HAETAE_WEBHOOK_URL: { kind: 'delivery', template: 'webhook URL (notifier.webhook.url) is not usable: %s' },
+  HAETAE_EMAIL_SMTP: { kind: 'delivery', template: '%s: %s' },
 
   HAETAE_USAGE: { kind: 'usage', template: '%s' },
 } as const satisfies Record<string, CatalogEntry>;

@@ -12,7 +12,21 @@ type RouteConfig = NonNullable<Config['notifier']['routes']>[number];
 export type ResolvedChannel =
   | { name: string; type: 'webhook'; url: string; secret?: string; timeoutMs: number; template?: TemplateSource }
   | { name: string; type: 'slack' | 'teams'; url: string; timeoutMs: number; template?: TemplateSource }
-  | { name: string; type: 'pagerduty'; url: string; routingKey: string; timeoutMs: number; template?: TemplateSource };
+  | { name: string; type: 'pagerduty'; url: string; routingKey: string; timeoutMs: number; template?: TemplateSource }
+  | { name: string; type: 'email'; smtp: SmtpSettings; from: string; to: readonly string[]; cc: readonly string[]; subject: string; timeoutMs: number; template?: TemplateSource };
+
+export interface SmtpSettings {
+  host: string;
+  port: number;
+  secure: boolean;
+  requireTLS: boolean;
+  user?: string;
+  password?: string;
+  rejectUnauthorized: boolean;
+  ca?: string;
+}
+
+export const DEFAULT_EMAIL_SUBJECT = '[{{ event }}] {{ alert.alert.severity | upcase }} {{ alert.rule.title }}';
 
 export interface TemplateSource {
   file: string;
@@ -61,6 +75,15 @@ export function resolveChannels(cfg: Config, baseDir: string, where: string): Re
       case 'teams': {
         const url = c.url ?? (c.urlFile ? read(`${key}/urlFile`, c.urlFile) : bad(key, `a ${c.type} channel needs url or urlFile`));
         out.push({ name: c.name, type: c.type, url, timeoutMs, ...withTemplate });
+        break;
+      }
+      case 'email': {
+        const m = c.smtp;
+        const password = m.password ?? (m.passwordFile ? read(`${key}/smtp/passwordFile`, m.passwordFile) : undefined);
+        if (password && !m.user) bad(`${key}/smtp/user`, 'a password needs a user');
+        const ca = m.caFile ? read(`${key}/smtp/caFile`, m.caFile) : undefined;
+        const smtp: SmtpSettings = { host: m.host, port: m.port ?? 587, secure: m.secure ?? false, requireTLS: m.requireTLS ?? false, rejectUnauthorized: m.rejectUnauthorized ?? true, ...(m.user ? { user: m.user } : {}), ...(password ? { password } : {}), ...(ca ? { ca } : {}) };
+        out.push({ name: c.name, type: 'email', smtp, from: c.from, to: [...c.to], cc: [...(c.cc ?? [])], subject: c.subject ?? DEFAULT_EMAIL_SUBJECT, timeoutMs, ...withTemplate });
         break;
       }
       case 'pagerduty': {

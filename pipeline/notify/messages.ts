@@ -9,7 +9,7 @@ import type { NotificationEvent } from './job';
  * sees `alert` (the stored alert), `event` (opened, acknowledged, resolved, reopened) and `haetae`
  * ({ version }), and renders the message body: Slack mrkdwn, Teams markdown, the PagerDuty summary.
  */
-export const DEFAULT_TEMPLATES: Record<'slack' | 'teams' | 'pagerduty', string> = {
+export const DEFAULT_TEMPLATES: Record<'slack' | 'teams' | 'pagerduty' | 'email', string> = {
   slack: `*{{ event | capitalize }}* · {{ alert.alert.severity | upcase }} · {{ alert.rule.title }}
 {{ alert.message }}
 {%- if alert.alert.group_key != blank %}
@@ -38,6 +38,27 @@ Group: {{ alert.alert.group_key }}
 _{{ last.actor }}: {{ last.note }}_
 {%- endif %}`,
   pagerduty: '{{ alert.rule.title }}: {{ alert.message }}',
+  email: `{{ alert.rule.title }} — {{ event }}
+
+{{ alert.message }}
+
+Severity:  {{ alert.alert.severity }}
+Status:    {{ alert.alert.status }}{% if alert.alert.assignee %}
+Assignee:  {{ alert.alert.assignee }}{% endif %}{% if alert.alert.group_key != blank %}
+Group:     {{ alert.alert.group_key }}{% endif %}{% if alert.host.hostname %}
+Host:      {{ alert.host.hostname }}{% endif %}{% if alert.source.ip %}
+Source IP: {{ alert.source.ip }}{% endif %}
+Rule:      {{ alert.rule.title }} ({{ alert.rule.id }})
+Raised:    {{ alert.alert.created }}
+Alert id:  {{ alert.alert.id }}
+Events:    {{ alert.events.ids | join: ", " }}
+{%- if alert.alert.history.size > 0 %}
+
+History:
+{%- for h in alert.alert.history %}
+  {{ h.at }}  {{ h.actor }} ({{ h.via }})  {{ h.action }}{% if h.note %}: {{ h.note }}{% endif %}
+{%- endfor %}
+{%- endif %}`,
 };
 
 const engine = new Liquid({
@@ -139,4 +160,17 @@ export function pagerDutyEvent(alert: Alert, event: NotificationEvent, routingKe
       custom_details: { alert_id: alert.alert.id, status: alert.alert.status, rule: alert.rule.id, group: alert.alert.group_key ?? '', events: alert.events.ids.slice(0, 10), tags: alert.rule.tags ?? [] },
     },
   };
+}
+
+/** The subject line of an email, from its (one-line) template; control characters and newlines are removed. */
+export function renderSubject(template: Template[], alert: Alert, event: NotificationEvent): string {
+  return cut(renderTemplate(template, alert, event).replace(/[\u0000-\u001f\u007f]+/g, ' ').trim(), 250);
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** The HTML part of an email: the text part, escaped, in a monospace block (nothing from the alert is markup). */
+export function emailHtml(subject: string, text: string): string {
+  const esc = (v: string): string => v.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(subject)}</title></head><body><pre style="font-family:ui-monospace,Menlo,Consolas,monospace;white-space:pre-wrap">${esc(text)}</pre></body></html>`;
 }

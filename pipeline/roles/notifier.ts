@@ -5,6 +5,7 @@ import type { Metrics } from '../telemetry/metrics';
 import type { NotificationJob } from '../../schemas/generated/types';
 import { redisConnection, redisStatus } from '../../connectors/bullmq/queue';
 import { WebhookDeliveryError } from '../../connectors/channels/webhook';
+import { EmailDeliveryError, closeEmailTransports } from '../../connectors/channels/email';
 import { deliver, prepareChannels, type ReadyChannel } from '../../connectors/channels/deliver';
 import { resolveChannels } from '../notify/channels';
 import { TemplateError } from '../notify/messages';
@@ -54,7 +55,8 @@ export function startNotifier(loaded: LoadedConfig, logger: Logger, metrics: Met
       log.info({ job: job.id, alert: alert.alert.id, rule: alert.rule.id, event, channel: channel.name, status }, `Delivered alert '${alert.rule.title}' (${event}) to ${channel.type === 'webhook' && channel.name === 'webhook' ? 'the webhook' : `${channel.type} channel '${channel.name}'`}.`);
       return { status };
     } catch (err) {
-      const permanent = err instanceof WebhookDeliveryError && !err.retryable;
+      // Webhook/HTTP and SMTP errors say whether a retry can help; anything else is retried.
+      const permanent = (err instanceof WebhookDeliveryError || err instanceof EmailDeliveryError) && !err.retryable;
       const failure = deliveryFailureOf(err, job.attemptsMade + 1, !permanent);
       metrics.errors.inc({ stage: 'notify', error_type: failure.code });
       // BullMQ keeps only the message (failedReason, already naming the cause); the job log keeps
@@ -101,18 +103,26 @@ export function startNotifier(loaded: LoadedConfig, logger: Logger, metrics: Met
     ready: ready.then(() => undefined),
     get isReady() { return health.state.ready; },
     async stop() {
-      // A graceful close waits for jobs in progress — and, with Redis unreachable, for a connection
-      // that never comes back: a SIGTERM must still stop the process. After closeTimeoutMs the
-      // worker is closed by force (a job in flight stays in Redis and is retried by the next run).
-      const limit = opts.closeTimeoutMs ?? 10_000;
-      if (await settlesWithin(worker.close(), limit)) return;
-      log.warn(`The notifier did not close within ${limit} ms (Redis at ${redactUrl(cfg.redis.url)}: ${status()}); closing it by force. Jobs in progress stay in the queue and are retried.`);
-      // The graceful close is still pending (BullMQ returns it again for close(true)): stop the
-      // connections' reconnecting and cut them, so nothing keeps the process alive.
-      abandoned = true;
-      await settlesWithin(worker.disconnect(), limit);
+      try {
+        await stopWorker();
+      } finally {
+        closeEmailTransports();
+      }
     },
   };
+
+  async function stopWorker(): Promise<void> {
+    // A graceful close waits for jobs in progress — and, with Redis unreachable, for a connection
+    // that never comes back: a SIGTERM must still stop the process. After closeTimeoutMs the
+    // worker is closed by force (a job in flight stays in Redis and is retried by the next run).
+    const limit = opts.closeTimeoutMs ?? 10_000;
+    if (await settlesWithin(worker.close(), limit)) return;
+    log.warn(`The notifier did not close within ${limit} ms (Redis at ${redactUrl(cfg.redis.url)}: ${status()}); closing it by force. Jobs in progress stay in the queue and are retried.`);
+    // The graceful close is still pending (BullMQ returns it again for close(true)): stop the
+    // connections' reconnecting and cut them, so nothing keeps the process alive.
+    abandoned = true;
+    await settlesWithin(worker.disconnect(), limit);
+  }
 }
 
 function codeOf(err: Error): string | undefined {

@@ -1378,8 +1378,63 @@ export interface HaetaeConfig {
            */
           template?: string;
         }
+      | {
+          /**
+           * Channel name, used by rules (haetae.channels) and routes.
+           */
+          name: string;
+          type: 'email';
+          smtp: {
+            host: string;
+            port?: number;
+            /**
+             * TLS from the first byte (port 465). Otherwise STARTTLS is used when the server offers it.
+             */
+            secure?: boolean;
+            /**
+             * Refuse to send unless STARTTLS succeeds.
+             */
+            requireTLS?: boolean;
+            user?: string;
+            /**
+             * Prefer passwordFile.
+             */
+            password?: string;
+            passwordFile?: string;
+            /**
+             * Check the server's certificate (set false only for a lab server).
+             */
+            rejectUnauthorized?: boolean;
+            /**
+             * PEM file of the CA that signed the server's certificate.
+             */
+            caFile?: string;
+          };
+          from: string;
+          /**
+           * @minItems 1
+           * @maxItems 100
+           */
+          to: [string, ...string[]];
+          /**
+           * @maxItems 100
+           */
+          cc?: string[];
+          /**
+           * Liquid template of the subject line. Default: [{{ event }}] {{ alert.alert.severity | upcase }} {{ alert.rule.title }}
+           */
+          subject?: string;
+          /**
+           * No answer within this long is a (retried) failure.
+           */
+          timeoutMs?: number;
+          /**
+           * A Liquid template file (relative to the config file) for the plain-text body; gets alert, event and haetae (docs/notifications.md).
+           */
+          template?: string;
+        }
     ) & {
-      type: 'webhook' | 'slack' | 'teams' | 'pagerduty';
+      type: 'webhook' | 'slack' | 'teams' | 'pagerduty' | 'email';
     })[];
     /**
      * Where alerts go when their rule names no channels: every route whose match holds adds its channels.

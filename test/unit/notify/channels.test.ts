@@ -52,7 +52,7 @@ describe('notification channels: config', () => {
     expect(() => channelNames(unknown.config, 'x.yaml')).toThrow("/notifier/routes/0/channels/0: no channel named 'pager' (configured: p)");
     const zone = config({ channels: [{ name: 'p', type: 'slack', url: 'https://hooks.slack.com/x' }], routes: [{ match: { hours: '08:00-18:00', timezone: 'Mars/Olympus' }, channels: ['p'] }] });
     expect(() => channelNames(zone.config, 'x.yaml')).toThrow(/'Mars\/Olympus' is not an IANA time zone/);
-    expect(() => config({ channels: [{ name: 'j', type: 'jira', url: 'https://jira.example' }] })).toThrow(/type: must be equal to one of the allowed values \(webhook, slack, teams, pagerduty\)/);
+    expect(() => config({ channels: [{ name: 'j', type: 'jira', url: 'https://jira.example' }] })).toThrow(/type: must be equal to one of the allowed values \(webhook, slack, teams, pagerduty, email\)/);
   });
 });
 
