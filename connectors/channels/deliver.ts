@@ -4,6 +4,7 @@ import type { ResolvedChannel } from '../../pipeline/notify/channels';
 import type { NotificationEvent } from '../../pipeline/notify/job';
 import { DEFAULT_TEMPLATES, compileTemplate, emailHtml, pagerDutyEvent, renderSubject, renderTemplate, slackMessage, teamsMessage } from '../../pipeline/notify/messages';
 import { sendEmail } from './email';
+import { deliverTicket, type TicketStore } from './tickets';
 import { WebhookDeliveryError, postJson, postWebhook } from './webhook';
 
 /** A channel ready to send: its settings and its parsed template (the user's, or the type's default). */
@@ -13,7 +14,8 @@ export type ReadyChannel = ResolvedChannel & { compiled: Template[] | null; subj
 export function prepareChannels(channels: readonly ResolvedChannel[]): Map<string, ReadyChannel> {
   const out = new Map<string, ReadyChannel>();
   for (const c of channels) {
-    const text = c.template?.text ?? (c.type === 'webhook' ? null : DEFAULT_TEMPLATES[c.type]);
+    // Tickets get the email text (a full description) unless the channel has its own template.
+    const text = c.template?.text ?? (c.type === 'webhook' ? null : DEFAULT_TEMPLATES[c.type === 'jira' || c.type === 'servicenow' ? 'email' : c.type]);
     const compiled = text === null ? null : compileTemplate(text, c.template?.file ?? `(default ${c.type} template)`);
     out.set(c.name, { ...c, compiled, ...(c.type === 'email' ? { subjectTemplate: compileTemplate(c.subject, `notifier channel '${c.name}' subject`) } : {}) });
   }
@@ -24,7 +26,7 @@ export function prepareChannels(channels: readonly ResolvedChannel[]): Map<strin
  * Sends one job to its channel; resolves with the HTTP status, throws WebhookDeliveryError (with
  * `retryable`, and Retry-After when the service gave one) otherwise.
  */
-export async function deliver(channel: ReadyChannel, jobId: string, job: NotificationJob, attempt: number): Promise<number> {
+export async function deliver(channel: ReadyChannel, jobId: string, job: NotificationJob, attempt: number, ctx: { tickets: TicketStore | null }): Promise<number> {
   const event: NotificationEvent = job.event ?? 'opened';
   const text = channel.compiled ? renderTemplate(channel.compiled, job.alert, event) : '';
   const label = `${channel.type} channel '${channel.name}'`;
@@ -44,6 +46,14 @@ export async function deliver(channel: ReadyChannel, jobId: string, job: Notific
       const subject = renderSubject(channel.subjectTemplate!, job.alert, event);
       await sendEmail(channel.name, label, channel.smtp, channel.timeoutMs, { from: channel.from, to: channel.to, cc: channel.cc, subject, text, html: emailHtml(subject, text), messageId: `<${jobId}@haetae>` });
       return 250;
+    }
+    case 'jira':
+    case 'servicenow': {
+      if (!ctx.tickets) throw new Error('ticket channels need the ticket store (Redis)');
+      const a = job.alert;
+      const summary = `[${a.alert.severity}] ${a.rule.title}${a.host?.hostname ? ` on ${a.host.hostname}` : ''}${a.alert.group_key ? ` (${a.alert.group_key})` : ''}`;
+      await deliverTicket(channel, ctx.tickets, a, event, { summary, body: text });
+      return 200;
     }
     case 'pagerduty': {
       const res = await postJson({ url: channel.url, timeoutMs: channel.timeoutMs, label }, JSON.stringify(pagerDutyEvent(job.alert, event, channel.routingKey, text)));

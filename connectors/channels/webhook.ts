@@ -64,6 +64,8 @@ export async function postWebhook(s: WebhookSettings, deliveryId: string, payloa
 export interface JsonTarget {
   url: string;
   timeoutMs: number;
+  /** Default POST. */
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH';
   headers?: Record<string, string>;
   /** How errors name the receiver: 'webhook', or e.g. "slack channel 'soc-slack'". */
   label: string;
@@ -76,8 +78,8 @@ const MAX_RETRY_AFTER_MS = 3_600_000;
  * POSTs a JSON body and returns the answer; any other outcome than 2xx is a WebhookDeliveryError
  * saying whether a retry can help, with the server's Retry-After (429, 503) when it gave one.
  */
-export async function postJson(t: JsonTarget, body: string): Promise<{ status: number; text: string }> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'haetae-notifier/0.1', ...t.headers };
+export async function postJson(t: JsonTarget, body: string | undefined): Promise<{ status: number; text: string }> {
+  const headers: Record<string, string> = { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), accept: 'application/json', 'user-agent': 'haetae-notifier/0.1', ...t.headers };
   let url: URL;
   let authorization: string | undefined;
   try {
@@ -88,7 +90,7 @@ export async function postJson(t: JsonTarget, body: string): Promise<{ status: n
   if (authorization) headers.authorization = authorization;
   let res: Response;
   try {
-    res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(t.timeoutMs), redirect: 'error' });
+    res = await fetch(url, { method: t.method ?? 'POST', headers, ...(body !== undefined ? { body } : {}), signal: AbortSignal.timeout(t.timeoutMs), redirect: 'error' });
   } catch (err) {
     const f = classifyFetchFailure(err, url, t.timeoutMs);
     throw relabel(new WebhookDeliveryError(f.code, f.args, f.retryable, f.cause), t.label);

@@ -13,7 +13,12 @@ export type ResolvedChannel =
   | { name: string; type: 'webhook'; url: string; secret?: string; timeoutMs: number; template?: TemplateSource }
   | { name: string; type: 'slack' | 'teams'; url: string; timeoutMs: number; template?: TemplateSource }
   | { name: string; type: 'pagerduty'; url: string; routingKey: string; timeoutMs: number; template?: TemplateSource }
-  | { name: string; type: 'email'; smtp: SmtpSettings; from: string; to: readonly string[]; cc: readonly string[]; subject: string; timeoutMs: number; template?: TemplateSource };
+  | { name: string; type: 'email'; smtp: SmtpSettings; from: string; to: readonly string[]; cc: readonly string[]; subject: string; timeoutMs: number; template?: TemplateSource }
+  | TicketChannel;
+
+export type TicketChannel =
+  | { name: string; type: 'jira'; url: string; deployment: 'cloud' | 'datacenter'; project: string; issueType: string; authorization: string; resolveTransition: string; reopenTransition: string; labels: readonly string[]; updateThrottleMs: number; timeoutMs: number; template?: TemplateSource }
+  | { name: string; type: 'servicenow'; url: string; table: string; authorization: string; assignmentGroup?: string; callerId?: string; closeCode: string; updateThrottleMs: number; timeoutMs: number; template?: TemplateSource };
 
 export interface SmtpSettings {
   host: string;
@@ -84,6 +89,18 @@ export function resolveChannels(cfg: Config, baseDir: string, where: string): Re
         const ca = m.caFile ? read(`${key}/smtp/caFile`, m.caFile) : undefined;
         const smtp: SmtpSettings = { host: m.host, port: m.port ?? 587, secure: m.secure ?? false, requireTLS: m.requireTLS ?? false, rejectUnauthorized: m.rejectUnauthorized ?? true, ...(m.user ? { user: m.user } : {}), ...(password ? { password } : {}), ...(ca ? { ca } : {}) };
         out.push({ name: c.name, type: 'email', smtp, from: c.from, to: [...c.to], cc: [...(c.cc ?? [])], subject: c.subject ?? DEFAULT_EMAIL_SUBJECT, timeoutMs, ...withTemplate });
+        break;
+      }
+      case 'jira': {
+        const token = c.token ?? (c.tokenFile ? read(`${key}/tokenFile`, c.tokenFile) : bad(key, 'a jira channel needs token or tokenFile'));
+        const authorization = c.user ? `Basic ${Buffer.from(`${c.user}:${token}`).toString('base64')}` : `Bearer ${token}`;
+        const deployment = c.deployment ?? (new URL(c.url).hostname.endsWith('.atlassian.net') ? 'cloud' : 'datacenter');
+        out.push({ name: c.name, type: 'jira', url: c.url.replace(/\/+$/, ''), deployment, project: c.project, issueType: c.issueType ?? 'Task', authorization, resolveTransition: c.resolveTransition ?? 'Done', reopenTransition: c.reopenTransition ?? 'Reopen', labels: [...(c.labels ?? ['haetae'])], updateThrottleMs: c.updateThrottleMs ?? 900_000, timeoutMs, ...withTemplate });
+        break;
+      }
+      case 'servicenow': {
+        const password = c.password ?? (c.passwordFile ? read(`${key}/passwordFile`, c.passwordFile) : bad(key, 'a servicenow channel needs password or passwordFile'));
+        out.push({ name: c.name, type: 'servicenow', url: c.url.replace(/\/+$/, ''), table: c.table ?? 'incident', authorization: `Basic ${Buffer.from(`${c.user}:${password}`).toString('base64')}`, ...(c.assignmentGroup ? { assignmentGroup: c.assignmentGroup } : {}), ...(c.callerId ? { callerId: c.callerId } : {}), closeCode: c.closeCode ?? 'Solved (Permanently)', updateThrottleMs: c.updateThrottleMs ?? 900_000, timeoutMs, ...withTemplate });
         break;
       }
       case 'pagerduty': {

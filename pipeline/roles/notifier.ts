@@ -8,6 +8,8 @@ import { WebhookDeliveryError } from '../../connectors/channels/webhook';
 import { EmailDeliveryError, closeEmailTransports } from '../../connectors/channels/email';
 import { deliver, prepareChannels, type ReadyChannel } from '../../connectors/channels/deliver';
 import { resolveChannels } from '../notify/channels';
+import { TicketStore } from '../../connectors/channels/tickets';
+import { Redis as IORedis } from 'ioredis';
 import { TemplateError } from '../notify/messages';
 import { retryDelayMs } from '../notify/backoff';
 import { HaetaeError, messageOf } from '../errors/catalog';
@@ -44,13 +46,20 @@ export function startNotifier(loaded: LoadedConfig, logger: Logger, metrics: Met
     log.warn('The webhook channel has no secret: deliveries are not signed (set HAETAE_WEBHOOK_SECRET or secretFile).');
   }
 
+  // Ticket channels keep their alert → ticket mapping, locks and update throttles in Redis.
+  const ticketRedis = [...channels.values()].some((c) => c.type === 'jira' || c.type === 'servicenow')
+    ? new IORedis(cfg.redis.url, { maxRetriesPerRequest: 3, lazyConnect: false })
+    : null;
+  ticketRedis?.on('error', () => undefined); // reported through the deliveries that fail (and /readyz via BullMQ)
+  const tickets = ticketRedis ? new TicketStore(ticketRedis) : null;
+
   const process = async (job: Job<NotificationJob>): Promise<{ status: number }> => {
     const { alert } = job.data;
     const event = job.data.event ?? 'opened';
     const channel = channels.get(job.data.channel);
     if (!channel) throw new UnrecoverableError(`channel '${job.data.channel}' is not configured (notifier.channels${job.data.channel === 'webhook' ? ', notifier.webhook.url' : ''})`);
     try {
-      const status = await deliver(channel, job.id!, job.data, job.attemptsMade + 1);
+      const status = await deliver(channel, job.id!, job.data, job.attemptsMade + 1, { tickets });
       metrics.sent.inc({ stage: 'notify' });
       log.info({ job: job.id, alert: alert.alert.id, rule: alert.rule.id, event, channel: channel.name, status }, `Delivered alert '${alert.rule.title}' (${event}) to ${channel.type === 'webhook' && channel.name === 'webhook' ? 'the webhook' : `${channel.type} channel '${channel.name}'`}.`);
       return { status };
@@ -107,6 +116,7 @@ export function startNotifier(loaded: LoadedConfig, logger: Logger, metrics: Met
         await stopWorker();
       } finally {
         closeEmailTransports();
+        ticketRedis?.disconnect();
       }
     },
   };

@@ -1433,8 +1433,97 @@ export interface HaetaeConfig {
            */
           template?: string;
         }
+      | {
+          /**
+           * Channel name, used by rules (haetae.channels) and routes.
+           */
+          name: string;
+          type: 'jira';
+          /**
+           * Base URL, e.g. https://example.atlassian.net or https://jira.example.net/jira
+           */
+          url: string;
+          /**
+           * Which search API to use (Cloud: /rest/api/2/search/jql; Data Center: /rest/api/2/search). Default: cloud for *.atlassian.net, else datacenter.
+           */
+          deployment?: 'cloud' | 'datacenter';
+          project: string;
+          issueType?: string;
+          /**
+           * With a token: Basic auth (Jira Cloud: the account e-mail and an API token). Without: the token is a Bearer personal access token (Data Center).
+           */
+          user?: string;
+          /**
+           * Prefer tokenFile.
+           */
+          token?: string;
+          tokenFile?: string;
+          /**
+           * Name of the transition that resolves an issue.
+           */
+          resolveTransition?: string;
+          /**
+           * Name of the transition that reopens a resolved issue.
+           */
+          reopenTransition?: string;
+          labels?: string[];
+          /**
+           * At most one update comment per ticket in this many milliseconds (state changes always go through).
+           */
+          updateThrottleMs?: number;
+          /**
+           * No answer within this long is a (retried) failure.
+           */
+          timeoutMs?: number;
+          /**
+           * A Liquid template file (relative to the config file) for the ticket description and comments; gets alert, event and haetae (docs/notifications.md).
+           */
+          template?: string;
+        }
+      | {
+          /**
+           * Channel name, used by rules (haetae.channels) and routes.
+           */
+          name: string;
+          type: 'servicenow';
+          /**
+           * Instance URL, e.g. https://example.service-now.com
+           */
+          url: string;
+          user: string;
+          /**
+           * Prefer passwordFile.
+           */
+          password?: string;
+          passwordFile?: string;
+          table?: string;
+          /**
+           * sys_id or name of the assignment group for new incidents.
+           */
+          assignmentGroup?: string;
+          /**
+           * sys_id or user name of the caller for new incidents.
+           */
+          callerId?: string;
+          /**
+           * close_code set when resolving (the values are instance-specific).
+           */
+          closeCode?: string;
+          /**
+           * At most one update comment per ticket in this many milliseconds (state changes always go through).
+           */
+          updateThrottleMs?: number;
+          /**
+           * No answer within this long is a (retried) failure.
+           */
+          timeoutMs?: number;
+          /**
+           * A Liquid template file (relative to the config file) for the ticket description and comments; gets alert, event and haetae (docs/notifications.md).
+           */
+          template?: string;
+        }
     ) & {
-      type: 'webhook' | 'slack' | 'teams' | 'pagerduty' | 'email';
+      type: 'webhook' | 'slack' | 'teams' | 'pagerduty' | 'email' | 'jira' | 'servicenow';
     })[];
     /**
      * Where alerts go when their rule names no channels: every route whose match holds adds its channels.

@@ -52,7 +52,14 @@ describe('notification channels: config', () => {
     expect(() => channelNames(unknown.config, 'x.yaml')).toThrow("/notifier/routes/0/channels/0: no channel named 'pager' (configured: p)");
     const zone = config({ channels: [{ name: 'p', type: 'slack', url: 'https://hooks.slack.com/x' }], routes: [{ match: { hours: '08:00-18:00', timezone: 'Mars/Olympus' }, channels: ['p'] }] });
     expect(() => channelNames(zone.config, 'x.yaml')).toThrow(/'Mars\/Olympus' is not an IANA time zone/);
-    expect(() => config({ channels: [{ name: 'j', type: 'jira', url: 'https://jira.example' }] })).toThrow(/type: must be equal to one of the allowed values \(webhook, slack, teams, pagerduty, email\)/);
+    expect(() => config({ channels: [{ name: 'o', type: 'opsgenie', url: 'https://api.opsgenie.com' }] })).toThrow(/type: must be equal to one of the allowed values \(webhook, slack, teams, pagerduty, email, jira, servicenow\)/);
+    const jira = config({ channels: [{ name: 'j', type: 'jira', url: 'https://example.atlassian.net/', project: 'SEC', user: 'me@example.net', token: 'tok' }, { name: 'dc', type: 'jira', url: 'https://jira.example.net/jira', project: 'SEC', token: 'pat' }] });
+    expect(resolveChannels(jira.config, jira.baseDir, 'x.yaml')).toEqual([
+      expect.objectContaining({ name: 'j', deployment: 'cloud', url: 'https://example.atlassian.net', authorization: `Basic ${Buffer.from('me@example.net:tok').toString('base64')}`, resolveTransition: 'Done', issueType: 'Task' }),
+      expect.objectContaining({ name: 'dc', deployment: 'datacenter', authorization: 'Bearer pat' }),
+    ]);
+    const sn = config({ channels: [{ name: 's', type: 'servicenow', url: 'https://x.service-now.com', user: 'haetae' }] });
+    expect(() => resolveChannels(sn.config, sn.baseDir, 'x.yaml')).toThrow('/notifier/channels/0: a servicenow channel needs password or passwordFile');
   });
 });
 
