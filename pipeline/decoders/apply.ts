@@ -50,29 +50,73 @@ function fail(ev: Record<string, unknown>, id: string, reason: string): void {
   setPath(ev, 'haetae.decoder', { id, error: reason });
 }
 
-/** Sets a dotted path, creating objects; list fields (related.*, tags) are appended with dedup. */
 /**
- * Split field names, memoized: decoders produce the same few hundred names over and over, so each
- * is split once. Bounded so hostile dynamic names (a json step's keys) cannot grow it without end.
+ * Field names split at their dots, with whether the field is a list appended to, memoized:
+ * decoders produce the same few hundred names over and over, so each is split (and looked up in
+ * APPEND) once. Bounded so hostile dynamic names (a json step's keys) cannot grow it without end.
  */
-const PATHS = new Map<string, readonly string[]>();
+interface FieldPath {
+  parts: readonly string[];
+  /** related.* or tags: appended to with dedup, never replaced. */
+  append: boolean;
+  /** setPath for this one path, compiled (see compileSetter); null: the loop in setPath. */
+  set: Setter | null;
+}
+type Setter = (root: Record<string, unknown>, value: unknown) => boolean;
+const PATHS = new Map<string, FieldPath>();
 const PATHS_MAX = 10_000;
+/** Compiled setters at most (json steps can name fields without end; each setter is a function). */
+const SETTERS_MAX = 2_000;
+let setters = 0;
 
-function split(dotted: string): readonly string[] {
-  let parts = PATHS.get(dotted);
-  if (parts === undefined) {
-    parts = dotted.split('.');
-    if (PATHS.size < PATHS_MAX) PATHS.set(dotted, parts);
+function pathOf(dotted: string): FieldPath {
+  let p = PATHS.get(dotted);
+  if (p === undefined) {
+    const parts = dotted.split('.');
+    p = { parts, append: APPEND.has(dotted), set: null };
+    if (PATHS.size < PATHS_MAX) {
+      if (setters < SETTERS_MAX && !p.append) {
+        p.set = compileSetter(parts);
+        if (p.set !== null) setters++;
+      }
+      PATHS.set(dotted, p);
+    }
   }
-  return parts;
+  return p;
 }
 
+/**
+ * setPath's loop for one path as straight-line code with the names written literally: each load
+ * and store keeps an inline cache of its own instead of going through V8's generic lookup by a
+ * computed name (the event's nested objects get the same few shapes event after event). The
+ * names enter the code only as JSON string literals. null where setPath's loop must run: a
+ * forbidden name (it returns false only after creating the objects before it), or no code
+ * generation (`--disallow-code-generation-from-strings`).
+ */
+function compileSetter(parts: readonly string[]): Setter | null {
+  if (parts.some((k) => k === '__proto__' || k === 'constructor' || k === 'prototype')) return null;
+  let body = 'let o = root, n;\n';
+  for (let i = 0; i < parts.length - 1; i++) {
+    const k = JSON.stringify(parts[i]);
+    body += `n = o[${k}];\nif (n === undefined || n === null) { n = {}; o[${k}] = n; } else if (typeof n !== 'object' || Array.isArray(n)) return false;\no = n;\n`;
+  }
+  body += `o[${JSON.stringify(parts[parts.length - 1])}] = Array.isArray(value) ? value.slice() : value;\nreturn true;\n`;
+  try {
+    return new Function(`"use strict";\nreturn function set(root, value) {\n${body}};`)() as Setter;
+  } catch {
+    return null;
+  }
+}
+
+/** Sets a dotted path, creating objects; list fields (related.*, tags) are appended with dedup. */
 function setPath(root: Record<string, unknown>, dotted: string, value: unknown): boolean {
+  const p = pathOf(dotted);
+  if (p.set !== null) return p.set(root, value);
+  const parts = p.parts;
   let obj = root;
-  const parts = split(dotted);
   const last = parts.length - 1;
-  for (let p = 0; p < last; p++) {
-    const k = parts[p]!;
+  for (let i = 0; i < last; i++) {
+    const k = parts[i]!;
     if (k === '__proto__' || k === 'constructor' || k === 'prototype') return false;
     let next = obj[k];
     if (next === undefined || next === null) {
@@ -85,7 +129,7 @@ function setPath(root: Record<string, unknown>, dotted: string, value: unknown):
   }
   const leaf = parts[last]!;
   if (leaf === '__proto__' || leaf === 'constructor' || leaf === 'prototype') return false;
-  if (APPEND.has(dotted)) {
+  if (p.append) {
     const add = Array.isArray(value) ? value : [value];
     const current = obj[leaf];
     const list = Array.isArray(current) ? (current as unknown[]) : current === undefined || current === null ? [] : [current];

@@ -30,7 +30,15 @@ interface Entry {
   senders: Array<(ip: unknown) => boolean> | null;
 }
 
-interface TrieNode { next: Map<number, TrieNode>; entries: Entry[] }
+interface TrieNode {
+  next: Map<number, TrieNode>;
+  entries: Entry[];
+  /**
+   * The merged candidate lists of messages whose deepest prefix match is this node, by the
+   * program's list (null: no program match): the path to a node is fixed, so the merge is too.
+   */
+  merged: Map<Entry[] | null, Entry[]> | null;
+}
 
 export function createDecoderSet(decoders: readonly Decoder[]): DecoderSet {
   const ordered = decoders.map((d, i) => ({ d, i })).sort((a, b) => a.d.priority - b.d.priority || a.i - b.i);
@@ -42,7 +50,7 @@ export function createDecoderSet(decoders: readonly Decoder[]): DecoderSet {
   }));
 
   const byProgram = new Map<string, Entry[]>();
-  const trie: TrieNode = { next: new Map(), entries: [] };
+  const trie: TrieNode = { next: new Map(), entries: [], merged: null };
   const literals: Array<{ text: string; entries: Entry[] }> = [];
   const literalIndex = new Map<string, Entry[]>();
   const fallbacks: Entry[] = [];
@@ -57,7 +65,7 @@ export function createDecoderSet(decoders: readonly Decoder[]): DecoderSet {
       for (let i = 0; i < p.length; i++) {
         const c = p.charCodeAt(i);
         let n = node.next.get(c);
-        if (!n) { n = { next: new Map(), entries: [] }; node.next.set(c, n); }
+        if (!n) { n = { next: new Map(), entries: [], merged: null }; node.next.set(c, n); }
         node = n;
       }
       node.entries.push(e);
@@ -85,18 +93,31 @@ export function createDecoderSet(decoders: readonly Decoder[]): DecoderSet {
     const byProg = input.program !== undefined ? byProgram.get(input.program) : undefined;
     const msg = input.message;
     let node: TrieNode | undefined = trie;
-    let levels: Array<{ depth: number; entries: Entry[] }> | null = null;
+    let deepest: TrieNode | null = null;
+    let count = 0;
     for (let i = 0; i < msg.length && node.next.size > 0; i++) {
       node = node.next.get(msg.charCodeAt(i));
       if (!node) break;
-      if (node.entries.length > 0) (levels ??= []).push({ depth: i + 1, entries: node.entries });
+      if (node.entries.length > 0) { deepest = node; count++; }
     }
-    if (levels === null) return byProg ?? null;
-    if (byProg === undefined && levels.length === 1) return levels[0]!.entries;
+    if (deepest === null) return byProg ?? null;
+    if (byProg === undefined && count === 1) return deepest.entries;
+    const key = byProg ?? null;
+    const cached = deepest.merged?.get(key);
+    if (cached !== undefined) return cached;
+    // First message with this program list and this deepest prefix: merge, and keep the merge.
+    const levels: Array<{ depth: number; entries: Entry[] }> = [];
+    node = trie;
+    for (let i = 0; node !== deepest; i++) {
+      node = node.next.get(msg.charCodeAt(i))!;
+      if (node.entries.length > 0) levels.push({ depth: i + 1, entries: node.entries });
+    }
     const depth = new Map<Entry, number>();
     for (const e of byProg ?? []) depth.set(e, 0);
     for (const l of levels) for (const e of l.entries) if ((depth.get(e) ?? -1) < l.depth) depth.set(e, l.depth);
-    return [...depth.keys()].sort((x, y) => x.decoder.priority - y.decoder.priority || depth.get(y)! - depth.get(x)! || x.rank - y.rank);
+    const merged = [...depth.keys()].sort((x, y) => x.decoder.priority - y.decoder.priority || depth.get(y)! - depth.get(x)! || x.rank - y.rank);
+    (deepest.merged ??= new Map()).set(key, merged);
+    return merged;
   };
 
   const containsCandidates = (msg: string): Entry[] | null => {
@@ -104,10 +125,35 @@ export function createDecoderSet(decoders: readonly Decoder[]): DecoderSet {
     const found = ac.search(msg);
     if (found === null) return null;
     if (found.length === 1) return literals[found[0]!]!.entries;
+    // The merge depends only on which literals occur: kept per set of literals (a bit mask while
+    // there are at most 30 of them, a number for two or three, else their sorted indices), bounded.
+    let key: number | string;
+    if (literals.length <= 30) {
+      key = 0;
+      for (let i = 0; i < found.length; i++) key |= 1 << found[i]!;
+    } else if (found.length <= 3 && literals.length <= 32768) {
+      // The usual case with more literals: two or three of them, in 15 bits each.
+      let a = found[0]!;
+      let b = found[1]!;
+      let c = found.length === 3 ? found[2]! : 0;
+      if (a > b) { const t = a; a = b; b = t; }
+      if (found.length === 3) {
+        if (b > c) { const t = b; b = c; c = t; }
+        if (a > b) { const t = a; a = b; b = t; }
+      }
+      key = found.length * 2 ** 48 + a * 2 ** 30 + b * 2 ** 15 + c;
+    } else {
+      key = found.slice().sort((a, b) => a - b).join(',');
+    }
+    const cached = mergedContains.get(key);
+    if (cached !== undefined) return cached;
     const seen = new Set<Entry>();
     for (const i of found) for (const e of literals[i]!.entries) seen.add(e);
-    return [...seen].sort((a, b) => a.rank - b.rank);
+    const merged = [...seen].sort((a, b) => a.rank - b.rank);
+    if (mergedContains.size < 1024) mergedContains.set(key, merged);
+    return merged;
   };
+  const mergedContains = new Map<number | string, Entry[]>();
 
   const run = (e: Entry, input: DecoderInput): DecodeResult | null => {
     try {
@@ -206,6 +252,18 @@ export function buildAhoCorasick(words: readonly string[]): { search(text: strin
   const dense = new Int32Array(next.length * 128).fill(-1);
   next.forEach((m, st) => { for (const [c, t] of m) if (c < 128) dense[st * 128 + c] = t; });
   const step = (st: number, c: number): number => (c < 128 ? dense[st * 128 + c]! : (next[st]!.get(c) ?? -1));
+  // The automaton's whole move on ASCII units, failure links already followed (state * 128 + unit
+  // → next state, 0 when none): what the loop in search computes, one table read per character.
+  // States in breadth-first order, so a state's failure state has its row before it.
+  const delta = new Int32Array(next.length * 128);
+  for (const st of [0, ...queue]) {
+    for (let c = 0; c < 128; c++) {
+      const t = dense[st * 128 + c]!;
+      delta[st * 128 + c] = t !== -1 ? t : st === 0 ? 0 : delta[fail[st]! * 128 + c]!;
+    }
+  }
+  const hasOut = new Uint8Array(next.length);
+  out.forEach((o, st) => { hasOut[st] = o.length > 0 ? 1 : 0; });
   const only = rootNext.size === 1 ? [...rootNext.keys()][0]! : -1;
   const onlyChar = only >= 0 ? String.fromCharCode(only) : '';
   return {
@@ -220,17 +278,20 @@ export function buildAhoCorasick(words: readonly string[]): { search(text: strin
           if (i < 0) break;
         }
         const c = text.charCodeAt(i);
-        if (s === 0 && starts[c] === 0) continue;
-        let t = step(s, c);
-        while (t === -1 && s !== 0) {
-          s = fail[s]!;
-          t = step(s, c);
+        if (c < 128) {
+          s = delta[s * 128 + c]!;
+        } else {
+          if (s === 0 && starts[c] === 0) continue;
+          let t = step(s, c);
+          while (t === -1 && s !== 0) {
+            s = fail[s]!;
+            t = step(s, c);
+          }
+          s = t === -1 ? 0 : t;
         }
-        s = t === -1 ? 0 : t;
-        const o = out[s]!;
-        if (o.length > 0) {
+        if (hasOut[s] === 1) {
           found ??= [];
-          for (const w of o) if (!found.includes(w)) found.push(w);
+          for (const w of out[s]!) if (!found.includes(w)) found.push(w);
         }
       }
       return found;

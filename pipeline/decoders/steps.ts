@@ -68,6 +68,15 @@ function kvStep(s: KvStepSpec): Step {
   const spaceSep = sep === ' ';
   /** Key → capture slot, once bound (see Captures). */
   let bound: Map<string, number> | null = null;
+  /**
+   * The bound keys as an open-addressing hash table (hash of the key's code units, as run computes
+   * it while it scans for the assign): a key is found without cutting it out of the line first.
+   * Slots hold an index into keyList/keySlot/keyHash, -1 when empty.
+   */
+  let table: Int32Array | null = null;
+  let keyList: string[] = [];
+  let keySlot: number[] = [];
+  let keyHash: number[] = [];
   /** Where a key's value goes: its capture slot, or its capture name (unbound), or null when the decoder never reads it. */
   const nameOf = (key: string): number | string | null => {
     if (key === '') return null;
@@ -111,8 +120,8 @@ function kvStep(s: KvStepSpec): Step {
     }
     let end: number;
     if (sepLen === 1) {
-      end = j;
-      while (end < n && text.charCodeAt(end) !== sep0) end++;
+      end = text.indexOf(sep, j); // the same as a scan for sep0, natively
+      if (end < 0) end = n;
     } else {
       end = text.indexOf(sep, j);
       if (end < 0) end = n;
@@ -138,10 +147,57 @@ function kvStep(s: KvStepSpec): Step {
         const slot = slots.get(name);
         if (slot !== undefined) bound.set(k, slot);
       }
+      keyList = [];
+      keySlot = [];
+      keyHash = [];
+      for (const [k, slot] of bound) {
+        if (k === '') continue; // an empty key is never read (nameOf)
+        keyList.push(k);
+        keySlot.push(slot);
+        keyHash.push(hashKey(k, 0, k.length));
+      }
+      let size = 8;
+      while (size < keyList.length * 4) size *= 2;
+      table = new Int32Array(size).fill(-1);
+      for (let e = 0; e < keyList.length; e++) {
+        let at = keyHash[e]! & (size - 1);
+        while (table[at] !== -1) at = (at + 1) & (size - 1);
+        table[at] = e;
+      }
     },
     run(text, caps) {
       const n = text.length;
       let i = 0;
+      if (simple && spaceSep && table !== null) {
+        // As the loop below, with the key looked up by its hash instead of cut out and looked up by name.
+        const tab = table;
+        const mask = tab.length - 1;
+        while (i < n) {
+          let c = text.charCodeAt(i);
+          while (c === 32) c = ++i < n ? text.charCodeAt(i) : -1;
+          if (i >= n) break;
+          let k = i;
+          let h = 0;
+          while (k < n && c !== assign0 && c !== 32) {
+            h = (Math.imul(h, 31) + c) | 0;
+            c = ++k < n ? text.charCodeAt(k) : -1;
+          }
+          if (k >= n) break;
+          if (c !== assign0) { i = k + 1; continue; }
+          let slot: number | null = null;
+          const len = k - i;
+          for (let at = h & mask; ; at = (at + 1) & mask) {
+            const e = tab[at]!;
+            if (e < 0) break;
+            if (keyHash[e] === h) {
+              const key = keyList[e]!;
+              if (key.length === len && text.startsWith(key, i)) { slot = keySlot[e]!; break; }
+            }
+          }
+          i = value(text, k + 1, slot, caps);
+        }
+        return null;
+      }
       if (simple) {
         while (i < n) {
           // Skip separators (and the spaces around them, when the separator is not a space).
@@ -182,8 +238,17 @@ function kvStep(s: KvStepSpec): Step {
   };
 }
 
+/** The hash kv's table keeps of key text[start, end): the same as run computes while scanning. */
+function hashKey(text: string, start: number, end: number): number {
+  let h = 0;
+  for (let i = start; i < end; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
+  return h;
+}
+
 function csvStep(s: CsvStepSpec): Step {
   const delim = (s.delimiter ?? ',').charCodeAt(0);
+  /** The delimiter as a one-character string for indexOf ('' when there is none to find). */
+  const delimChar = Number.isNaN(delim) ? '' : String.fromCharCode(delim);
   const quote = (s.quote ?? '"').charCodeAt(0);
   const all = s.columns.map((c) => (c === null || c === '' ? null : c));
   /** The columns kept (restrict drops those the decoder never reads) and how many to read at most. */
@@ -213,6 +278,17 @@ function csvStep(s: CsvStepSpec): Step {
       let col = 0;
       while (col < upTo && i <= n) {
         let value: string;
+        if (colSlots !== null && text.charCodeAt(i) !== quote && delimChar !== '') {
+          // An unquoted column: it ends at the next delimiter (found natively); cut only when read.
+          let k = text.indexOf(delimChar, i);
+          if (k < 0) k = n;
+          const slot = colSlots[col]!;
+          if (slot >= 0) caps.vals[slot] = text.slice(i, k);
+          i = k + 1; // past the delimiter
+          col++;
+          if (i > n) break;
+          continue;
+        }
         if (text.charCodeAt(i) === quote) {
           // RFC 4180: "" inside quotes is one quote.
           let out = '';

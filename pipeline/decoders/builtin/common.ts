@@ -40,9 +40,21 @@ export const isIp = (s: unknown): s is string => typeof s === 'string' && s.leng
 /** Integer text → number (null for anything else, or outside the safe range). */
 export function toInt(v: unknown): number | null {
   if (typeof v === 'number') return Number.isSafeInteger(v) ? v : null;
-  if (typeof v !== 'string' || !/^-?\d{1,16}$/.test(v)) return null;
+  if (typeof v !== 'string' || !isIntText(v)) return null;
   const n = Number(v);
   return Number.isSafeInteger(n) ? n : null;
+}
+
+/** /^-?\d{1,16}$/ without a regex. */
+function isIntText(v: string): boolean {
+  const n = v.length;
+  const i0 = n > 0 && v.charCodeAt(0) === 45 /* - */ ? 1 : 0;
+  if (n - i0 < 1 || n - i0 > 16) return false;
+  for (let i = i0; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 export function toPort(v: unknown): number | null {
@@ -62,8 +74,18 @@ const RELATED = { ip: 'related.ip', user: 'related.user', hosts: 'related.hosts'
 
 /** A collector of decoded fields with a cap on their number and on value length. */
 export class Fields {
-  readonly out: DecodedFields = {};
-  private count = 0;
+  readonly out: DecodedFields;
+  private count: number;
+
+  constructor(out?: DecodedFields) {
+    this.out = out ?? {};
+    this.count = out ? Object.keys(out).length : 0;
+  }
+
+  /** A collector that goes on from fields already set (they count towards MAX_FIELDS). */
+  static over(out: DecodedFields): Fields {
+    return new Fields(out);
+  }
 
   /** Sets a field (last write wins). Empty strings and undefined/null are skipped. */
   set(key: string, value: unknown): void {
@@ -159,41 +181,59 @@ export function splitArgs(line: string): string[] {
   const args: string[] = [];
   let cur = '';
   let inArg = false;
-  let quote: '"' | "'" | null = null;
+  let quote = 0; // the open quote's code unit, 0: none
+  // Characters kept as they are accumulate as a run [run, i) that is cut once, not added one by one.
+  let run = 0;
   const n = Math.min(line.length, MAX_VALUE);
   for (let i = 0; i < n; i++) {
-    const c = line[i]!;
-    if (quote) {
-      if (c === quote) quote = null;
-      else if (c === '\\' && quote === '"' && i + 1 < n && (line[i + 1] === '"' || line[i + 1] === '\\')) cur += line[++i];
-      else cur += c;
-    } else if (c === '"' || c === "'") {
+    const c = line.charCodeAt(i);
+    if (quote !== 0) {
+      if (c === quote) {
+        cur += line.slice(run, i);
+        quote = 0;
+        run = i + 1;
+      } else if (c === 92 /* \ */ && quote === 34 && i + 1 < n && (line.charCodeAt(i + 1) === 34 || line.charCodeAt(i + 1) === 92)) {
+        cur += line.slice(run, i);
+        run = ++i; // the escaped character starts the next run
+      }
+    } else if (c === 34 /* " */ || c === 39 /* ' */) {
+      cur += line.slice(run, i);
       quote = c;
       inArg = true;
-    } else if (c === ' ' || c === '\t') {
+      run = i + 1;
+    } else if (c === 32 || c === 9) {
       if (inArg) {
-        args.push(cur);
+        args.push(cur + line.slice(run, i));
         if (args.length >= 256) return args;
         cur = '';
         inArg = false;
       }
-    } else if (c === '\\' && i + 1 < n) {
-      cur += line[++i];
+      run = i + 1;
+    } else if (c === 92 /* \ */ && i + 1 < n) {
+      cur += line.slice(run, i);
+      run = ++i;
       inArg = true;
     } else {
-      cur += c;
       inArg = true;
     }
   }
-  if (inArg) args.push(cur);
+  if (inArg) args.push(cur + line.slice(run, n));
   return args;
 }
 
 /** A hash algorithm name as ECS spells it under `*.hash.*` (null when ECS has no field for it). */
 export function ecsHashName(alg: string): string | null {
+  const known = HASH_NAMES.get(alg);
+  if (known !== undefined) return known;
   const a = alg.trim().toLowerCase().replace(/-/g, '');
   return ['md5', 'sha1', 'sha256', 'sha384', 'sha512', 'ssdeep', 'tlsh'].includes(a) ? a : null;
 }
+
+/** The usual spellings, answered without trimming and lower-casing each time. */
+const HASH_NAMES = new Map<string, string | null>(
+  ['MD5', 'SHA1', 'SHA256', 'SHA384', 'SHA512', 'IMPHASH', 'md5', 'sha1', 'sha256', 'sha384', 'sha512', 'imphash', 'SSDEEP', 'ssdeep', 'TLSH', 'tlsh', 'SHA-1', 'SHA-256']
+    .map((k) => { const a = k.toLowerCase().replace(/-/g, ''); return [k, ['md5', 'sha1', 'sha256', 'sha384', 'sha512', 'ssdeep', 'tlsh'].includes(a) ? a : null]; }),
+);
 
 /** IANA protocol numbers → ECS network.transport names (some devices write `proto=6`). */
 export const IANA_PROTO: Record<string, string> = { '1': 'icmp', '2': 'igmp', '6': 'tcp', '17': 'udp', '47': 'gre', '50': 'esp', '51': 'ah', '58': 'ipv6-icmp', '132': 'sctp' };
