@@ -8,9 +8,10 @@
 import YAML from 'yaml';
 import type { Client } from '@elastic/elasticsearch';
 import { parseCsv } from './csv';
-import { parseAddress, type Ip } from './ip';
-import { isCriticality, type Criticality } from './severity';
-import { StringFilter } from './string-filter';
+import { InlineStringTable, U32Table, W4Table } from './hash-table';
+import { parseAddress, words6, type Addr, type Ip } from './ip';
+import { criticalityRank, isCriticality, type Criticality } from './severity';
+import { fnv1a, fnv1aLower } from './string-filter';
 
 export interface Asset {
   name?: string;
@@ -24,36 +25,94 @@ export interface AssetStats { added: number; invalid: number; limit: number; exa
 
 export class AssetTable {
   /**
-   * Most addresses and names in events are not assets (internet peers, other devices). A Map
-   * probe of 100k+ entries is a few cache misses; these small filters — one bit per IPv4 /16
-   * (8 KB) and a bit filter of the host names — turn most misses away before the Map.
+   * Most addresses in events are not assets (internet peers): one bit per IPv4 /16 (8 KB, in
+   * cache) turns most of those away. A probe that gets past it reads one slot of an
+   * open-addressing table in a typed array (hash-table.ts) rather than walking a Map. Lookups
+   * return the asset's index: the event gets assets[i] (the object itself is never read on the
+   * per-event path) and the criticality comes from a byte per asset.
    */
   private readonly v4Blocks = new Uint32Array(65536 / 32);
-  private readonly hostFilter: StringFilter;
-  private readonly v6: number;
+  /** Distinct assets; the tables hold indexes into it. */
+  private readonly assets: Asset[] = [];
+  /** criticalityRank of each asset (0: none). */
+  private readonly ranks: Uint8Array;
+  private readonly byIp4: U32Table;
+  private readonly byIp6: W4Table;
+  private readonly byHost: InlineStringTable;
 
-  constructor(private readonly byIp: Map<number | bigint, Asset>, private readonly byHost: Map<string, Asset>, readonly size: number) {
-    let v6 = 0;
-    for (const key of byIp.keys()) if (typeof key === 'number') { const b = key >>> 16; this.v4Blocks[b >>> 5]! |= 1 << (b & 31); } else v6++;
-    this.v6 = v6;
-    this.hostFilter = new StringFilter(byHost.size);
-    for (const key of byHost.keys()) this.hostFilter.add(key);
+  constructor(byIp: Map<number | bigint, Asset>, byHost: Map<string, Asset>, readonly size: number) {
+    const index = new Map<Asset, number>();
+    const indexOf = (a: Asset): number => {
+      let i = index.get(a);
+      if (i === undefined) { i = this.assets.length; this.assets.push(a); index.set(a, i); }
+      return i;
+    };
+    const keys4: number[] = [];
+    const values4: number[] = [];
+    const words: number[] = [];
+    const values6: number[] = [];
+    const w = new Uint32Array(4);
+    for (const [key, asset] of byIp) {
+      if (typeof key === 'number') {
+        const b = key >>> 16;
+        this.v4Blocks[b >>> 5]! |= 1 << (b & 31);
+        keys4.push(key);
+        values4.push(indexOf(asset));
+      } else {
+        words6(key, w, 0);
+        words.push(w[0]!, w[1]!, w[2]!, w[3]!);
+        values6.push(indexOf(asset));
+      }
+    }
+    this.byIp4 = new U32Table(keys4, values4);
+    this.byIp6 = new W4Table(words, values6);
+    const hosts = [...byHost.keys()];
+    this.byHost = new InlineStringTable(hosts, hosts.map((h) => indexOf(byHost.get(h)!)), fnv1a);
+    this.ranks = Uint8Array.from(this.assets, (a) => criticalityRank(a.criticality));
   }
 
   static readonly EMPTY = new AssetTable(new Map(), new Map(), 0);
 
-  ip(ip: Ip): Asset | undefined {
+  /** The index of the asset with this address (parseAddressShared's result), or -1. */
+  ipIndex(ip: Addr): number {
     if (ip.v === 4) {
-      const b = ip.n >>> 16;
-      if ((this.v4Blocks[b >>> 5]! & (1 << (b & 31))) === 0) return undefined;
-    } else if (this.v6 === 0) return undefined;
-    return this.byIp.get(ip.n);
+      const n = ip.n;
+      const b = n >>> 16;
+      if ((this.v4Blocks[b >>> 5]! & (1 << (b & 31))) === 0) return -1;
+      return this.byIp4.get(n);
+    }
+    const w = ip.w;
+    return this.byIp6.get(w[0]!, w[1]!, w[2]!, w[3]!);
+  }
+
+  /** The index of the asset with this host name (case-insensitive), or -1. */
+  hostIndex(name: string): number {
+    if (this.byHost.size === 0) return -1;
+    // Hashed in the pass that checks it is already lower-case (the usual case: no copy).
+    let key = name;
+    let h = fnv1aLower(name);
+    if (h < 0) { key = name.toLowerCase(); h = fnv1a(key); }
+    return this.byHost.get(h, key);
+  }
+
+  /** The asset at an index ipIndex or hostIndex returned. */
+  at(i: number): Asset {
+    return this.assets[i]!;
+  }
+
+  /** Its criticalityRank. */
+  rank(i: number): number {
+    return this.ranks[i]!;
+  }
+
+  ip(ip: Addr): Asset | undefined {
+    const i = this.ipIndex(ip);
+    return i < 0 ? undefined : this.assets[i];
   }
 
   host(name: string): Asset | undefined {
-    if (this.byHost.size === 0) return undefined;
-    const key = name.toLowerCase(); // the same string when it already is lower-case
-    return this.hostFilter.mayHave(key) ? this.byHost.get(key) : undefined;
+    const i = this.hostIndex(name);
+    return i < 0 ? undefined : this.assets[i];
   }
 }
 

@@ -21,9 +21,9 @@ import { watchRulePaths } from '../detect/watch';
 import { AssetTable, AssetTableBuilder, loadAssetIndex, loadAssetText, type Asset } from './assets';
 import { GeoLookup, openMmdb, type GeoResult } from './geoip';
 import type { IndicatorSet } from './indicators';
-import { isNonPublic, parseAddressShared, type Ip } from './ip';
-import { maxCriticality, type Criticality } from './severity';
-import { matchThreats } from './threat';
+import { isNonPublicAddr, parseAddressShared, type Addr } from './ip';
+import { criticalityOfRank } from './severity';
+import { matchThreatsWith } from './threat';
 import { loadThreatText, type LoadStats } from './threat-files';
 import { Zones } from './zones';
 
@@ -59,12 +59,21 @@ export interface Enricher {
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => x !== null && typeof x === 'object' && !Array.isArray(x);
 
-/** haetae.<key> of the event, created when missing. */
-function haetaeObject(e: Obj, key: 'zone' | 'asset'): Obj {
+/** haetae.zone of the event, created when missing (named loads and stores: see enrich). */
+function haetaeZone(e: Obj): Obj {
   let h = e.haetae as Obj;
   if (!isObj(h)) e.haetae = h = {};
-  let o = h[key] as Obj;
-  if (!isObj(o)) h[key] = o = {};
+  let o = h.zone as Obj;
+  if (!isObj(o)) h.zone = o = {};
+  return o;
+}
+
+/** haetae.asset of the event, created when missing. */
+function haetaeAsset(e: Obj): Obj {
+  let h = e.haetae as Obj;
+  if (!isObj(h)) e.haetae = h = {};
+  let o = h.asset as Obj;
+  if (!isObj(o)) h.asset = o = {};
   return o;
 }
 
@@ -256,43 +265,85 @@ export async function createEnricher(config: EnrichConfig | undefined, deps: Enr
   const raiseSeverity = assetsCfg?.raiseSeverity === true;
 
   // ---- per event ---------------------------------------------------------------------------
-  const assetFor = (assets: AssetTable[], ip: Ip | null, host: string | null): Asset | undefined => {
-    for (const t of assets) {
-      const a = (ip && t.ip(ip)) || (host !== null ? t.host(host) : undefined);
-      if (a) return a;
+  /**
+   * An asset lookup's result: the asset (undefined: none) and its criticality rank, in these two
+   * variables (set by each lookup, read right after it), so nothing is allocated per lookup.
+   */
+  let foundAsset: Asset | undefined;
+  let foundRank = 0;
+  const assetByIp = (assets: AssetTable[], ip: Addr): boolean => {
+    for (let t = 0; t < assets.length; t++) {
+      const table = assets[t]!;
+      const i = table.ipIndex(ip);
+      if (i >= 0) { foundAsset = table.at(i); foundRank = table.rank(i); return true; }
     }
-    return undefined;
+    return false;
   };
+  const assetByHost = (assets: AssetTable[], host: string): boolean => {
+    for (let t = 0; t < assets.length; t++) {
+      const table = assets[t]!;
+      const i = table.hostIndex(host);
+      if (i >= 0) { foundAsset = table.at(i); foundRank = table.rank(i); return true; }
+    }
+    return false;
+  };
+
+  /** What side() found for one side's address (set by each call, read right after it). */
+  let sideZone: string | undefined;
+  let sideAsset: Asset | undefined;
+  let sideRank = 0;
 
   /**
    * Per event. Fields are read with named property loads (e.source, o.ip), not a table of paths:
-   * events come in many shapes, and a load by computed key on them is a slow generic lookup.
+   * events come in many shapes, and a load by computed key on them is a slow generic lookup. What
+   * is found is kept in locals and written at the end with named stores, in the order (and so
+   * with the key order) the lookups are made: zone and asset of the source, of the destination,
+   * zones of client and server, the host's asset, the criticality.
    */
   function enrich(event: HaetaeEvent | Record<string, unknown>): void {
     const s = state;
     const e = event as Obj;
-    let crit: Criticality | undefined;
-    let o: unknown;
-    if (isObj(o = e.source)) crit = side(s, e, o, 'source', true, crit);
-    if (isObj(o = e.destination)) crit = side(s, e, o, 'destination', true, crit);
-    if (isObj(o = e.client)) side(s, e, o, 'client', false, crit);
-    if (isObj(o = e.server)) side(s, e, o, 'server', false, crit);
-    if (s.assets.length > 0) {
-      const a = hostAsset(s.assets, e);
-      if (a) { haetaeObject(e, 'asset').host = a; crit = maxCriticality(crit, a.criticality); count(ASSET, HIT); } else count(ASSET, MISS);
-      if (crit !== undefined) haetaeObject(e, 'asset').criticality = crit;
+    const assets = s.assets.length > 0;
+    const source = e.source, destination = e.destination, client = e.client, server = e.server, host = e.host;
+    if (s.geo !== null || zones !== null || assets) {
+      let zs: string | undefined, zd: string | undefined, zc: string | undefined, zv: string | undefined;
+      let as: Asset | undefined, ad: Asset | undefined;
+      let rank = 0;
+      if (isObj(source)) { side(s, source, assets); zs = sideZone; as = sideAsset; rank = sideRank; }
+      if (isObj(destination)) { side(s, destination, assets); zd = sideZone; ad = sideAsset; if (sideRank > rank) rank = sideRank; }
+      if (isObj(client)) { side(s, client, false); zc = sideZone; }
+      if (isObj(server)) { side(s, server, false); zv = sideZone; }
+      let zone: Obj | null = null;
+      let asset: Obj | null = null;
+      if (zs !== undefined) (zone ??= haetaeZone(e)).source = zs;
+      if (as !== undefined) (asset ??= haetaeAsset(e)).source = as;
+      if (zd !== undefined) (zone ??= haetaeZone(e)).destination = zd;
+      if (ad !== undefined) (asset ??= haetaeAsset(e)).destination = ad;
+      if (zc !== undefined) (zone ??= haetaeZone(e)).client = zc;
+      if (zv !== undefined) (zone ??= haetaeZone(e)).server = zv;
+      if (assets) {
+        if (hostAsset(s.assets, e, host)) {
+          (asset ??= haetaeAsset(e)).host = foundAsset;
+          if (foundRank > rank) rank = foundRank;
+          count(ASSET, HIT);
+        } else count(ASSET, MISS);
+        if (rank > 0) (asset ??= haetaeAsset(e)).criticality = criticalityOfRank(rank);
+      }
     }
-    if (s.threats.length > 0) count(THREAT, matchThreats(e, s.threats) > 0 ? HIT : MISS);
+    if (s.threats.length > 0) count(THREAT, matchThreatsWith(e, s.threats, source, destination, client, server, host) > 0 ? HIT : MISS);
   }
 
-  /** GeoIP, zone and (source/destination) asset of one side's address; returns the criticality so far. */
-  function side(s: State, e: Obj, obj: Obj, name: string, withAsset: boolean, crit: Criticality | undefined): Criticality | undefined {
+  /** GeoIP, zone and (source/destination) asset of one side's address, into sideZone, sideAsset and sideRank. */
+  function side(s: State, obj: Obj, withAsset: boolean): void {
+    sideZone = undefined;
+    sideAsset = undefined;
+    sideRank = 0;
     const text = obj.ip;
-    if (typeof text !== 'string') return crit;
+    if (typeof text !== 'string') return;
     const ip = parseAddressShared(text); // shared object: used up before the next parse
-    if (ip === null) return crit;
+    if (ip === null) return;
     if (s.geo !== null) {
-      if (isNonPublic(ip)) {
+      if (isNonPublicAddr(ip)) {
         if (s.geo.city) count(GEOIP, SKIPPED);
         if (s.geo.asn) count(ASN, SKIPPED);
       } else {
@@ -300,42 +351,36 @@ export async function createEnricher(config: EnrichConfig | undefined, deps: Enr
       }
     }
     if (zones !== null) {
-      const zone = zones.zoneOf(ip);
-      if (zone !== undefined) { haetaeObject(e, 'zone')[name] = zone; count(ZONE, HIT); } else count(ZONE, MISS);
+      sideZone = zones.zoneOf(ip);
+      count(ZONE, sideZone !== undefined ? HIT : MISS);
     }
-    if (withAsset && s.assets.length > 0) {
-      const a = assetFor(s.assets, ip, null);
-      if (a) { haetaeObject(e, 'asset')[name] = a; count(ASSET, HIT); return maxCriticality(crit, a.criticality); }
-      count(ASSET, MISS);
+    if (withAsset) {
+      if (assetByIp(s.assets, ip)) { sideAsset = foundAsset; sideRank = foundRank; count(ASSET, HIT); } else count(ASSET, MISS);
     }
-    return crit;
   }
 
-  /** The event's own host: host.ip, then host.hostname / host.name, then the sender's address. */
-  const hostAsset = (assets: AssetTable[], e: Obj): Asset | undefined => {
-    const host = e.host;
+  /** The event's own host: host.ip, then host.hostname / host.name, then the sender's address (into foundAsset, foundRank). */
+  const hostAsset = (assets: AssetTable[], e: Obj, host: unknown): boolean => {
     if (isObj(host)) {
       const ips = host.ip;
       if (typeof ips === 'string') {
         const ip = parseAddressShared(ips);
-        const a = ip && assetFor(assets, ip, null);
-        if (a) return a;
+        if (ip && assetByIp(assets, ip)) return true;
       } else if (Array.isArray(ips)) {
         for (const text of ips) {
           const ip = typeof text === 'string' ? parseAddressShared(text) : null;
-          const a = ip && assetFor(assets, ip, null);
-          if (a) return a;
+          if (ip && assetByIp(assets, ip)) return true;
         }
       }
       let h = host.hostname;
-      if (typeof h === 'string' && h !== '') { const a = assetFor(assets, null, h); if (a) return a; }
+      if (typeof h === 'string' && h !== '' && assetByHost(assets, h)) return true;
       h = host.name;
-      if (typeof h === 'string' && h !== '') { const a = assetFor(assets, null, h); if (a) return a; }
+      if (typeof h === 'string' && h !== '' && assetByHost(assets, h)) return true;
     }
     const log = e.log;
     const sender = isObj(log) && isObj(log.source) ? log.source.address : undefined;
-    if (typeof sender === 'string') { const ip = parseAddressShared(sender); if (ip) return assetFor(assets, ip, null); }
-    return undefined;
+    if (typeof sender === 'string') { const ip = parseAddressShared(sender); if (ip) return assetByIp(assets, ip); }
+    return false;
   };
 
   return {

@@ -4,9 +4,10 @@
  * held in columns (plain arrays of strings interned by the parsers) rather than one object per
  * indicator, so a million indicators cost little more than their strings.
  */
-import { parseNetwork, type Ip } from './ip';
+import { StringTable } from './hash-table';
+import { parseNetwork, type Addr, type Ip } from './ip';
 import { PrefixTable, PrefixTableBuilder } from './prefix-table';
-import { HexFilter, StringFilter } from './string-filter';
+import { fnv1a, fnv1aReverse, hexValue, HexFilter, StringFilter } from './string-filter';
 
 export type IndicatorKind = 'ip' | 'domain' | 'url' | 'hash';
 
@@ -68,23 +69,113 @@ export interface Indicator {
   ref: string | undefined;
 }
 
+/**
+ * `text` itself when normalizeDomain(text) would return it unchanged (checked by char code, the
+ * common case: no copy), else normalizeDomain(text).
+ */
+export function canonicalDomain(text: string): string {
+  const len = text.length;
+  if (len === 0) return text;
+  const first = text.charCodeAt(0);
+  const last = text.charCodeAt(len - 1);
+  if (first <= 32 || last <= 32 || last === 46 || (first === 42 && len > 1 && text.charCodeAt(1) === 46)) return normalizeDomain(text);
+  for (let i = 0; i < len; i++) {
+    const c = text.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || c >= 128) return normalizeDomain(text);
+  }
+  return text;
+}
+
+/**
+ * `text` itself when normalizeUrl(text) would return it unchanged (a lower-case scheme and host,
+ * a non-empty path, nothing to trim), else normalizeUrl(text) (null: not a URL).
+ */
+export function canonicalUrl(text: string): string | null {
+  const len = text.length;
+  let c = len > 0 ? text.charCodeAt(0) : 0;
+  if (!(c >= 97 && c <= 122)) return normalizeUrl(text);
+  let i = 1;
+  for (; i < len; i++) {
+    c = text.charCodeAt(i);
+    if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 46 || c === 45)) break;
+  }
+  if (c !== 58 || text.charCodeAt(i + 1) !== 47 || text.charCodeAt(i + 2) !== 47) return normalizeUrl(text);
+  for (i += 3; i < len; i++) {
+    c = text.charCodeAt(i);
+    if (c === 47 || c === 63 || c === 35) break;
+    if ((c >= 65 && c <= 90) || c >= 128) return normalizeUrl(text);
+  }
+  c = text.charCodeAt(len - 1);
+  if (i === len || c <= 32 || c >= 128) return normalizeUrl(text);
+  return text;
+}
+
+/**
+ * A normalized domain's lookup keys, longest first: the name itself, then each parent that still
+ * has a dot (a bare top-level domain is never looked up). Filled by domainKeys: their start
+ * offsets and their hashes (fnv1aReverse of each suffix, all in one backward pass, no slices).
+ */
+let KEY_START = new Int32Array(64);
+let KEY_HASH = new Uint32Array(64);
+
+/** Fills KEY_START/KEY_HASH for `d` (shortest key first) and returns how many there are. */
+export function domainKeys(d: string): number {
+  let h = 0x811c9dc5;
+  let n = 0;
+  let dot = false;
+  for (let i = d.length - 1; i >= 0; i--) {
+    const c = d.charCodeAt(i);
+    if (c === 46) {
+      if (dot) n = pushKey(n, i + 1, h);
+      dot = true;
+    }
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return pushKey(n, 0, h);
+}
+
+function pushKey(n: number, start: number, h: number): number {
+  if (n === KEY_START.length) {
+    const s = new Int32Array(n * 2); s.set(KEY_START); KEY_START = s;
+    const k = new Uint32Array(n * 2); k.set(KEY_HASH); KEY_HASH = k;
+  }
+  KEY_START[n] = start;
+  KEY_HASH[n] = h >>> 0;
+  return n + 1;
+}
+
+/** The table hash of a hex digest (upper or lower case): its first eight digits and its length; -1 when it cannot be one. */
+export function hexKey(text: string): number {
+  const v = hexValue(text, 8);
+  return v < 0 ? -1 : (v ^ Math.imul(text.length, 0x9e3779b1)) >>> 0;
+}
+
 export class IndicatorSet {
   private readonly domainFilter: StringFilter;
   private readonly urlFilter: StringFilter;
   private readonly hashFilter: HexFilter;
+  /** Normalized domains (hashed with fnv1aReverse), URLs (fnv1a) and lower-case hashes (hexKey) → indicator index. */
+  private readonly domains: StringTable;
+  private readonly urls: StringTable;
+  private readonly hashes: StringTable;
 
   constructor(
     readonly provider: string,
     private readonly ips: PrefixTable,
-    private readonly domains: Map<string, number>,
-    private readonly urls: Map<string, number>,
-    private readonly hashes: Map<string, number>,
+    domains: Map<string, number>,
+    urls: Map<string, number>,
+    hashes: Map<string, number>,
     private readonly kinds: IndicatorKind[],
     private readonly values: string[],
     private readonly details: Array<Omit<IndicatorInput, 'value' | 'kind'> | undefined>,
   ) {
-    this.domainFilter = filterOf(domains);
-    this.urlFilter = filterOf(urls);
+    this.domains = new StringTable(domains, domains.size, fnv1aReverse);
+    this.urls = new StringTable(urls, urls.size, fnv1a);
+    this.hashes = new StringTable(hashes, hashes.size, hexKey);
+    this.domainFilter = new StringFilter(domains.size);
+    for (const key of domains.keys()) this.domainFilter.addHash(fnv1aReverse(key));
+    this.urlFilter = new StringFilter(urls.size);
+    for (const key of urls.keys()) this.urlFilter.addHash(fnv1a(key));
     this.hashFilter = new HexFilter(hashes.size);
     for (const key of hashes.keys()) this.hashFilter.add(key);
   }
@@ -102,39 +193,49 @@ export class IndicatorSet {
     return this.ips.lookup(ip);
   }
 
+  /** ip() for the per-event parse (parseAddressShared). */
+  addr(a: Addr): number {
+    return this.ips.lookupAddr(a);
+  }
+
   /** The domain or its closest listed parent (an indicator `evil.example` matches `a.evil.example`). */
   domain(name: string): number {
+    return this.domainByKeys(name, domainKeys(name));
+  }
+
+  /** domain() for a name whose keys domainKeys(name) just computed (shared by every set). */
+  domainByKeys(name: string, keys: number): number {
     if (this.domains.size === 0) return -1;
-    let d = name;
-    for (;;) {
-      if (this.domainFilter.mayHave(d)) {
-        const hit = this.domains.get(d);
-        if (hit !== undefined) return hit;
+    for (let k = keys - 1; k >= 0; k--) {
+      const h = KEY_HASH[k]!;
+      if (this.domainFilter.mayHaveHash(h)) {
+        const hit = this.domains.getSuffix(h, name, KEY_START[k]!);
+        if (hit >= 0) return hit;
       }
-      const dot = d.indexOf('.');
-      if (dot < 0) return -1;
-      d = d.slice(dot + 1);
-      // Listed domains always have a dot: a bare top-level domain is never looked up.
-      if (d.indexOf('.') < 0) return -1;
     }
+    return -1;
   }
 
   url(normalized: string): number {
-    if (this.urls.size === 0 || !this.urlFilter.mayHave(normalized)) return -1;
-    return this.urls.get(normalized) ?? -1;
+    return this.urlByHash(fnv1a(normalized), normalized);
   }
 
-  /** `hex` lower-cased. */
+  /** url() with fnv1a(normalized) already computed. */
+  urlByHash(h: number, normalized: string): number {
+    if (this.urls.size === 0 || !this.urlFilter.mayHaveHash(h)) return -1;
+    return this.urls.get(h, normalized);
+  }
+
+  /** A hex digest, upper or lower case. */
   hash(hex: string): number {
-    if (this.hashes.size === 0 || !this.hashFilter.mayHave(hex)) return -1;
-    return this.hashes.get(hex) ?? -1;
+    return this.hashByKey(hexKey(hex), hex);
   }
-}
 
-function filterOf(map: Map<string, number>): StringFilter {
-  const f = new StringFilter(map.size);
-  for (const key of map.keys()) f.add(key);
-  return f;
+  /** hash() with hexKey(hex) and hexValue(hex, 6) already computed. */
+  hashByKey(key: number, hex: string, first6: number = hexValue(hex, 6)): number {
+    if (key < 0 || this.hashes.size === 0 || !this.hashFilter.mayHaveValue(first6)) return -1;
+    return this.hashes.getHex(key, hex);
+  }
 }
 
 export class IndicatorSetBuilder {

@@ -121,26 +121,65 @@ function parse6(text: string): boolean {
   }
 }
 
-const SHARED4: { v: 4; n: number } = { v: 4, n: 0 };
+/**
+ * An address as the per-event path holds it: IPv4 as a uint32 in `n`, IPv6 as four uint32 words
+ * in `w` (most significant first). No BigInt: building one costs a string and a parse per address,
+ * and a Map keyed by BigInt hashes only its low 64 bits.
+ */
+export interface Addr { v: 4 | 6; n: number; readonly w: Uint32Array }
+
+const SHARED: Addr = { v: 4, n: 0, w: new Uint32Array(4) };
+/** The text whose words SHARED.w holds. */
+let last6 = '';
 
 /**
- * parseAddress for the per-event path: an IPv4 result is one shared object, overwritten by the
- * next call, so the common case allocates nothing. Use the result before parsing another address.
+ * parseAddress for the per-event path: the result is one shared object, overwritten by the next
+ * call, so nothing is allocated. Use the result before parsing another address.
  */
-export function parseAddressShared(text: string): Ip | null {
+export function parseAddressShared(text: string): Addr | null {
   const v4 = parseIPv4(text);
-  if (v4 >= 0) { SHARED4.n = v4; return SHARED4; }
-  // An IPv6 address is read several times per event (destination.ip for GeoIP, zones and assets,
-  // then again with related.ip for threat intel): the last one parsed is remembered.
-  if (text === last6Text) return last6;
-  const ip = parseAddress(text);
-  if (ip !== null && ip.v === 4) return ip;
-  last6Text = text;
-  last6 = ip;
-  return ip;
+  if (v4 >= 0) { SHARED.v = 4; SHARED.n = v4; return SHARED; }
+  // An IPv6 address is read twice per event (destination.ip for assets and zones, then for
+  // threat intel): SHARED.w still holds the last one parsed, as IPv4 parses do not touch it.
+  if (text === last6) { SHARED.v = 6; SHARED.n = 0; return SHARED; }
+  if (!parse6(text)) return null;
+  const w = WORDS;
+  if (w[0] === 0 && w[1] === 0 && w[2] === 0 && w[3] === 0 && w[4] === 0 && w[5] === 0xffff) {
+    SHARED.v = 4;
+    SHARED.n = w[6]! * 65536 + w[7]!;
+    return SHARED;
+  }
+  SHARED.v = 6;
+  SHARED.n = 0;
+  last6 = text;
+  const out = SHARED.w;
+  out[0] = w[0]! * 65536 + w[1]!;
+  out[1] = w[2]! * 65536 + w[3]!;
+  out[2] = w[4]! * 65536 + w[5]!;
+  out[3] = w[6]! * 65536 + w[7]!;
+  return SHARED;
 }
-let last6Text = '';
-let last6: Ip | null = null;
+
+/** An Ip as an Addr of its own (build time and tests; allocates). */
+export function toAddr(ip: Ip): Addr {
+  const w = new Uint32Array(4);
+  if (ip.v === 4) return { v: 4, n: ip.n, w };
+  words6(ip.n, w, 0);
+  return { v: 6, n: 0, w };
+}
+
+/** The four 32-bit words of a 128-bit value, most significant first, into out[off…off+3]. */
+export function words6(n: bigint, out: Uint32Array, off: number): void {
+  out[off] = Number((n >> 96n) & 0xffffffffn);
+  out[off + 1] = Number((n >> 64n) & 0xffffffffn);
+  out[off + 2] = Number((n >> 32n) & 0xffffffffn);
+  out[off + 3] = Number(n & 0xffffffffn);
+}
+
+/** w[0…3] compared with arr[off…off+3] as 128-bit numbers: negative, 0 or positive. */
+export function cmp6(w: Uint32Array, arr: Uint32Array, off: number): number {
+  return w[0]! - arr[off]! || w[1]! - arr[off + 1]! || w[2]! - arr[off + 2]! || w[3]! - arr[off + 3]!;
+}
 
 export interface Network { v: 4 | 6; start: number | bigint; end: number | bigint; prefix: number }
 
@@ -192,5 +231,21 @@ const V6_PRIVATE: ReadonlyArray<Network> = [
 export function isNonPublic(ip: Ip): boolean {
   const list = ip.v === 4 ? V4_PRIVATE : V6_PRIVATE;
   for (const net of list) if (ip.n >= net.start && ip.n <= net.end) return true;
+  return false;
+}
+
+/** V6_PRIVATE as [start words, end words] octets. */
+const V6_PRIVATE_WORDS = new Uint32Array(V6_PRIVATE.length * 8);
+V6_PRIVATE.forEach((net, i) => { words6(net.start as bigint, V6_PRIVATE_WORDS, i * 8); words6(net.end as bigint, V6_PRIVATE_WORDS, i * 8 + 4); });
+
+/** isNonPublic for the per-event Addr. */
+export function isNonPublicAddr(a: Addr): boolean {
+  if (a.v === 4) {
+    const n = a.n;
+    for (const net of V4_PRIVATE) if (n >= (net.start as number) && n <= (net.end as number)) return true;
+    return false;
+  }
+  const w = a.w;
+  for (let o = 0; o < V6_PRIVATE_WORDS.length; o += 8) if (cmp6(w, V6_PRIVATE_WORDS, o) >= 0 && cmp6(w, V6_PRIVATE_WORDS, o + 4) <= 0) return true;
   return false;
 }

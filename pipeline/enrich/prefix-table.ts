@@ -5,40 +5,56 @@
  * ~12 MB, nothing for the garbage collector to walk), with a first-level index on the top 16 address bits: a lookup reads one
  * index slot and binary-searches the few ranges starting in that /16 — two or three cache misses,
  * where a plain binary search over a million ranges costs twenty. No per-prefix-length loop and
- * no trie of objects. IPv6 (rare in feeds) keeps exact addresses in a Map and networks in sorted
- * BigInt arrays.
+ * no trie of objects. IPv6 keeps exact addresses in an open-addressing table of 128-bit keys
+ * (hash-table.ts) and networks as sorted ranges of four-word numbers, so a lookup never builds a
+ * BigInt.
  *
  * Values are non-negative integers (indexes into the caller's own tables); -1 means no match.
  * When the same network is added twice, the first value is kept.
  */
-import type { Ip, Network } from './ip';
+import { W4Table } from './hash-table';
+import { cmp6, toAddr, words6, type Addr, type Ip, type Network } from './ip';
 
 /**
  * IPv4 ranges interleaved as [start, end, value] triples in one array, so the range a search
  * ends on is one cache line, not three; `index` holds the first range starting in each /16.
  */
-interface Ranges4 { triples: Uint32Array; count: number; index: Uint32Array }
-interface Ranges6 { starts: bigint[]; ends: bigint[]; values: number[] }
+interface Ranges4 {
+  triples: Uint32Array;
+  count: number;
+  index: Uint32Array;
+  /** One bit per /16: set when some range holds an address in it (8 KB, stays in cache). */
+  used: Uint32Array;
+}
+/** IPv6 ranges as [start words, end words] octets of uint32, and their values. */
+interface Ranges6 { words: Uint32Array; values: Int32Array; count: number }
 
 export class PrefixTable {
   constructor(
-    private readonly exact6: Map<bigint, number>,
+    private readonly exact6: W4Table,
     private readonly ranges4: Ranges4,
     private readonly ranges6: Ranges6,
     /** Networks held (after de-duplication). */
     readonly size: number,
   ) {}
 
-  static readonly EMPTY = new PrefixTable(new Map(), ranges4([], [], []), { starts: [], ends: [], values: [] }, 0);
+  static readonly EMPTY = new PrefixTable(new W4Table([], []), ranges4([], [], []), ranges6([], [], []), 0);
 
   lookup(ip: Ip): number {
-    return ip.v === 4 ? this.lookup4(ip.n) : this.lookup6(ip.n);
+    return ip.v === 4 ? this.lookup4(ip.n) : this.lookupAddr(toAddr(ip));
+  }
+
+  /** The per-event form (parseAddressShared's result). */
+  lookupAddr(a: Addr): number {
+    return a.v === 4 ? this.lookup4(a.n) : this.lookup6(a.w);
   }
 
   lookup4(n: number): number {
-    const { triples, count, index } = this.ranges4;
+    const { triples, count, index, used } = this.ranges4;
     if (count === 0) return -1; // a feed without IPv4: not even a read of the index
     const bucket = n >>> 16;
+    // A /16 no indicator reaches: neither the index nor the ranges are read.
+    if ((used[bucket >>> 5]! & (1 << (bucket & 31))) === 0) return -1;
     let lo = index[bucket]!;
     let hi = index[bucket + 1]! - 1;
     // Ends at the last range starting at or before n: in this /16, or else the one before it.
@@ -49,18 +65,18 @@ export class PrefixTable {
     return hi >= 0 && n <= triples[hi * 3 + 1]! ? triples[hi * 3 + 2]! : -1;
   }
 
-  lookup6(n: bigint): number {
-    if (this.exact6.size === 0 && this.ranges6.starts.length === 0) return -1;
-    const hit = this.exact6.get(n);
-    if (hit !== undefined) return hit;
-    const { starts, ends, values } = this.ranges6;
+  /** `w`: the address's four words, most significant first. */
+  lookup6(w: Uint32Array): number {
+    const hit = this.exact6.get(w[0]!, w[1]!, w[2]!, w[3]!);
+    if (hit >= 0) return hit;
+    const { words, values, count } = this.ranges6;
     let lo = 0;
-    let hi = starts.length - 1;
+    let hi = count - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      if (starts[mid]! <= n) lo = mid + 1; else hi = mid - 1;
+      if (cmp6(w, words, mid * 8) >= 0) lo = mid + 1; else hi = mid - 1;
     }
-    return hi >= 0 && n <= ends[hi]! ? values[hi]! : -1;
+    return hi >= 0 && cmp6(w, words, hi * 8 + 4) <= 0 ? values[hi]! : -1;
   }
 }
 
@@ -91,7 +107,10 @@ export class PrefixTableBuilder {
   build(): PrefixTable {
     const r4 = flatten(this.nets4, (a, b) => a - b);
     const r6 = flatten(this.nets6, (a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    return new PrefixTable(this.exact6, ranges4(r4.starts, r4.ends, r4.values), r6, this.exact6.size + r4.kept + r6.kept);
+    const exactWords = new Uint32Array(this.exact6.size * 4);
+    const exactValues: number[] = [];
+    for (const [n, v] of this.exact6) { words6(n, exactWords, exactValues.length * 4); exactValues.push(v); }
+    return new PrefixTable(new W4Table(exactWords, exactValues), ranges4(r4.starts, r4.ends, r4.values), ranges6(r6.starts, r6.ends, r6.values), this.exact6.size + r4.kept + r6.kept);
   }
 }
 
@@ -106,7 +125,18 @@ function ranges4(starts: number[], ends: number[], values: number[]): Ranges4 {
     while (i < count && starts[i]! < first) i++;
     index[b] = i;
   }
-  return { triples, count, index };
+  const used = new Uint32Array(65536 / 32);
+  for (let r = 0; r < count; r++) {
+    for (let b = starts[r]! >>> 16, last = ends[r]! >>> 16; b <= last; b++) used[b >>> 5]! |= 1 << (b & 31);
+  }
+  return { triples, count, index, used };
+}
+
+function ranges6(starts: bigint[], ends: bigint[], values: number[]): Ranges6 {
+  const count = starts.length;
+  const words = new Uint32Array(count * 8);
+  for (let i = 0; i < count; i++) { words6(starts[i]!, words, i * 8); words6(ends[i]!, words, i * 8 + 4); }
+  return { words, values: Int32Array.from(values), count };
 }
 
 /**

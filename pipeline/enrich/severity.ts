@@ -15,6 +15,18 @@ export function isCriticality(x: unknown): x is Criticality {
   return typeof x === 'string' && Object.prototype.hasOwnProperty.call(CRITICALITY_RANK, x);
 }
 
+const BY_RANK: ReadonlyArray<Criticality | undefined> = [undefined, 'low', 'medium', 'high', 'critical'];
+
+/** 1 (low) … 4 (critical); 0 when absent. */
+export function criticalityRank(c: Criticality | undefined): number {
+  return c === undefined ? 0 : CRITICALITY_RANK[c];
+}
+
+/** The criticality of a rank (0: undefined). */
+export function criticalityOfRank(rank: number): Criticality | undefined {
+  return BY_RANK[rank];
+}
+
 /** The higher of two criticalities (either may be absent). */
 export function maxCriticality(a: Criticality | undefined, b: Criticality | undefined): Criticality | undefined {
   if (a === undefined) return b;

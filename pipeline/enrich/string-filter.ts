@@ -18,7 +18,11 @@ export class StringFilter {
   }
 
   add(s: string): void {
-    const h = fnv1a(s);
+    this.addHash(fnv1a(s));
+  }
+
+  /** Adds a key by its 32-bit hash (the same hash function must be used by mayHaveHash). */
+  addHash(h: number): void {
     const a = h & this.mask;
     const b = Math.imul(h, 0x9e3779b1) >>> 0 & this.mask;
     this.bits[a >>> 5]! |= 1 << (a & 31);
@@ -27,7 +31,10 @@ export class StringFilter {
 
   /** False: certainly not added. True: perhaps (ask the Map). */
   mayHave(s: string): boolean {
-    const h = fnv1a(s);
+    return this.mayHaveHash(fnv1a(s));
+  }
+
+  mayHaveHash(h: number): boolean {
     const a = h & this.mask;
     if ((this.bits[a >>> 5]! & (1 << (a & 31))) === 0) return false;
     const b = Math.imul(h, 0x9e3779b1) >>> 0 & this.mask;
@@ -38,6 +45,27 @@ export class StringFilter {
 export function fnv1a(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * fnv1a(s) when s.toLowerCase() is certainly s itself (no A–Z, nothing outside ASCII), else -1:
+ * the common already-lower-case string is hashed in the pass that checks it, and not copied.
+ */
+export function fnv1aLower(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || c >= 128) return -1;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** FNV-1a over s[start…] read from the end backwards: a domain's parent domains are hashed on the way (see IndicatorSet.domain). */
+export function fnv1aReverse(s: string, start = 0): number {
+  let h = 0x811c9dc5;
+  for (let i = s.length - 1; i >= start; i--) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return h >>> 0;
 }
 
@@ -64,11 +92,31 @@ export class HexFilter {
 
   /** `hex` lower-case, at least six digits. */
   mayHave(hex: string): boolean {
-    const h = hex6(hex);
+    return this.mayHaveValue(hex6(hex));
+  }
+
+  /** By the value of the first six digits (hexValue(s, 6)); false for -1. */
+  mayHaveValue(h: number): boolean {
     if (h < 0) return false;
     const i = h & this.mask;
     return (this.bits[i >>> 5]! & (1 << (i & 31))) !== 0;
   }
+}
+
+/**
+ * The value of the first `digits` (≤ 8) hex digits of s, upper or lower case, or -1 (shorter, or
+ * not hex). Upper-case digits read as their lower-case selves: the value of s.toLowerCase().
+ */
+export function hexValue(s: string, digits: number): number {
+  if (s.length < digits) return -1;
+  let v = 0;
+  for (let i = 0; i < digits; i++) {
+    const c = s.charCodeAt(i);
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v;
 }
 
 /** The value of the first six lower-case hex digits, or -1. */

@@ -5,8 +5,9 @@
  * in every set: Map lookups and one binary search per address, nothing that grows with the
  * number of indicators. No closures or arrays are made per event unless something matches.
  */
-import { hashAlgorithm, normalizeDomain, normalizeUrl, type Indicator, type IndicatorSet } from './indicators';
+import { canonicalDomain, canonicalUrl, domainKeys, hashAlgorithm, hexKey, normalizeDomain, type Indicator, type IndicatorSet } from './indicators';
 import { parseAddressShared } from './ip';
+import { fnv1a, hexValue } from './string-filter';
 
 export const THREAT_TAG = 'haetae_threat_match';
 
@@ -30,8 +31,14 @@ export interface Enrichment {
 const SEEN_IPS: string[] = new Array<string>(8).fill('');
 let seenIps = 0;
 
-/** Hits of one event: the enrichments and, beside them, which indicator each came from. */
-interface Found { list: Enrichment[]; keys: Array<{ set: IndicatorSet; idx: number }> }
+/**
+ * Hits of one event: the enrichments (the list an event gets, made at its first hit) and, in
+ * these scratch arrays beside them, which indicator each came from (reused by every event).
+ */
+type Found = Enrichment[];
+/** Position of the hit's set in `sets` (a number: no reference to a set outlives the event). */
+const HIT_SETS: number[] = [];
+const HIT_IDX: number[] = [];
 
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => x !== null && typeof x === 'object';
@@ -43,16 +50,26 @@ const isObj = (x: unknown): x is Obj => x !== null && typeof x === 'object';
  * a cached one — this cut the matcher's own cost by about half.
  */
 export function matchThreats(event: object, sets: readonly IndicatorSet[]): number {
+  const e = event as Obj;
+  return matchThreatsWith(e, sets, e.source, e.destination, e.client, e.server, e.host);
+}
+
+/**
+ * matchThreats with the event's source, destination, client, server and host already read (the
+ * enricher has read them for its own lookups: each read of a field of events of many shapes is a
+ * generic lookup, so they are read once).
+ */
+export function matchThreatsWith(event: object, sets: readonly IndicatorSet[], source: unknown, destination: unknown, client: unknown, server: unknown, host: unknown): number {
   if (sets.length === 0) return 0;
   seenIps = 0;
   const e = event as Obj;
   let found: Found | null = null;
   let o: unknown;
-  if (isObj(o = e.source)) { found = each(o.ip, IP, 'source.ip', sets, found); found = each(o.domain, DOMAIN, 'source.domain', sets, found); }
-  if (isObj(o = e.destination)) { found = each(o.ip, IP, 'destination.ip', sets, found); found = each(o.domain, DOMAIN, 'destination.domain', sets, found); }
-  if (isObj(o = e.client)) { found = each(o.ip, IP, 'client.ip', sets, found); found = each(o.domain, DOMAIN, 'client.domain', sets, found); }
-  if (isObj(o = e.server)) { found = each(o.ip, IP, 'server.ip', sets, found); found = each(o.domain, DOMAIN, 'server.domain', sets, found); }
-  if (isObj(o = e.host)) found = each(o.ip, IP, 'host.ip', sets, found);
+  if (isObj(o = source)) { found = each(o.ip, IP, 'source.ip', sets, found); found = each(o.domain, DOMAIN, 'source.domain', sets, found); }
+  if (isObj(o = destination)) { found = each(o.ip, IP, 'destination.ip', sets, found); found = each(o.domain, DOMAIN, 'destination.domain', sets, found); }
+  if (isObj(o = client)) { found = each(o.ip, IP, 'client.ip', sets, found); found = each(o.domain, DOMAIN, 'client.domain', sets, found); }
+  if (isObj(o = server)) { found = each(o.ip, IP, 'server.ip', sets, found); found = each(o.domain, DOMAIN, 'server.domain', sets, found); }
+  if (isObj(o = host)) found = each(o.ip, IP, 'host.ip', sets, found);
   if (isObj(o = e.related)) { found = each(o.ip, IP, 'related.ip', sets, found); found = each(o.hash, HASH, 'related.hash', sets, found); }
   if (isObj(o = e.dns) && isObj(o = o.question)) found = each(o.name, DOMAIN, 'dns.question.name', sets, found);
   if (isObj(o = e.url)) { found = each(o.domain, DOMAIN, 'url.domain', sets, found); found = each(o.full, URL, 'url.full', sets, found); found = each(o.original, URL, 'url.original', sets, found); }
@@ -60,10 +77,11 @@ export function matchThreats(event: object, sets: readonly IndicatorSet[]): numb
   if (isObj(o = e.process) && isObj(o = o.hash)) found = hashes(o, PROCESS_HASH, sets, found);
   if (found === null) return 0;
   const ev = event as { threat?: { enrichments?: unknown }; tags?: unknown };
-  const threat = ev.threat !== null && typeof ev.threat === 'object' ? ev.threat : (ev.threat = {});
-  threat.enrichments = Array.isArray(threat.enrichments) ? [...(threat.enrichments as unknown[]), ...found.list] : found.list;
+  const threat = ev.threat;
+  if (threat !== null && typeof threat === 'object') threat.enrichments = Array.isArray(threat.enrichments) ? [...(threat.enrichments as unknown[]), ...found] : found;
+  else ev.threat = { enrichments: found };
   if (Array.isArray(ev.tags)) { if (!ev.tags.includes(THREAT_TAG)) ev.tags.push(THREAT_TAG); } else ev.tags = [THREAT_TAG];
-  return found.list.length;
+  return found.length;
 }
 
 const FILE_HASH = ['file.hash.md5', 'file.hash.sha1', 'file.hash.sha256', 'file.hash.sha512'] as const;
@@ -94,54 +112,104 @@ function probe(text: string, kind: Kind, field: string, sets: readonly Indicator
       if (seenIps < SEEN_IPS.length) SEEN_IPS[seenIps++] = text;
       const ip = parseAddressShared(text);
       if (ip === null) return found;
-      for (let s = 0; s < sets.length; s++) { const i = sets[s]!.ip(ip); if (i >= 0) found = hit(found, sets[s]!, i, field, text); }
+      for (let s = 0; s < sets.length; s++) { const i = sets[s]!.addr(ip); if (i >= 0) found = hit(found, sets, s, i, field, text); }
       return found;
     }
     case DOMAIN: {
-      const d = normalizeDomain(text);
-      for (let s = 0; s < sets.length; s++) { const i = sets[s]!.domain(d); if (i >= 0) found = hit(found, sets[s]!, i, field, text); }
+      // Normalized without a copy when it already is (the usual case); every parent domain's key
+      // is hashed in one pass, once for all sets.
+      const d = canonicalDomain(text);
+      const keys = domainKeys(d);
+      for (let s = 0; s < sets.length; s++) { const i = sets[s]!.domainByKeys(d, keys); if (i >= 0) found = hit(found, sets, s, i, field, text); }
       return found;
     }
     case URL: {
-      const u = normalizeUrl(text);
+      const u = canonicalUrl(text);
       if (u === null) return found;
-      for (let s = 0; s < sets.length; s++) { const i = sets[s]!.url(u); if (i >= 0) found = hit(found, sets[s]!, i, field, text); }
+      const h = fnv1a(u);
+      for (let s = 0; s < sets.length; s++) { const i = sets[s]!.urlByHash(h, u); if (i >= 0) found = hit(found, sets, s, i, field, text); }
       return found;
     }
     default: {
-      const h = text.toLowerCase();
-      for (let s = 0; s < sets.length; s++) { const i = sets[s]!.hash(h); if (i >= 0) found = hit(found, sets[s]!, i, field, text); }
+      // Upper-case digests are compared as lower-case ones, without lower-casing the miss.
+      const key = hexKey(text);
+      if (key < 0) return found;
+      const first6 = hexValue(text, 6);
+      for (let s = 0; s < sets.length; s++) { const i = sets[s]!.hashByKey(key, text, first6); if (i >= 0) found = hit(found, sets, s, i, field, text); }
       return found;
     }
   }
 }
 
 /** Records a hit, unless the same indicator already matched through another field (source.ip and related.ip). */
-function hit(found: Found | null, set: IndicatorSet, idx: number, field: string, atomic: string): Found {
-  const f = found ?? { list: [], keys: [] };
-  for (const k of f.keys) if (k.set === set && k.idx === idx) return f;
-  f.keys.push({ set, idx });
-  f.list.push(enrichment(set.indicator(idx), field, atomic));
-  return f;
+function hit(found: Found | null, sets: readonly IndicatorSet[], s: number, idx: number, field: string, atomic: string): Found {
+  if (found === null) found = [];
+  else for (let k = 0; k < found.length; k++) if (HIT_SETS[k] === s && HIT_IDX[k] === idx) return found;
+  const set = sets[s]!;
+  HIT_SETS[found.length] = s;
+  HIT_IDX[found.length] = idx;
+  found.push(enrichment(templateOf(set, idx), field, atomic));
+  return found;
 }
 
 const ECS_TYPE = { domain: 'domain-name', url: 'url', hash: 'file' } as const;
 
-function enrichment(ind: Indicator, field: string, atomic: string): Enrichment {
-  const indicator: Record<string, unknown> = {
+/**
+ * What an indicator's enrichments are made of, worked out once: reading it from the set's
+ * columns (kind, value, details) and its value string is several cache misses into tens of
+ * megabytes, and the same indicators tend to match again and again (a scanner, a C2 address).
+ * Every event still gets objects of its own, built from this.
+ */
+interface Template {
+  type: string;
+  name: string;
+  provider: string;
+  description: string | undefined;
+  confidence: string | undefined;
+  ref: string | undefined;
+  kind: Indicator['kind'];
+  /** indicator.ip (a single address), url.domain, url.full, or the lower-case hash. */
+  typed: string | undefined;
+  /** The hash algorithm (kind hash). */
+  algorithm: string;
+}
+
+/** Per set, a direct-mapped cache of TEMPLATE_CACHE templates by indicator index. */
+const TEMPLATE_CACHE = 1024;
+const templates = new WeakMap<IndicatorSet, { idx: Int32Array; tmpl: Array<Template | undefined> }>();
+
+function templateOf(set: IndicatorSet, i: number): Template {
+  let cache = templates.get(set);
+  if (cache === undefined) templates.set(set, cache = { idx: new Int32Array(TEMPLATE_CACHE).fill(-1), tmpl: new Array<Template | undefined>(TEMPLATE_CACHE).fill(undefined) });
+  const slot = i & (TEMPLATE_CACHE - 1);
+  if (cache.idx[slot] === i) return cache.tmpl[slot]!;
+  const ind = set.indicator(i);
+  const t: Template = {
     type: ind.kind === 'ip' ? (ind.value.includes(':') ? 'ipv6-addr' : 'ipv4-addr') : ECS_TYPE[ind.kind],
     name: ind.value,
     provider: ind.provider,
-  };
-  if (ind.description !== undefined) indicator.description = ind.description;
-  if (ind.confidence !== undefined) indicator.confidence = ind.confidence;
-  if (ind.kind === 'ip') {
+    description: ind.description,
+    confidence: ind.confidence,
+    ref: ind.ref,
+    kind: ind.kind,
     // threat.indicator.ip is an ip field: a network goes in name only.
-    if (!ind.value.includes('/')) indicator.ip = ind.value;
-  } else if (ind.kind === 'domain') indicator.url = { domain: normalizeDomain(ind.value) };
-  else if (ind.kind === 'url') indicator.url = { full: ind.value };
-  else indicator.file = { hash: { [hashAlgorithm(ind.value)]: ind.value.toLowerCase() } };
-  const matched: Enrichment['matched'] = { atomic, field, type: 'indicator_match_rule' };
-  if (ind.ref !== undefined) matched.id = ind.ref;
+    typed: ind.kind === 'ip' ? (ind.value.includes('/') ? undefined : ind.value) : ind.kind === 'domain' ? normalizeDomain(ind.value) : ind.kind === 'url' ? ind.value : ind.value.toLowerCase(),
+    algorithm: ind.kind === 'hash' ? hashAlgorithm(ind.value) : '',
+  };
+  cache.idx[slot] = i;
+  cache.tmpl[slot] = t;
+  return t;
+}
+
+function enrichment(t: Template, field: string, atomic: string): Enrichment {
+  const indicator: Record<string, unknown> = { type: t.type, name: t.name, provider: t.provider };
+  if (t.description !== undefined) indicator.description = t.description;
+  if (t.confidence !== undefined) indicator.confidence = t.confidence;
+  if (t.kind === 'ip') {
+    if (t.typed !== undefined) indicator.ip = t.typed;
+  } else if (t.kind === 'domain') indicator.url = { domain: t.typed };
+  else if (t.kind === 'url') indicator.url = { full: t.typed };
+  else indicator.file = { hash: { [t.algorithm]: t.typed } };
+  const matched: Enrichment['matched'] = t.ref !== undefined ? { atomic, field, type: 'indicator_match_rule', id: t.ref } : { atomic, field, type: 'indicator_match_rule' };
   return { indicator, matched };
 }
