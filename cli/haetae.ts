@@ -24,6 +24,7 @@ import { checkJson, cliMibDirs, configMibDirs, formatCheck, formatLookup, lookup
 import { loadMibs } from '../pipeline/snmp/mib/load';
 import { registerDecoderCommands } from './commands/decoders';
 import { registerAlertCommands } from './commands/alerts';
+import { registerApiCommands } from './commands/api';
 
 /** Exit codes: 0 success, 1 the command ran and found a problem, 2 usage or configuration error. */
 const EXIT_PROBLEM = 1;
@@ -61,7 +62,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', `
 Examples:
-  haetae run all                          receiver + worker + notifier in one process
+  haetae run all                          receiver + worker + notifier + API in one process
   haetae search 'message:hello*' --since 5m
   haetae rules validate rules/
   haetae rules test rules/
@@ -80,14 +81,16 @@ meaning: schemas/config.schema.json (haetae.yaml in this repository is a worked 
   program
     .command('run')
     .description('run pipeline roles until interrupted (SIGINT/SIGTERM drain in-flight batches first)')
-    .addArgument(new Command().createArgument('[role]', 'receiver | worker | notifier | all').choices(['receiver', 'worker', 'notifier', 'all']).default('all'))
+    .addArgument(new Command().createArgument('[role]', 'receiver | worker | notifier | api | all').choices(['receiver', 'worker', 'notifier', 'api', 'all']).default('all'))
     .option('--no-http', 'do not serve /metrics, /healthz and /readyz')
     .addHelpText('after', `
 Roles:
   receiver   syslog listeners (UDP/TCP, port 5514 by default) → Kafka topic haetae.raw
   worker     Kafka consumer group: parse, normalize, detect → Elasticsearch; alerts → job queue
   notifier   job queue → webhook (HMAC-signed), with retries and a failed list
-  all        all three in one process (the default; what npm start runs)`)
+  api        HTTP API on api.host:api.port (127.0.0.1:8080): alerts, their changes and
+             notifications under /api/v1, OpenAPI at /openapi.json (docs/api.md)
+  all        all four in one process (the default; what npm start runs)`)
     .action(async (role: string, opts: { http: boolean }, cmd: Command) => {
       const loaded = config(cmd);
       const roles: Role[] = role === 'all' ? [...ALL_ROLES] : [role as Role];
@@ -98,6 +101,7 @@ Roles:
         }
       }
       if (running.httpPort !== undefined) process.stdout.write(`haetae: metrics on http://${loaded.config.http.host}:${running.httpPort}/metrics\n`);
+      if (running.api) process.stdout.write(`haetae: API on http://${loaded.config.api.host}:${running.api.port}/api/v1 (OpenAPI at /openapi.json)\n`);
       let stopping = false;
       const stop = (signal: string): void => {
         if (stopping) {
@@ -359,6 +363,7 @@ Example:
     });
 
   registerAlertCommands(program, config, positiveInt, EXIT_PROBLEM);
+  registerApiCommands(program);
 
   const notify = program.command('notify').description('inspect and retry notification jobs');
   notify

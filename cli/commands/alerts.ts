@@ -4,11 +4,10 @@ import type { Command } from 'commander';
 import type { LoadedConfig } from '../../pipeline/config/load';
 import type { Alert } from '../../schemas/generated/types';
 import { createEsClient } from '../../connectors/elasticsearch/client';
-import { findAlert, listAlerts, occurrencesOf, transitionAlert, type Occurrences } from '../../connectors/elasticsearch/alert-store';
-import { createNotificationQueue, jobOptions, queueSettings } from '../../connectors/bullmq/queue';
-import { AlertTransitionError, occurrencesOf as transitionsOf, type AlertAction } from '../../pipeline/alert/lifecycle';
-import { buildNotificationJob, type NotificationEvent } from '../../pipeline/notify/job';
-import { AlertRouter, channelNames } from '../../pipeline/notify/channels';
+import { findAlert, listAlerts, occurrencesOf, type Occurrences } from '../../connectors/elasticsearch/alert-store';
+import { AlertTransitionError, type AlertAction } from '../../pipeline/alert/lifecycle';
+import { applyAlertChange, openAlertNotifications } from '../../pipeline/alert/apply';
+import type { NotificationEvent } from '../../pipeline/notify/job';
 import { HaetaeError, messageOf } from '../../pipeline/errors/catalog';
 import { parseTimeBound } from '../duration';
 
@@ -146,41 +145,30 @@ async function withEs(cfg: LoadedConfig['config'], fn: (es: Client) => Promise<v
  */
 async function applyToEach(cfg: LoadedConfig['config'], ids: string[], action: AlertAction, actor: string, event: NotificationEvent | null): Promise<number> {
   let failed = 0;
-  // Routed as the worker routes (notifier.routes, defaultChannels); the rule's own channels are not known here.
-  const router = new AlertRouter(cfg.notifier, channelNames(cfg, '(config)'));
-  const channels = event ? router.channels : [];
-  const settings = queueSettings(cfg);
-  const queue = channels.length > 0 ? createNotificationQueue(settings) : null;
+  const notifications = openAlertNotifications(cfg, event !== null);
   try {
     await withEs(cfg, async (es) => {
+      const ctx = { es, alertsIndex: cfg.elasticsearch.alertsIndex, router: notifications.router, queue: notifications.queue, settings: notifications.settings };
       for (const id of ids) {
         let done;
         try {
-          done = await transitionAlert(es, cfg.elasticsearch.alertsIndex, id, action, { name: actor, via: 'cli' });
+          done = await applyAlertChange(ctx, id, action, { name: actor, via: 'cli' });
         } catch (err) {
           if (!(err instanceof AlertTransitionError) && (err as { code?: string }).code !== 'HAETAE_ALERT_NOT_FOUND') throw err;
           failed++;
           process.stderr.write(`${id}: ${messageOf(err)}\n`);
           continue;
         }
-        const a = done.after.alert;
-        process.stdout.write(`${a.id.slice(0, 12)}  ${describe(action, done.before.alert.status, a.status, a.assignee ?? null)}  (${done.after.rule.title})\n`);
-        if (queue && event) {
-          const n = transitionsOf(a, action.kind as 'acknowledge' | 'resolve' | 'reopen');
-          try {
-            for (const channel of router.route(done.after, undefined, new Date())) {
-              const job = buildNotificationJob(done.after, channel, event, n);
-              await queue.add(job.id, job.data, jobOptions(settings, job.id));
-            }
-          } catch (err) {
-            failed++;
-            process.stderr.write(`${a.id.slice(0, 12)}: the change is stored, but its notification could not be queued (${messageOf(err)}); the channels were not told.\n`);
-          }
+        const a = done.transition.after.alert;
+        process.stdout.write(`${a.id.slice(0, 12)}  ${describe(action, done.transition.before.alert.status, a.status, a.assignee ?? null)}  (${done.transition.after.rule.title})\n`);
+        if (done.queueError) {
+          failed++;
+          process.stderr.write(`${a.id.slice(0, 12)}: the change is stored, but its notification could not be queued (${messageOf(done.queueError)}); the channels were not told.\n`);
         }
       }
     });
   } finally {
-    await queue?.close();
+    await notifications.close();
   }
   return failed;
 }

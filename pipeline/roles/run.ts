@@ -15,12 +15,13 @@ import { createEnricher } from '../enrich';
 import { startNotifier, type RunningNotifier } from './notifier';
 import { settlesWithin } from '../delivery/settles';
 import { startHttp } from './http';
+import { startApi, type RunningApi } from '../api/server';
 import { Readiness } from './readiness';
 import { messageOf } from '../errors/catalog';
 import { formatProblem } from '../detect/load';
 
-export type Role = 'receiver' | 'worker' | 'notifier';
-export const ALL_ROLES: readonly Role[] = ['receiver', 'worker', 'notifier'];
+export type Role = 'receiver' | 'worker' | 'notifier' | 'api';
+export const ALL_ROLES: readonly Role[] = ['receiver', 'worker', 'notifier', 'api'];
 
 export interface Running {
   logger: Logger;
@@ -28,12 +29,13 @@ export interface Running {
   receiver?: RunningReceiver;
   worker?: RunningWorker;
   notifier?: RunningNotifier;
+  api?: RunningApi;
   httpPort?: number;
   stop(): Promise<void>;
 }
 
 /**
- * Starts the requested roles in this process. Each role is independent: `all` is just the three
+ * Starts the requested roles in this process. Each role is independent: `all` is just the four
  * together, which is how a laptop runs haetae and how `npm start` runs it.
  */
 export async function runRoles(loaded: LoadedConfig, roles: readonly Role[], opts: { http?: boolean; logger?: Logger } = {}): Promise<Running> {
@@ -89,12 +91,17 @@ export async function runRoles(loaded: LoadedConfig, roles: readonly Role[], opt
     running.httpPort = httpServer.port;
     logger.info(`Metrics and health on http://${cfg.http.host}:${httpServer.port}/metrics, /healthz, /readyz.`);
   }
+  // Before the receiver: a busy API port stops start-up before any syslog is taken in.
+  if (roles.includes('api')) {
+    running.api = await startApi(loaded, logger, readiness.role('api'));
+  }
   if (roles.includes('receiver')) {
     running.receiver = await startReceiver(loaded, kafka!, logger, metrics, readiness.role('receiver'));
   }
 
   running.stop = async () => {
     logger.info('Shutting down: closing listeners, draining in-flight batches.');
+    await running.api?.close();
     await running.receiver?.stop();
     await running.worker?.stop();
     await running.notifier?.stop();

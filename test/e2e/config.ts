@@ -22,6 +22,7 @@ export function e2eConfig(webhookUrl: string, overrides: { rulesPath?: string[];
     worker: { rulesPath: overrides.rulesPath ?? [path.join(ROOT, 'rules')], decodersPath: [path.join(ROOT, 'decoders')], ...overrides.worker },
     notifier: { queue, backoffMs: 100, webhook: { url: webhookUrl, secret: WEBHOOK_SECRET } },
     http: { host: '127.0.0.1', port: 0 },
+    api: { host: '127.0.0.1', port: 0 },
     log: { level: 'info' },
     ...(overrides.enrich ? { enrich: overrides.enrich } : {}),
   });

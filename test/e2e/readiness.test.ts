@@ -70,7 +70,7 @@ describe('/readyz', () => {
       const port = await httpPortOf(haetae);
       const r = await readyzUntil(port, (x) => x.status === 200, '/readyz 200', 90_000);
       expect(r.body.status).toBe('ready');
-      expect(Object.keys(r.body.roles).sort()).toEqual(['correlator', 'notifier', 'receiver', 'worker']);
+      expect(Object.keys(r.body.roles).sort()).toEqual(['api', 'correlator', 'notifier', 'receiver', 'worker']);
       for (const state of Object.values(r.body.roles)) expect(state).toEqual({ ready: true });
     } finally {
       await haetae.stop();
