@@ -12,7 +12,7 @@ import { chooseMappings, configFileFor, displayPath, mappingsNote, reportText, v
 import { formatImportReport, importReportJson, importSigma } from './commands/import-sigma';
 import { compileValidators } from '../schemas/validators';
 import path from 'node:path';
-import { formatFailedJob, listFailed, retryFailed } from './commands/notify';
+import { dropFailed, formatFailedJob, listFailed, retryFailed } from './commands/notify';
 import { matchEvents } from './commands/rules-match';
 import { REPLAY_LEAVES_OUT, formatReplayAlert, replay } from './commands/rules-replay';
 import { parseDuration } from './duration';
@@ -400,6 +400,42 @@ Example:
         await queue.close();
       }
     });
+  // The failed list is the notifications' dead-letter list: `notify dlq` names it so.
+  const dlq = notify.command('dlq').description("the dead-letter list: notifications that failed for good (the same list as 'notify failed')");
+  dlq
+    .command('list')
+    .description('list failed notification jobs with their reason, code and cause')
+    .option('-n, --limit <n>', 'how many at most', positiveInt, 50)
+    .option('--json', 'one JSON object per line')
+    .action(async (opts: { limit: number; json?: boolean }, cmd: Command) => {
+      const { config: cfg } = config(cmd);
+      const queue = createNotificationQueue(queueSettings(cfg));
+      try {
+        const { total, jobs } = await listFailed(queue, opts.limit);
+        for (const j of jobs) process.stdout.write(`${opts.json ? JSON.stringify(j) : formatFailedJob(j)}\n`);
+        if (!opts.json) process.stderr.write(`${total} dead-lettered notification${total === 1 ? '' : 's'}\n`);
+      } finally {
+        await queue.close();
+      }
+    });
+  for (const [name, what, act] of [['retry', 'send them again (back to the queue)', retryFailed], ['drop', 'remove them for good', dropFailed]] as const) {
+    dlq
+      .command(name)
+      .description(`${what}`)
+      .argument('[ids...]', 'job ids (from `haetae notify dlq list`)')
+      .option('--all', 'every job in the dead-letter list')
+      .action(async (ids: string[], opts: { all?: boolean }, cmd: Command) => {
+        if (!opts.all && ids.length === 0) throw new HaetaeError('HAETAE_USAGE', ['give job ids or --all']);
+        const { config: cfg } = config(cmd);
+        const queue = createNotificationQueue(queueSettings(cfg));
+        try {
+          const done = await act(queue, opts.all ? 'all' : ids);
+          process.stdout.write(`${name === 'retry' ? 'retrying' : 'dropped'} ${done.length} job${done.length === 1 ? '' : 's'}\n`);
+        } finally {
+          await queue.close();
+        }
+      });
+  }
   return program;
 }
 

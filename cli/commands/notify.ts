@@ -59,3 +59,16 @@ export async function retryFailed(queue: Queue<NotificationJob>, ids: string[] |
   }
   return retried;
 }
+
+/** Removes failed jobs for good (the dead-letter list's "drop"); returns the ids removed. */
+export async function dropFailed(queue: Queue<NotificationJob>, ids: string[] | 'all'): Promise<string[]> {
+  const jobs = ids === 'all' ? await queue.getFailed() : await Promise.all(ids.map((id) => queue.getJob(id)));
+  const dropped: string[] = [];
+  for (const [i, job] of jobs.entries()) {
+    if (!job) throw new Error(`no job with id '${ids === 'all' ? '?' : ids[i]}'`);
+    if (!(await job.isFailed())) throw new Error(`job ${job.id} is not in the failed list (it is ${await job.getState()}); only failed jobs are dropped`);
+    await job.remove();
+    dropped.push(job.id ?? '');
+  }
+  return dropped;
+}

@@ -5,6 +5,7 @@ import type { NotificationEvent } from '../../pipeline/notify/job';
 import { DEFAULT_TEMPLATES, compileTemplate, emailHtml, pagerDutyEvent, renderSubject, renderTemplate, slackMessage, teamsMessage } from '../../pipeline/notify/messages';
 import { sendEmail } from './email';
 import { deliverTicket, type TicketStore } from './tickets';
+import type { OutboundGuard } from './outbound';
 import { WebhookDeliveryError, postJson, postWebhook } from './webhook';
 
 /** A channel ready to send: its settings and its parsed template (the user's, or the type's default). */
@@ -26,25 +27,26 @@ export function prepareChannels(channels: readonly ResolvedChannel[]): Map<strin
  * Sends one job to its channel; resolves with the HTTP status, throws WebhookDeliveryError (with
  * `retryable`, and Retry-After when the service gave one) otherwise.
  */
-export async function deliver(channel: ReadyChannel, jobId: string, job: NotificationJob, attempt: number, ctx: { tickets: TicketStore | null }): Promise<number> {
+export async function deliver(channel: ReadyChannel, jobId: string, job: NotificationJob, attempt: number, ctx: { tickets: TicketStore | null; guard?: OutboundGuard }): Promise<number> {
+  const guard = ctx.guard ? { guard: ctx.guard } : {};
   const event: NotificationEvent = job.event ?? 'opened';
   const text = channel.compiled ? renderTemplate(channel.compiled, job.alert, event) : '';
   const label = `${channel.type} channel '${channel.name}'`;
   switch (channel.type) {
     case 'webhook':
       // The documented webhook body, as before channels existed; a template adds a `text` field.
-      return postWebhook({ url: channel.url, secret: channel.secret, timeoutMs: channel.timeoutMs }, jobId, { delivery: jobId, event, attempt, alert: job.alert, ...(channel.compiled ? { text } : {}) });
+      return postWebhook({ url: channel.url, secret: channel.secret, timeoutMs: channel.timeoutMs, ...guard }, jobId, { delivery: jobId, event, attempt, alert: job.alert, ...(channel.compiled ? { text } : {}) });
     case 'slack': {
-      const res = await postJson({ url: channel.url, timeoutMs: channel.timeoutMs, label }, JSON.stringify(slackMessage(job.alert, event, text)));
+      const res = await postJson({ url: channel.url, timeoutMs: channel.timeoutMs, label, ...guard }, JSON.stringify(slackMessage(job.alert, event, text)));
       return res.status;
     }
     case 'teams': {
-      const res = await postJson({ url: channel.url, timeoutMs: channel.timeoutMs, label }, JSON.stringify(teamsMessage(job.alert, event, text)));
+      const res = await postJson({ url: channel.url, timeoutMs: channel.timeoutMs, label, ...guard }, JSON.stringify(teamsMessage(job.alert, event, text)));
       return res.status;
     }
     case 'email': {
       const subject = renderSubject(channel.subjectTemplate!, job.alert, event);
-      await sendEmail(channel.name, label, channel.smtp, channel.timeoutMs, { from: channel.from, to: channel.to, cc: channel.cc, subject, text, html: emailHtml(subject, text), messageId: `<${jobId}@haetae>` });
+      await sendEmail(channel.name, label, channel.smtp, channel.timeoutMs, ctx.guard ?? null, { from: channel.from, to: channel.to, cc: channel.cc, subject, text, html: emailHtml(subject, text), messageId: `<${jobId}@haetae>` });
       return 250;
     }
     case 'jira':
@@ -52,11 +54,11 @@ export async function deliver(channel: ReadyChannel, jobId: string, job: Notific
       if (!ctx.tickets) throw new Error('ticket channels need the ticket store (Redis)');
       const a = job.alert;
       const summary = `[${a.alert.severity}] ${a.rule.title}${a.host?.hostname ? ` on ${a.host.hostname}` : ''}${a.alert.group_key ? ` (${a.alert.group_key})` : ''}`;
-      await deliverTicket(channel, ctx.tickets, a, event, { summary, body: text });
+      await deliverTicket(channel, ctx.tickets, a, event, { summary, body: text }, ctx.guard ?? null);
       return 200;
     }
     case 'pagerduty': {
-      const res = await postJson({ url: channel.url, timeoutMs: channel.timeoutMs, label }, JSON.stringify(pagerDutyEvent(job.alert, event, channel.routingKey, text)));
+      const res = await postJson({ url: channel.url, timeoutMs: channel.timeoutMs, label, ...guard }, JSON.stringify(pagerDutyEvent(job.alert, event, channel.routingKey, text)));
       // Events v2 answers 202 {"status":"success",…}; anything else in a 2xx is not an accepted event.
       let status: unknown;
       try {

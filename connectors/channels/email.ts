@@ -2,6 +2,7 @@ import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import type { SmtpSettings } from '../../pipeline/notify/channels';
 import { HaetaeError } from '../../pipeline/errors/catalog';
+import type { OutboundGuard } from './outbound';
 
 /** A message an SMTP server would not take, with whether trying again can help. */
 export class EmailDeliveryError extends HaetaeError {
@@ -47,7 +48,15 @@ const CERT = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME|ALTNAME/;
  * Sends one message. The Message-ID is derived from the job id, so a retry after a lost answer
  * carries the same id and mail systems that deduplicate on it show it once.
  */
-export async function sendEmail(name: string, label: string, s: SmtpSettings, timeoutMs: number, mail: { from: string; to: readonly string[]; cc: readonly string[]; subject: string; text: string; html: string; messageId: string }): Promise<string> {
+export async function sendEmail(name: string, label: string, s: SmtpSettings, timeoutMs: number, guard: OutboundGuard | null, mail: { from: string; to: readonly string[]; cc: readonly string[]; subject: string; text: string; html: string; messageId: string }): Promise<string> {
+  if (guard) {
+    try {
+      await guard.check(s.host);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new EmailDeliveryError(label, `${s.host}:${s.port}: ${e.message}`, e.code !== 'EOUTBOUNDDENIED', e.code ?? 'DNS');
+    }
+  }
   try {
     const info = await transportFor(name, s, timeoutMs).sendMail({
       from: mail.from,

@@ -63,6 +63,8 @@ export function classifyFetchFailure(err: unknown, url: URL, timeoutMs: number):
   const message = scrubSecrets(String(c?.message ?? e?.message ?? err));
   const network = (text: string, retryable = true): FetchFailure => ({ code: 'HAETAE_WEBHOOK_NETWORK', args: [`${text} (${code})`], retryable, cause: code });
 
+  // Refused by notifier.outbound before any connection: configuration, not weather.
+  if (code === 'EOUTBOUNDDENIED') return { code: 'HAETAE_WEBHOOK_URL', args: [message], retryable: false, cause: code };
   if (CERT_CODES.has(code) || code.startsWith('CERT_') || code.startsWith('ERR_TLS_CERT')) {
     return { code: 'HAETAE_WEBHOOK_TLS', args: [endpoint, 'certificate rejected', message, code], retryable: false, cause: code };
   }

@@ -4,6 +4,7 @@ import type { Alert } from '../../schemas/generated/types';
 import type { TicketChannel } from '../../pipeline/notify/channels';
 import type { NotificationEvent } from '../../pipeline/notify/job';
 import { WebhookDeliveryError, postJson } from './webhook';
+import type { OutboundGuard } from './outbound';
 
 /**
  * Tickets that follow the problem: one Jira issue or ServiceNow incident per alert dedup key (rule
@@ -90,10 +91,10 @@ interface TicketSystem {
  * it has one already — record this alert on it (a throttled comment); acknowledged: a comment;
  * resolved: resolve (Jira transition / ServiceNow state) with a comment; reopened: reopen.
  */
-export async function deliverTicket(channel: TicketChannel, store: TicketStore, alert: Alert, event: NotificationEvent, t: Texts): Promise<string> {
+export async function deliverTicket(channel: TicketChannel, store: TicketStore, alert: Alert, event: NotificationEvent, t: Texts, guard: OutboundGuard | null = null): Promise<string> {
   const dedup = alert.alert.dedup_key ?? alert.alert.id;
   const label = `${channel.type} channel '${channel.name}'`;
-  const system = channel.type === 'jira' ? jira(channel, label) : serviceNow(channel, label);
+  const system = channel.type === 'jira' ? jira(channel, label, guard) : serviceNow(channel, label, guard);
   const last = alert.alert.history?.at(-1);
   const who = last ? ` by ${last.actor}${last.note ? `: ${last.note}` : ''}` : '';
   return store.locked(channel.name, dedup, label, async () => {
@@ -139,8 +140,8 @@ export async function deliverTicket(channel: TicketChannel, store: TicketStore, 
   });
 }
 
-async function call(label: string, url: string, authorization: string, timeoutMs: number, method: 'GET' | 'POST' | 'PATCH', body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await postJson({ url, method, timeoutMs, label, headers: { authorization } }, body === undefined ? undefined : JSON.stringify(body));
+async function call(label: string, guard: OutboundGuard | null, url: string, authorization: string, timeoutMs: number, method: 'GET' | 'POST' | 'PATCH', body?: unknown): Promise<{ status: number; json: any }> {
+  const res = await postJson({ url, method, timeoutMs, label, headers: { authorization }, ...(guard ? { guard } : {}) }, body === undefined ? undefined : JSON.stringify(body));
   try {
     return { status: res.status, json: res.text ? JSON.parse(res.text) : null };
   } catch {
@@ -151,8 +152,8 @@ async function call(label: string, url: string, authorization: string, timeoutMs
 const cut = (s: string, n: number): string => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
 
 /** Jira REST API v2 (Cloud: search/jql; Data Center: search). */
-function jira(c: Extract<TicketChannel, { type: 'jira' }>, label: string): TicketSystem {
-  const api = (path: string, method: 'GET' | 'POST', body?: unknown) => call(label, `${c.url}/rest/api/2/${path}`, c.authorization, c.timeoutMs, method, body);
+function jira(c: Extract<TicketChannel, { type: 'jira' }>, label: string, guard: OutboundGuard | null): TicketSystem {
+  const api = (path: string, method: 'GET' | 'POST', body?: unknown) => call(label, guard, `${c.url}/rest/api/2/${path}`, c.authorization, c.timeoutMs, method, body);
   const dedupLabel = (dedup: string): string => `haetae-${dedup}`;
   const transition = async (key: string, name: string, text: string, skipIfDone: boolean | null): Promise<void> => {
     const issue = await api(`issue/${encodeURIComponent(key)}?fields=status`, 'GET');
@@ -206,8 +207,8 @@ const SN_CLOSED = new Set(['7', '8']);
 const SN_URGENCY: Record<Alert['alert']['severity'], string> = { critical: '1', high: '1', medium: '2', low: '3', informational: '3' };
 
 /** ServiceNow Table API on the incident table (or `table`). */
-function serviceNow(c: Extract<TicketChannel, { type: 'servicenow' }>, label: string): TicketSystem {
-  const api = (path: string, method: 'GET' | 'POST' | 'PATCH', body?: unknown) => call(label, `${c.url}/api/now/table/${c.table}${path}`, c.authorization, c.timeoutMs, method, body);
+function serviceNow(c: Extract<TicketChannel, { type: 'servicenow' }>, label: string, guard: OutboundGuard | null): TicketSystem {
+  const api = (path: string, method: 'GET' | 'POST' | 'PATCH', body?: unknown) => call(label, guard, `${c.url}/api/now/table/${c.table}${path}`, c.authorization, c.timeoutMs, method, body);
   return {
     async find(dedup) {
       const q = encodeURIComponent(`correlation_id=${dedup}^ORDERBYDESCsys_created_on`);

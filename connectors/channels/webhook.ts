@@ -1,11 +1,23 @@
 import { DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signPayload } from '../../pipeline/notify/sign';
 import { HaetaeError } from '../../pipeline/errors/catalog';
+import net from 'node:net';
+import { fetch as undiciFetch, type Agent } from 'undici';
 import { classifyFetchFailure, type FetchFailure } from './fetch-failure';
+import type { OutboundGuard } from './outbound';
+
+const dispatchers = new WeakMap<OutboundGuard, Agent>();
+function dispatcherFor(guard: OutboundGuard): Agent {
+  let d = dispatchers.get(guard);
+  if (!d) dispatchers.set(guard, (d = guard.dispatcher()));
+  return d;
+}
 
 export interface WebhookSettings {
   url: string;
   secret?: string | undefined;
   timeoutMs: number;
+  /** notifier.outbound: where connections may go (absent: anywhere). */
+  guard?: OutboundGuard | undefined;
 }
 
 /**
@@ -58,7 +70,7 @@ export async function postWebhook(s: WebhookSettings, deliveryId: string, payloa
     [TIMESTAMP_HEADER]: timestamp,
   };
   if (s.secret) headers[SIGNATURE_HEADER] = signPayload(s.secret, timestamp, body);
-  return (await postJson({ url: s.url, timeoutMs: s.timeoutMs, headers, label: 'webhook' }, body)).status;
+  return (await postJson({ url: s.url, timeoutMs: s.timeoutMs, headers, label: 'webhook', ...(s.guard ? { guard: s.guard } : {}) }, body)).status;
 }
 
 export interface JsonTarget {
@@ -69,6 +81,8 @@ export interface JsonTarget {
   headers?: Record<string, string>;
   /** How errors name the receiver: 'webhook', or e.g. "slack channel 'soc-slack'". */
   label: string;
+  /** notifier.outbound: where connections may go (absent: anywhere). */
+  guard?: OutboundGuard;
 }
 
 /** Longest Retry-After we honour; a longer one is capped (the job is retried after this). */
@@ -90,7 +104,16 @@ export async function postJson(t: JsonTarget, body: string | undefined): Promise
   if (authorization) headers.authorization = authorization;
   let res: Response;
   try {
-    res = await fetch(url, { method: t.method ?? 'POST', headers, ...(body !== undefined ? { body } : {}), signal: AbortSignal.timeout(t.timeoutMs), redirect: 'error' });
+    const init = { method: t.method ?? 'POST', headers, ...(body !== undefined ? { body } : {}), signal: AbortSignal.timeout(t.timeoutMs), redirect: 'error' as const };
+    if (t.guard) {
+      // An address in the URL is not looked up, so it is checked here; names are checked as they resolve.
+      const literal = url.hostname.replace(/^\[|\]$/g, '');
+      const why = net.isIP(literal) ? t.guard.refuseAddress(literal, literal) : t.guard.refuseName(url.hostname);
+      if (why) throw Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(why), { code: 'EOUTBOUNDDENIED' }) });
+      res = (await undiciFetch(url, { ...init, dispatcher: dispatcherFor(t.guard) })) as unknown as Response;
+    } else {
+      res = await fetch(url, init);
+    }
   } catch (err) {
     const f = classifyFetchFailure(err, url, t.timeoutMs);
     throw relabel(new WebhookDeliveryError(f.code, f.args, f.retryable, f.cause), t.label);

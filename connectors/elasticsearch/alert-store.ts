@@ -131,3 +131,17 @@ export async function occurrencesOf(client: Client, alertEventsIndex: string, al
   }
   return out;
 }
+
+/**
+ * The alerts of one problem (alert.dedup_key), newest first: what an inbound ticket change
+ * applies to. Bounded: a problem's alerts beyond `limit` are left as they are.
+ */
+export async function alertsOfProblem(client: Client, index: string, dedupKey: string, status: ReadonlyArray<Alert['alert']['status']>, limit = 100): Promise<Alert[]> {
+  const res = await client.search<Alert>({
+    index,
+    size: limit,
+    query: { bool: { filter: [{ term: { 'alert.dedup_key': dedupKey } }, { terms: { 'alert.status': [...status] } }] } },
+    sort: [{ '@timestamp': { order: 'desc' } }, { 'alert.id': { order: 'asc' } }],
+  });
+  return res.hits.hits.map((h) => h._source!);
+}

@@ -58,7 +58,7 @@ export function openAlertNotifications(cfg: LoadedConfig['config'], withQueue: b
  * happened to the alert. Refusals (AlertTransitionError, AlertNotFoundError) are thrown; a queue
  * failure after the change was stored is returned as `queueError`, since the change itself stands.
  */
-export async function applyAlertChange(ctx: AlertChanges, idOrPrefix: string, action: AlertAction, actor: Actor): Promise<AppliedChange> {
+export async function applyAlertChange(ctx: AlertChanges, idOrPrefix: string, action: AlertAction, actor: Actor, opts: { skipChannels?: readonly string[] } = {}): Promise<AppliedChange> {
   const now = ctx.now ?? (() => new Date());
   const transition = await transitionAlert(ctx.es, ctx.alertsIndex, idOrPrefix, action, actor, now);
   const event = notificationEventOf(action.kind);
@@ -67,7 +67,8 @@ export async function applyAlertChange(ctx: AlertChanges, idOrPrefix: string, ac
   if (ctx.queue && event) {
     const n = transitionsOf(transition.after.alert, action.kind);
     try {
-      for (const channel of ctx.router.route(transition.after, undefined, now())) {
+      // A change that came from a ticket system is not sent back to it (skipChannels).
+      for (const channel of ctx.router.route(transition.after, undefined, now()).filter((c) => !opts.skipChannels?.includes(c))) {
         const job = buildNotificationJob(transition.after, channel, event, n);
         await ctx.queue.add(job.id, job.data, jobOptions(ctx.settings, job.id));
         queued.push(job.id);

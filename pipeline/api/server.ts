@@ -21,6 +21,7 @@ import { settlesWithin } from '../delivery/settles';
 import { parseTimeBound } from '../../cli/duration';
 import { KeyRing, ROLE_RANK, type ApiPrincipal, type ApiRole } from './keys';
 import { notificationsOf } from './notifications';
+import { registerTicketHooks } from './hooks';
 import * as S from './schemas';
 
 /**
@@ -60,6 +61,8 @@ export interface ApiDeps {
   queue: Queue<NotificationJob>;
   logger: Logger;
   now?: () => Date;
+  /** Where relative paths of the config (hook secret files) are resolved. */
+  baseDir?: string;
 }
 
 type Body = { error: { code: string; message: string } };
@@ -264,6 +267,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     },
   );
 
+  await registerTicketHooks(app, cfg, deps.baseDir ?? process.cwd(), changes, logger);
+
   await app.ready();
   return app;
 }
@@ -339,7 +344,7 @@ export async function startApi(loaded: LoadedConfig, logger: Logger, health?: Ro
   queue.on('error', (err) => logger.warn(`The API lost Redis at ${redactUrl(cfg.redis.url)} (${messageOf(err)}); reconnecting.`));
   let app: FastifyInstance;
   try {
-    app = await buildApi({ config: cfg, es, queue, logger });
+    app = await buildApi({ config: cfg, es, queue, logger, baseDir: loaded.baseDir });
     await app.listen({ host: cfg.api.host, port: cfg.api.port });
   } catch (err) {
     await settlesWithin(queue.close(), 5_000);

@@ -40,7 +40,8 @@ type ResolvedDefaults = {
     readonly syslog: DeepReadonly<Required<NonNullable<WorkerSection['syslog']>>>;
   };
 } & {
-  readonly notifier: DeepReadonly<Required<Omit<NonNullable<HaetaeConfig['notifier']>, 'webhook' | 'channels' | 'routes' | 'defaultChannels'>>> & {
+  readonly notifier: DeepReadonly<Required<Omit<NonNullable<HaetaeConfig['notifier']>, 'webhook' | 'channels' | 'routes' | 'defaultChannels' | 'outbound'>>> & {
+    readonly outbound: { readonly allow: readonly string[]; readonly deny: readonly string[] };
     readonly webhook?: DeepReadonly<NonNullable<NonNullable<HaetaeConfig['notifier']>['webhook']>>;
     readonly channels?: DeepReadonly<NonNullable<NonNullable<HaetaeConfig['notifier']>['channels']>>;
     readonly routes?: DeepReadonly<NonNullable<NonNullable<HaetaeConfig['notifier']>['routes']>>;

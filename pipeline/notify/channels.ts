@@ -33,6 +33,11 @@ export interface SmtpSettings {
 
 export const DEFAULT_EMAIL_SUBJECT = '[{{ event }}] {{ alert.alert.severity | upcase }} {{ alert.rule.title }}';
 
+export interface ChannelLimits {
+  maxConcurrent: number;
+  maxPerMinute?: number;
+}
+
 export interface TemplateSource {
   file: string;
   text: string;
@@ -45,8 +50,9 @@ const PAGERDUTY_URL = 'https://events.pagerduty.com/v2/enqueue';
  * channel named `webhook`. Secrets come from their *File keys (relative to the config file) or the
  * config; a missing one, or two channels with one name, stop start-up naming the key.
  */
-export function resolveChannels(cfg: Config, baseDir: string, where: string): ResolvedChannel[] {
+export function resolveChannels(cfg: Config, baseDir: string, where: string): Array<ResolvedChannel & { limits: ChannelLimits }> {
   const out: ResolvedChannel[] = [];
+  const limits = new Map<string, ChannelLimits>();
   const bad = (key: string, why: string): never => { throw new HaetaeError('HAETAE_CONFIG_INVALID', [where, `${key}: ${why}`]); };
   const read = (key: string, file: string): string => {
     const full = path.resolve(baseDir, file);
@@ -63,9 +69,11 @@ export function resolveChannels(cfg: Config, baseDir: string, where: string): Re
   if (legacy?.url) {
     const secret = legacy.secret ?? (legacy.secretFile ? read('/notifier/webhook/secretFile', legacy.secretFile) : undefined);
     out.push({ name: 'webhook', type: 'webhook', url: legacy.url, ...(secret ? { secret } : {}), timeoutMs: legacy.timeoutMs ?? 10_000 });
+    limits.set('webhook', { maxConcurrent: 4 });
   }
   (cfg.notifier.channels ?? []).forEach((c: ChannelConfig, i) => {
     const key = `/notifier/channels/${i}`;
+    limits.set(c.name, { maxConcurrent: c.maxConcurrent ?? 4, ...(c.maxPerMinute ? { maxPerMinute: c.maxPerMinute } : {}) });
     if (out.some((o) => o.name === c.name)) bad(`${key}/name`, `a channel named '${c.name}' is already configured${c.name === 'webhook' ? ' (notifier.webhook is the channel named webhook)' : ''}`);
     const timeoutMs = c.timeoutMs ?? 10_000;
     const template = c.template ? { file: path.resolve(baseDir, c.template), text: read(`${key}/template`, c.template) } : undefined;
@@ -110,7 +118,7 @@ export function resolveChannels(cfg: Config, baseDir: string, where: string): Re
       }
     }
   });
-  return out;
+  return out.map((c) => ({ ...c, limits: limits.get(c.name)! }));
 }
 
 /**

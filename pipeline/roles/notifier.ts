@@ -8,7 +8,9 @@ import { WebhookDeliveryError } from '../../connectors/channels/webhook';
 import { EmailDeliveryError, closeEmailTransports } from '../../connectors/channels/email';
 import { deliver, prepareChannels, type ReadyChannel } from '../../connectors/channels/deliver';
 import { resolveChannels } from '../notify/channels';
+import { ChannelLimiter } from '../notify/limits';
 import { TicketStore } from '../../connectors/channels/tickets';
+import { OutboundGuard } from '../../connectors/channels/outbound';
 import { Redis as IORedis } from 'ioredis';
 import { TemplateError } from '../notify/messages';
 import { retryDelayMs } from '../notify/backoff';
@@ -35,11 +37,20 @@ export function startNotifier(loaded: LoadedConfig, logger: Logger, metrics: Met
   const log = logger.child({ role: 'notifier' });
   const where = loaded.file ?? '(defaults)';
   let channels: Map<string, ReadyChannel>;
+  const limiters = new Map<string, ChannelLimiter>();
   try {
-    channels = prepareChannels(resolveChannels(cfg, loaded.baseDir, where));
+    const resolved = resolveChannels(cfg, loaded.baseDir, where);
+    for (const c of resolved) limiters.set(c.name, new ChannelLimiter(c.limits.maxConcurrent, c.limits.maxPerMinute));
+    channels = prepareChannels(resolved);
   } catch (err) {
     if (err instanceof TemplateError) throw new HaetaeError('HAETAE_CONFIG_INVALID', [where, err.message]);
     throw err;
+  }
+  let guard: OutboundGuard;
+  try {
+    guard = new OutboundGuard(cfg.notifier.outbound);
+  } catch (err) {
+    throw new HaetaeError('HAETAE_CONFIG_INVALID', [where, messageOf(err)]);
   }
   const legacy = channels.get('webhook');
   if (legacy?.type === 'webhook' && !legacy.secret) {
@@ -59,7 +70,7 @@ export function startNotifier(loaded: LoadedConfig, logger: Logger, metrics: Met
     const channel = channels.get(job.data.channel);
     if (!channel) throw new UnrecoverableError(`channel '${job.data.channel}' is not configured (notifier.channels${job.data.channel === 'webhook' ? ', notifier.webhook.url' : ''})`);
     try {
-      const status = await deliver(channel, job.id!, job.data, job.attemptsMade + 1, { tickets });
+      const status = await limiters.get(channel.name)!.run(() => deliver(channel, job.id!, job.data, job.attemptsMade + 1, { tickets, guard }));
       metrics.sent.inc({ stage: 'notify' });
       log.info({ job: job.id, alert: alert.alert.id, rule: alert.rule.id, event, channel: channel.name, status }, `Delivered alert '${alert.rule.title}' (${event}) to ${channel.type === 'webhook' && channel.name === 'webhook' ? 'the webhook' : `${channel.type} channel '${channel.name}'`}.`);
       return { status };

@@ -1316,6 +1316,14 @@ export interface HaetaeConfig {
            * A Liquid template file (relative to the config file) that renders the message body instead of the channel's default; gets `alert`, `event`, `events` and `haetae` (see docs/notifications.md).
            */
           template?: string;
+          /**
+           * Deliveries to this channel at once (per notifier process).
+           */
+          maxConcurrent?: number;
+          /**
+           * At most this many deliveries per minute (per notifier process); more wait their turn. Default: no limit.
+           */
+          maxPerMinute?: number;
         }
       | {
           /**
@@ -1336,6 +1344,14 @@ export interface HaetaeConfig {
            * A Liquid template file (relative to the config file) that renders the message body instead of the channel's default; gets `alert`, `event`, `events` and `haetae` (see docs/notifications.md).
            */
           template?: string;
+          /**
+           * Deliveries to this channel at once (per notifier process).
+           */
+          maxConcurrent?: number;
+          /**
+           * At most this many deliveries per minute (per notifier process); more wait their turn. Default: no limit.
+           */
+          maxPerMinute?: number;
         }
       | {
           /**
@@ -1356,6 +1372,14 @@ export interface HaetaeConfig {
            * A Liquid template file (relative to the config file) that renders the message body instead of the channel's default; gets `alert`, `event`, `events` and `haetae` (see docs/notifications.md).
            */
           template?: string;
+          /**
+           * Deliveries to this channel at once (per notifier process).
+           */
+          maxConcurrent?: number;
+          /**
+           * At most this many deliveries per minute (per notifier process); more wait their turn. Default: no limit.
+           */
+          maxPerMinute?: number;
         }
       | {
           /**
@@ -1377,6 +1401,14 @@ export interface HaetaeConfig {
            * A Liquid template file (relative to the config file) that renders the message body instead of the channel's default; gets `alert`, `event`, `events` and `haetae` (see docs/notifications.md).
            */
           template?: string;
+          /**
+           * Deliveries to this channel at once (per notifier process).
+           */
+          maxConcurrent?: number;
+          /**
+           * At most this many deliveries per minute (per notifier process); more wait their turn. Default: no limit.
+           */
+          maxPerMinute?: number;
         }
       | {
           /**
@@ -1432,6 +1464,14 @@ export interface HaetaeConfig {
            * A Liquid template file (relative to the config file) for the plain-text body; gets alert, event and haetae (docs/notifications.md).
            */
           template?: string;
+          /**
+           * Deliveries to this channel at once (per notifier process).
+           */
+          maxConcurrent?: number;
+          /**
+           * At most this many deliveries per minute (per notifier process); more wait their turn. Default: no limit.
+           */
+          maxPerMinute?: number;
         }
       | {
           /**
@@ -1479,6 +1519,14 @@ export interface HaetaeConfig {
            * A Liquid template file (relative to the config file) for the ticket description and comments; gets alert, event and haetae (docs/notifications.md).
            */
           template?: string;
+          /**
+           * Deliveries to this channel at once (per notifier process).
+           */
+          maxConcurrent?: number;
+          /**
+           * At most this many deliveries per minute (per notifier process); more wait their turn. Default: no limit.
+           */
+          maxPerMinute?: number;
         }
       | {
           /**
@@ -1521,6 +1569,14 @@ export interface HaetaeConfig {
            * A Liquid template file (relative to the config file) for the ticket description and comments; gets alert, event and haetae (docs/notifications.md).
            */
           template?: string;
+          /**
+           * Deliveries to this channel at once (per notifier process).
+           */
+          maxConcurrent?: number;
+          /**
+           * At most this many deliveries per minute (per notifier process); more wait their turn. Default: no limit.
+           */
+          maxPerMinute?: number;
         }
     ) & {
       type: 'webhook' | 'slack' | 'teams' | 'pagerduty' | 'email' | 'jira' | 'servicenow';
@@ -1576,6 +1632,19 @@ export interface HaetaeConfig {
      * Channels for alerts no rule and no route directs. Default: every channel.
      */
     defaultChannels?: string[];
+    /**
+     * Where notifications may connect. Link-local networks and cloud metadata services (169.254.0.0/16, fe80::/10, fd00:ec2::254, 100.100.100.200, metadata.google.internal) are denied unless listed in allow; loopback and private networks are allowed. Checked on the resolved addresses at connect time.
+     */
+    outbound?: {
+      /**
+       * Addresses, networks (CIDR) or host names allowed even when denied.
+       */
+      allow?: string[];
+      /**
+       * More addresses, networks or host names to deny (e.g. 10.0.0.0/8).
+       */
+      deny?: string[];
+    };
   };
   http?: {
     /**
@@ -1613,6 +1682,31 @@ export interface HaetaeConfig {
      * Largest request body.
      */
     bodyLimitBytes?: number;
+    /**
+     * Inbound ticket webhooks: POST /hooks/jira and /hooks/servicenow (no API key; the shared secret instead). Absent: the route answers 404. See docs/notifications.md#inbound.
+     */
+    hooks?: {
+      /**
+       * Jira webhook (issue updated, comment created): a resolved issue resolves its problem's alerts, a comment becomes a note.
+       */
+      jira?: {
+        /**
+         * Shared secret (prefer secretFile): the request carries it in X-Haetae-Hook-Secret, or signs its body with it (X-Hub-Signature: sha256=<HMAC-SHA256>, as Jira Cloud webhooks with a secret do).
+         */
+        secret?: string;
+        secretFile?: string;
+      };
+      /**
+       * ServiceNow business rule posting {number, correlation_id, state, comment, user}: a resolved or closed incident resolves its problem's alerts, a comment becomes a note.
+       */
+      servicenow?: {
+        /**
+         * Shared secret (prefer secretFile): the request carries it in X-Haetae-Hook-Secret, or signs its body with it (X-Hub-Signature: sha256=<HMAC-SHA256>, as Jira Cloud webhooks with a secret do).
+         */
+        secret?: string;
+        secretFile?: string;
+      };
+    };
   };
   log?: {
     /**

@@ -144,8 +144,18 @@ describe('notifier against real Redis and a real HTTP endpoint', () => {
         attempts: 3, code: 'HAETAE_WEBHOOK_NETWORK', cause: 'ECONNREFUSED',
         reason: `webhook request failed: connection refused by 127.0.0.1:${port} (ECONNREFUSED)`,
       });
+      // The dead-letter list through the built CLI: listed, then dropped for good.
+      const file = writeConfig({ redis: { url: services.redisUrl }, notifier: { queue: queue.name } });
+      const id = `${'e'.repeat(32)}-webhook`;
+      const list = runCli(['notify', 'dlq', 'list'], file);
+      expect(list.stdout).toMatch(new RegExp(`^${id}  \\S+  rule=rule-1  attempts=3  code=HAETAE_WEBHOOK_NETWORK  cause=ECONNREFUSED`));
+      expect(list.stderr).toBe('1 dead-lettered notification\n');
+      expect(runCli(['notify', 'dlq', 'drop', 'no-such-job'], file).stderr).toContain("no job with id 'no-such-job'");
+      expect(runCli(['notify', 'dlq', 'drop', id], file).stdout).toBe('dropped 1 job\n');
+      expect((await listFailed(queue, 10)).total).toBe(0);
+      expect(await queue.getJob(id)).toBeUndefined();
     });
-  }, 30_000);
+  }, 60_000);
 });
 
 describe('notifier shutdown with Redis unreachable', () => {
