@@ -10,6 +10,10 @@ import { applyAlertChange, openAlertNotifications } from '../../pipeline/alert/a
 import type { NotificationEvent } from '../../pipeline/notify/job';
 import { HaetaeError, messageOf } from '../../pipeline/errors/catalog';
 import { parseTimeBound } from '../duration';
+import { notificationsOf, type NotificationJobView } from '../../pipeline/api/notifications';
+import { createNotificationQueue, queueSettings } from '../../connectors/bullmq/queue';
+import { settlesWithin } from '../../pipeline/delivery/settles';
+import { redactUrl } from '../../pipeline/telemetry/logger';
 
 /** `haetae alerts …`: what an analyst does with alerts, from a terminal. */
 export function registerAlertCommands(program: Command, config: (cmd: Command) => LoadedConfig, positiveInt: (v: string) => number, exitProblem: number): void {
@@ -53,13 +57,16 @@ Examples:
     .command('show')
     .description('one alert in full: state, rule, group, occurrences, linked events and its history')
     .argument('<id>', 'alert id or a unique prefix (6+ characters)')
-    .option('--json', 'the stored alert, with occurrences, as JSON')
+    .option('--json', 'the stored alert, with occurrences and notification jobs, as JSON')
     .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
       const { config: cfg } = config(cmd);
       await withEs(cfg, async (es) => {
         const { alert } = await findAlert(es, cfg.elasticsearch.alertsIndex, id);
         const occ = (await occurrencesOf(es, cfg.elasticsearch.alertEventsIndex, [alert.alert.id])).get(alert.alert.id) ?? defaultOccurrences(alert);
-        process.stdout.write(opts.json ? `${JSON.stringify({ ...alert, occurrences: occ })}\n` : `${formatAlert(alert, occ)}\n`);
+        const notes = await notificationAttempts(cfg, alert.alert.id);
+        process.stdout.write(opts.json
+          ? `${JSON.stringify({ ...alert, occurrences: occ, notifications: Array.isArray(notes) ? notes : { error: notes } })}\n`
+          : `${formatAlert(alert, occ)}\n\n${formatNotifications(notes)}\n`);
       });
     });
 
@@ -232,6 +239,32 @@ export function formatAlert(a: Alert, o: Occurrences): string {
   for (const h of history) {
     const what = h.action === 'assign' ? (h.assignee ? `assigned to ${h.assignee}` : 'unassigned') : h.action === 'note' ? 'note' : `${h.from} → ${h.to}`;
     lines.push(`  ${h.at}  ${h.actor} (${h.via})  ${what}${h.note ? `: ${h.note}` : ''}`);
+  }
+  return lines.join('\n');
+}
+
+/** The alert's notification jobs from the queue, or why they could not be read (Redis away: 5 s at most). */
+async function notificationAttempts(cfg: LoadedConfig['config'], alertId: string): Promise<NotificationJobView[] | string> {
+  const queue = createNotificationQueue(queueSettings(cfg));
+  queue.on('error', () => undefined);
+  try {
+    let result: NotificationJobView[] | string = `Redis at ${redactUrl(cfg.redis.url)} did not answer within 5 s`;
+    const read = notificationsOf(queue, alertId).then((v) => { result = v; }, (err: unknown) => { result = messageOf(err); });
+    await settlesWithin(read, 5_000);
+    return result;
+  } finally {
+    await settlesWithin(queue.close(), 2_000);
+  }
+}
+
+/** `alerts show`: every delivery of every change to every channel, and how it went. */
+export function formatNotifications(jobs: NotificationJobView[] | string): string {
+  if (typeof jobs === 'string') return `notifications\n  (not available: ${jobs})`;
+  if (jobs.length === 0) return 'notifications\n  (none queued)';
+  const lines = ['notifications'];
+  for (const j of jobs) {
+    const tries = `${j.attemptsMade} attempt${j.attemptsMade === 1 ? '' : 's'}`;
+    lines.push(`  ${j.createdAt ?? '-'}  ${j.event} → ${j.channel}: ${j.state}${j.attemptsMade > 0 ? ` after ${tries}` : ''}${j.failedReason ? ` — ${j.failedReason}` : ''}`);
   }
   return lines.join('\n');
 }

@@ -147,7 +147,10 @@ describe('haetae alerts (the built CLI)', () => {
     const show = runCli(['alerts', 'show', short], config).stdout;
     expect(show).toMatch(/status\s+resolved at/);
     expect(show).toMatch(/assignee\s+bo/);
-    const history = show.slice(show.indexOf('history')).split('\n').slice(1).filter(Boolean);
+    const history = show.slice(show.indexOf('history'), show.indexOf('\nnotifications')).split('\n').slice(1).filter(Boolean);
+    // Every delivery of every change, and how it went (no notifier runs here: they wait).
+    const notifications = show.slice(show.indexOf('\nnotifications')).split('\n').slice(2).filter(Boolean).map((l) => l.replace(/^\s+\S+\s+/, ''));
+    expect(notifications.sort()).toEqual(['acknowledged → webhook: waiting', 'reopened → webhook: waiting', 'resolved → webhook: waiting', 'resolved → webhook: waiting']);
     expect(history.map((l) => l.replace(/^\s+\S+\s+/, ''))).toEqual([
       'ana (cli)  open → acknowledged: on it',
       'ana (cli)  assigned to bo',
