@@ -69,11 +69,11 @@ export function resolveChannels(cfg: Config, baseDir: string, where: string): Ar
   if (legacy?.url) {
     const secret = legacy.secret ?? (legacy.secretFile ? read('/notifier/webhook/secretFile', legacy.secretFile) : undefined);
     out.push({ name: 'webhook', type: 'webhook', url: legacy.url, ...(secret ? { secret } : {}), timeoutMs: legacy.timeoutMs ?? 10_000 });
-    limits.set('webhook', { maxConcurrent: 4 });
+    limits.set('webhook', { maxConcurrent: cfg.notifier.concurrency });
   }
   (cfg.notifier.channels ?? []).forEach((c: ChannelConfig, i) => {
     const key = `/notifier/channels/${i}`;
-    limits.set(c.name, { maxConcurrent: c.maxConcurrent ?? 4, ...(c.maxPerMinute ? { maxPerMinute: c.maxPerMinute } : {}) });
+    limits.set(c.name, { maxConcurrent: c.maxConcurrent ?? cfg.notifier.concurrency, ...(c.maxPerMinute ? { maxPerMinute: c.maxPerMinute } : {}) });
     if (out.some((o) => o.name === c.name)) bad(`${key}/name`, `a channel named '${c.name}' is already configured${c.name === 'webhook' ? ' (notifier.webhook is the channel named webhook)' : ''}`);
     const timeoutMs = c.timeoutMs ?? 10_000;
     const template = c.template ? { file: path.resolve(baseDir, c.template), text: read(`${key}/template`, c.template) } : undefined;

@@ -1317,7 +1317,7 @@ export interface HaetaeConfig {
            */
           template?: string;
           /**
-           * Deliveries to this channel at once (per notifier process).
+           * Deliveries to this channel at once (per notifier process). Default: notifier.concurrency (no extra limit).
            */
           maxConcurrent?: number;
           /**
@@ -1345,7 +1345,7 @@ export interface HaetaeConfig {
            */
           template?: string;
           /**
-           * Deliveries to this channel at once (per notifier process).
+           * Deliveries to this channel at once (per notifier process). Default: notifier.concurrency (no extra limit).
            */
           maxConcurrent?: number;
           /**
@@ -1373,7 +1373,7 @@ export interface HaetaeConfig {
            */
           template?: string;
           /**
-           * Deliveries to this channel at once (per notifier process).
+           * Deliveries to this channel at once (per notifier process). Default: notifier.concurrency (no extra limit).
            */
           maxConcurrent?: number;
           /**
@@ -1402,7 +1402,7 @@ export interface HaetaeConfig {
            */
           template?: string;
           /**
-           * Deliveries to this channel at once (per notifier process).
+           * Deliveries to this channel at once (per notifier process). Default: notifier.concurrency (no extra limit).
            */
           maxConcurrent?: number;
           /**
@@ -1465,7 +1465,7 @@ export interface HaetaeConfig {
            */
           template?: string;
           /**
-           * Deliveries to this channel at once (per notifier process).
+           * Deliveries to this channel at once (per notifier process). Default: notifier.concurrency (no extra limit).
            */
           maxConcurrent?: number;
           /**
@@ -1520,7 +1520,7 @@ export interface HaetaeConfig {
            */
           template?: string;
           /**
-           * Deliveries to this channel at once (per notifier process).
+           * Deliveries to this channel at once (per notifier process). Default: notifier.concurrency (no extra limit).
            */
           maxConcurrent?: number;
           /**
@@ -1570,7 +1570,7 @@ export interface HaetaeConfig {
            */
           template?: string;
           /**
-           * Deliveries to this channel at once (per notifier process).
+           * Deliveries to this channel at once (per notifier process). Default: notifier.concurrency (no extra limit).
            */
           maxConcurrent?: number;
           /**

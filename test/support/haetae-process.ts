@@ -86,7 +86,14 @@ export async function readyz(port: number): Promise<boolean> {
 }
 
 export async function metricsText(port: number): Promise<string> {
-  return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  try {
+    return await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  } catch (err) {
+    // A pooled keep-alive connection the server closed as idle at the moment fetch reused it
+    // ("other side closed"): a client-side race, not an answer. Ask once more, on a new connection.
+    if (!/other side closed|ECONNRESET/.test(String((err as { cause?: unknown }).cause ?? err))) throw err;
+    return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  }
 }
 
 /** The value of one sample line in Prometheus text, 0 when absent. */
