@@ -226,7 +226,7 @@ Examples:
 
   rules
     .command('replay')
-    .description('run detections, correlations and absence rules over events in event-time order, offline, and print the alerts that would fire (group-by and throttle as the worker applies them; recovered-by, channels and delivery are not simulated)')
+    .description('run detections, correlations and absence rules over events in event-time order, offline, and print the alerts that would fire (group-by and throttle as the worker applies them; recovered-by, folding into alerts still open, channels and delivery are not simulated)')
     .argument('<rules-path>', 'rule file or directory (detection, correlation and filter rules)')
     .argument('<events>', "events, one per line: ECS events as JSON with @timestamp, or raw syslog lines (with or without <PRI>); '-' for standard input")
     .option('--json', 'one JSON object per alert: rule id, kind (detection, correlation, absence), groupBy, windowStart, windowEnd, eventCount')
@@ -365,77 +365,49 @@ Example:
   registerAlertCommands(program, config, positiveInt, EXIT_PROBLEM);
   registerApiCommands(program);
 
-  const notify = program.command('notify').description('inspect and retry notification jobs');
-  notify
-    .command('failed')
-    .description('list notification jobs that failed for good (after all retries, or a permanent error)')
-    .option('-n, --limit <n>', 'how many at most', positiveInt, 50)
-    .option('--json', 'one JSON object per line')
-    .action(async (opts: { limit: number; json?: boolean }, cmd: Command) => {
-      const { config: cfg } = config(cmd);
-      const queue = createNotificationQueue(queueSettings(cfg));
-      try {
-        const { total, jobs } = await listFailed(queue, opts.limit);
-        for (const j of jobs) {
-          process.stdout.write(`${opts.json ? JSON.stringify(j) : formatFailedJob(j)}\n`);
-        }
-        if (!opts.json) process.stderr.write(`${total} failed notification job${total === 1 ? '' : 's'}\n`);
-      } finally {
-        await queue.close();
-      }
-    });
-  notify
-    .command('retry')
-    .description('send failed notification jobs again')
-    .argument('[ids...]', 'job ids (from `haetae notify failed`)')
-    .option('--all', 'retry every failed job')
-    .action(async (ids: string[], opts: { all?: boolean }, cmd: Command) => {
-      if (!opts.all && ids.length === 0) throw new HaetaeError('HAETAE_USAGE', ['give job ids or --all']);
-      const { config: cfg } = config(cmd);
-      const queue = createNotificationQueue(queueSettings(cfg));
-      try {
-        const retried = await retryFailed(queue, opts.all ? 'all' : ids);
-        process.stdout.write(`retrying ${retried.length} job${retried.length === 1 ? '' : 's'}\n`);
-      } finally {
-        await queue.close();
-      }
-    });
-  // The failed list is the notifications' dead-letter list: `notify dlq` names it so.
-  const dlq = notify.command('dlq').description("the dead-letter list: notifications that failed for good (the same list as 'notify failed')");
-  dlq
-    .command('list')
-    .description('list failed notification jobs with their reason, code and cause')
-    .option('-n, --limit <n>', 'how many at most', positiveInt, 50)
-    .option('--json', 'one JSON object per line')
-    .action(async (opts: { limit: number; json?: boolean }, cmd: Command) => {
-      const { config: cfg } = config(cmd);
-      const queue = createNotificationQueue(queueSettings(cfg));
-      try {
+  const notify = program.command('notify').description('inspect, retry and drop notification jobs that failed for good (the dead-letter list)');
+  /** Opens the notification queue of the config for one command and closes it afterwards. */
+  const withQueue = async (cmd: Command, fn: (queue: ReturnType<typeof createNotificationQueue>) => Promise<void>): Promise<void> => {
+    const queue = createNotificationQueue(queueSettings(config(cmd).config));
+    try {
+      await fn(queue);
+    } finally {
+      await queue.close();
+    }
+  };
+  const listCommand = (parent: Command, name: string, noun: (n: number) => string): void => {
+    parent
+      .command(name)
+      .description('list notification jobs that failed for good (after all retries, or a permanent error), with their reason, code and cause')
+      .option('-n, --limit <n>', 'how many at most', positiveInt, 50)
+      .option('--json', 'one JSON object per line')
+      .action((opts: { limit: number; json?: boolean }, cmd: Command) => withQueue(cmd, async (queue) => {
         const { total, jobs } = await listFailed(queue, opts.limit);
         for (const j of jobs) process.stdout.write(`${opts.json ? JSON.stringify(j) : formatFailedJob(j)}\n`);
-        if (!opts.json) process.stderr.write(`${total} dead-lettered notification${total === 1 ? '' : 's'}\n`);
-      } finally {
-        await queue.close();
-      }
-    });
-  for (const [name, what, act] of [['retry', 'send them again (back to the queue)', retryFailed], ['drop', 'remove them for good', dropFailed]] as const) {
-    dlq
+        if (!opts.json) process.stderr.write(`${total} ${noun(total)}\n`);
+      }));
+  };
+  const actCommand = (parent: Command, name: 'retry' | 'drop', what: string, act: typeof retryFailed, done: string): void => {
+    parent
       .command(name)
-      .description(`${what}`)
-      .argument('[ids...]', 'job ids (from `haetae notify dlq list`)')
-      .option('--all', 'every job in the dead-letter list')
+      .description(what)
+      .argument('[ids...]', 'job ids (from `haetae notify failed` / `notify dlq list`)')
+      .option('--all', 'every job in the failed (dead-letter) list')
       .action(async (ids: string[], opts: { all?: boolean }, cmd: Command) => {
         if (!opts.all && ids.length === 0) throw new HaetaeError('HAETAE_USAGE', ['give job ids or --all']);
-        const { config: cfg } = config(cmd);
-        const queue = createNotificationQueue(queueSettings(cfg));
-        try {
-          const done = await act(queue, opts.all ? 'all' : ids);
-          process.stdout.write(`${name === 'retry' ? 'retrying' : 'dropped'} ${done.length} job${done.length === 1 ? '' : 's'}\n`);
-        } finally {
-          await queue.close();
-        }
+        await withQueue(cmd, async (queue) => {
+          const jobs = await act(queue, opts.all ? 'all' : ids);
+          process.stdout.write(`${done} ${jobs.length} job${jobs.length === 1 ? '' : 's'}\n`);
+        });
       });
-  }
+  };
+  listCommand(notify, 'failed', (n) => `failed notification job${n === 1 ? '' : 's'}`);
+  actCommand(notify, 'retry', 'send failed notification jobs again', retryFailed, 'retrying');
+  // The failed list is the notifications' dead-letter list: `notify dlq` names it so.
+  const dlq = notify.command('dlq').description("the dead-letter list: notifications that failed for good (the same list as 'notify failed')");
+  listCommand(dlq, 'list', (n) => `dead-lettered notification${n === 1 ? '' : 's'}`);
+  actCommand(dlq, 'retry', 'send them again (back to the queue)', retryFailed, 'retrying');
+  actCommand(dlq, 'drop', 'remove them for good', dropFailed, 'dropped');
   return program;
 }
 

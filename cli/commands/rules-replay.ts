@@ -51,7 +51,7 @@ export interface ReplaySummary {
  * alerts), notification channels and delivery, asset-based severity, and anything stateful across
  * runs (correlation state, alerts already stored).
  */
-export const REPLAY_LEAVES_OUT = 'not simulated: recovered-by, notification channels and delivery, severity raised by asset criticality';
+export const REPLAY_LEAVES_OUT = 'not simulated: recovered-by, notification channels and delivery, severity raised by asset criticality, repeats folded into an alert still open from an earlier throttle period';
 
 export async function replay(set: RuleSet, input: string, opts: ReplayOptions, onAlert: (a: ReplayAlert) => void): Promise<ReplaySummary> {
   const { events, unparsed } = await readEvents(input);

@@ -2,6 +2,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { errors } from '@elastic/elasticsearch';
 import type { Alert } from '../../schemas/generated/types';
 import { applyAction } from '../../pipeline/alert/lifecycle';
+import { decideFold, laterOf, type FoldCandidate, type FoldOutcome } from '../../pipeline/alert/fold';
 
 export interface ResolveRequest {
   ruleId: string;
@@ -62,4 +63,92 @@ export async function resolveAlerts(client: Client, index: string, requests: rea
     }
   }
   return resolved;
+}
+
+/** At most this many updates per alert are retried after a conflict before the batch retries. */
+const MAX_CONFLICTS = 5;
+
+/**
+ * Folds a batch's matches into their problems' live alerts (pipeline/alert/fold.ts). The latest
+ * alert of each dedup key is searched after a refresh of the alerts index (so an alert another
+ * worker wrote a moment ago is seen); matches of one key are decided in order, each seeing the
+ * outcome of the one before. Reopens are written with if_seq_no/if_primary_term — on a conflict
+ * (an analyst, a recovery, another worker) the alert is read again and the decision made again;
+ * last_seen moves forward with partial updates. Candidates must be in event order per key.
+ */
+export async function foldAlerts(client: Client, index: string, candidates: readonly FoldCandidate[], now: Date): Promise<FoldOutcome[]> {
+  const keys = [...new Set(candidates.map((c) => c.alert.alert.dedup_key!))];
+  const latest = new Map<string, { alert: Alert; seqNo?: number; primaryTerm?: number }>();
+  try {
+    await client.indices.refresh({ index });
+    const res = await client.search<Alert>({
+      index,
+      size: keys.length,
+      seq_no_primary_term: true,
+      query: { terms: { 'alert.dedup_key': keys } },
+      collapse: { field: 'alert.dedup_key' },
+      sort: [{ 'alert.created': 'desc' }, { 'alert.id': 'desc' }],
+    });
+    for (const hit of res.hits.hits) latest.set(hit._source!.alert.dedup_key!, { alert: hit._source!, seqNo: hit._seq_no!, primaryTerm: hit._primary_term! });
+  } catch (err) {
+    // No alerts index yet (nothing was ever raised): every candidate is new.
+    if (!(err instanceof errors.ResponseError && err.statusCode === 404)) throw err;
+  }
+  const outcomes: FoldOutcome[] = [];
+  const lastSeen = new Map<string, string>();
+  for (const c of candidates) {
+    const key = c.alert.alert.dedup_key!;
+    for (let attempt = 1; ; attempt++) {
+      const current = latest.get(key);
+      const decision = decideFold(c, current?.alert, now);
+      if (decision.kind === 'create') {
+        outcomes.push({ kind: 'create', alert: c.alert });
+        if (current?.alert.alert.id !== c.alert.alert.id) {
+          // Later matches of the batch fold into the alert this batch is about to write.
+          latest.set(key, { alert: c.alert });
+        } else if (current.seqNo === undefined) {
+          // Another match of the batch's new alert (the same throttle period).
+          current.alert.alert.last_seen = laterOf(current.alert.alert.last_seen, c.alert['@timestamp']);
+        } else if (Date.parse(c.alert['@timestamp']) > Date.parse(current.alert.alert.last_seen ?? current.alert['@timestamp'])) {
+          // A repeat inside the stored alert's throttle period (or a replay): it exists; move last_seen.
+          current.alert.alert.last_seen = c.alert['@timestamp'];
+          lastSeen.set(current.alert.alert.id, c.alert['@timestamp']);
+        }
+        break;
+      }
+      if (decision.kind === 'fold') {
+        outcomes.push({ kind: 'fold', alert: decision.into });
+        const into = decision.into.alert;
+        if (current!.seqNo === undefined) {
+          // The batch's own new alert: not stored yet, so it is written with its last_seen.
+          into.last_seen = laterOf(into.last_seen, c.alert['@timestamp']);
+        } else if (Date.parse(c.alert['@timestamp']) > Date.parse(into.last_seen ?? decision.into['@timestamp'])) {
+          into.last_seen = c.alert['@timestamp'];
+          lastSeen.set(into.id, into.last_seen);
+        }
+        break;
+      }
+      if (decision.kind === 'reopened') {
+        outcomes.push({ kind: 'reopen', alert: decision.into });
+        break;
+      }
+      try {
+        const res = await client.update({ index, id: decision.into.alert.id, if_seq_no: current!.seqNo!, if_primary_term: current!.primaryTerm!, doc: { alert: decision.changed }, refresh: false });
+        const reopened: Alert = { ...decision.into, alert: decision.changed };
+        latest.set(key, { alert: reopened, seqNo: res._seq_no!, primaryTerm: res._primary_term! });
+        outcomes.push({ kind: 'reopen', alert: reopened });
+        break;
+      } catch (err) {
+        if (!(err instanceof errors.ResponseError && err.statusCode === 409) || attempt >= MAX_CONFLICTS) throw err;
+        const fresh = await client.get<Alert>({ index, id: decision.into.alert.id });
+        latest.set(key, { alert: fresh._source!, seqNo: fresh._seq_no!, primaryTerm: fresh._primary_term! });
+      }
+    }
+  }
+  for (const [id, seen] of lastSeen) {
+    // A partial update merges: nothing else of the alert is touched. retry_on_conflict re-applies
+    // it over a concurrent change instead of failing the batch.
+    await client.update({ index, id, doc: { alert: { last_seen: seen } }, retry_on_conflict: 3 });
+  }
+  return outcomes;
 }

@@ -16,7 +16,7 @@ import { AlertRouter, channelNames } from '../notify/channels';
 export interface AlertChanges {
   es: Client;
   alertsIndex: string;
-  /** Routed as the worker routes (notifier.routes, defaultChannels); the rule's own channels are not known here. */
+  /** Routed as the worker routes: the rule's own channels as recorded on the alert (rule.channels), else notifier.routes, defaultChannels. */
   router: AlertRouter;
   /** Null when nothing is to be queued (no channel configured, or the caller only notes and assigns). */
   queue: Queue<NotificationJob> | null;
@@ -68,7 +68,7 @@ export async function applyAlertChange(ctx: AlertChanges, idOrPrefix: string, ac
     const n = transitionsOf(transition.after.alert, action.kind);
     try {
       // A change that came from a ticket system is not sent back to it (skipChannels).
-      for (const channel of ctx.router.route(transition.after, undefined, now()).filter((c) => !opts.skipChannels?.includes(c))) {
+      for (const channel of ctx.router.route(transition.after, transition.after.rule.channels, now()).filter((c) => !opts.skipChannels?.includes(c))) {
         const job = buildNotificationJob(transition.after, channel, event, n);
         await ctx.queue.add(job.id, job.data, jobOptions(ctx.settings, job.id));
         queued.push(job.id);

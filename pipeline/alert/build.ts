@@ -80,6 +80,7 @@ export function buildAlert(rule: CompiledRule, event: HaetaeEvent, eventId: stri
       tags: rule.tags,
       file: rule.file,
       ...(rule.description ? { description: rule.description } : {}),
+      ...(rule.alerting.channels ? { channels: [...rule.alerting.channels] } : {}),
     },
     events: { ids: [eventId], count: 1, index },
   };

@@ -60,12 +60,12 @@ export function applyAction(alert: Alert, action: AlertAction, actor: Actor, now
     case 'resolve':
       if (a.status === 'resolved') throw new AlertTransitionError(`alert ${a.id} is already resolved${since(a.resolved_at)}`, 'HAETAE_ALERT_STATE');
       // resolved_by names the recovering event of a rule's resolution (the caller sets it); a person is in the history.
-      Object.assign(next, { status: 'resolved', resolved_at: at, resolved_by: null });
+      Object.assign(next, { status: 'resolved', resolved_at: at, resolved_by: null }, a.reopened_by ? { reopened_by: null } : {});
       Object.assign(entry, { from: a.status, to: 'resolved' });
       break;
     case 'reopen':
       if (a.status === 'open') throw new AlertTransitionError(`alert ${a.id} is already open`, 'HAETAE_ALERT_STATE');
-      Object.assign(next, { status: 'open', resolved_at: null, resolved_by: null, acknowledged_at: null, acknowledged_by: null });
+      Object.assign(next, { status: 'open', resolved_at: null, resolved_by: null, acknowledged_at: null, acknowledged_by: null }, a.reopened_by ? { reopened_by: null } : {});
       Object.assign(entry, { from: a.status, to: 'open' });
       break;
     case 'assign': {

@@ -23,6 +23,13 @@ function compileAlerting(rule: Rule, problem: (code: ErrorCode, message: string,
     }
     alerting.recoveredBy = block['recovered-by'];
   }
+  if (block.reopen !== undefined) {
+    if (!block['group-by']) {
+      problem('HAETAE_RULE_INVALID', 'reopen needs group-by: it reopens the resolved alert of the same group', ['haetae', 'reopen']);
+      return null;
+    }
+    alerting.reopen = block.reopen;
+  }
   if (block.throttle) {
     if (!block['group-by']) {
       problem('HAETAE_RULE_INVALID', 'throttle needs group-by: it limits alerts per group', ['haetae', 'throttle']);

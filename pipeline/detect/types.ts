@@ -29,6 +29,11 @@ export interface RuleAlerting {
   groupBy?: readonly string[];
   /** One alert per group per period of this many milliseconds. */
   throttleMs?: number;
+  /**
+   * After the group's alert is resolved, a new match reopens it (true) or raises a new alert
+   * (false/absent). Repeats while it is open always fold into it (pipeline/alert/fold.ts).
+   */
+  reopen?: boolean;
   /** Rules (ids or names) whose match resolves this rule's open alerts of the same group. */
   recoveredBy?: readonly string[];
   /**

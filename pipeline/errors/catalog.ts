@@ -52,6 +52,18 @@ export const ERRORS = {
   HAETAE_WEBHOOK_URL: { kind: 'delivery', template: 'webhook URL (notifier.webhook.url) is not usable: %s' },
   HAETAE_EMAIL_SMTP: { kind: 'delivery', template: '%s: %s' },
 
+  // Alert changes (CLI and HTTP API) and the API's own answers (docs/api.md maps them to HTTP statuses).
+  HAETAE_ALERT_NOT_FOUND: { kind: 'usage', template: '%s' },
+  HAETAE_ALERT_STATE: { kind: 'usage', template: '%s' },
+  HAETAE_ALERT_INPUT: { kind: 'input', template: '%s' },
+  HAETAE_API_AUTH: { kind: 'usage', template: '%s' },
+  HAETAE_API_FORBIDDEN: { kind: 'usage', template: '%s' },
+  HAETAE_API_INPUT: { kind: 'input', template: '%s' },
+  HAETAE_API_NOT_FOUND: { kind: 'usage', template: '%s' },
+  HAETAE_API_TOO_LARGE: { kind: 'input', template: '%s' },
+  HAETAE_API_MEDIA_TYPE: { kind: 'input', template: '%s' },
+  HAETAE_API_INTERNAL: { kind: 'service', template: '%s' },
+
   HAETAE_USAGE: { kind: 'usage', template: '%s' },
 } as const satisfies Record<string, CatalogEntry>;
 

@@ -6,8 +6,9 @@ import type { NotificationEvent } from './job';
  * The text of a notification, from a Liquid template (liquidjs: no code runs, only the alert's own
  * properties are visible, and parsing and rendering are bounded in size and time). Each channel
  * type has a default; `template:` on a channel replaces it with a file of the user's. A template
- * sees `alert` (the stored alert), `event` (opened, acknowledged, resolved, reopened) and `haetae`
- * ({ version }), and renders the message body: Slack mrkdwn, Teams markdown, the PagerDuty summary.
+ * sees `alert` (the stored alert), `event` (opened, acknowledged, resolved, reopened), `events`
+ * (the alert's first events as indexed, when the worker raised or reopened it; else empty) and
+ * `haetae` ({ version }), and renders the message body: Slack mrkdwn, Teams markdown, the PagerDuty summary.
  */
 export const DEFAULT_TEMPLATES: Record<'slack' | 'teams' | 'pagerduty' | 'email', string> = {
   slack: `*{{ event | capitalize }}* · {{ alert.alert.severity | upcase }} · {{ alert.rule.title }}
@@ -21,6 +22,10 @@ Host: {{ alert.host.hostname }}{% if alert.source.ip %} · Source: {{ alert.sour
 {%- if alert.alert.assignee %}
 Assignee: {{ alert.alert.assignee }}
 {%- endif %}
+{%- assign first = events | first %}
+{%- if first.message %}
+> {{ first.message | truncate: 300 }}
+{%- endif %}
 {%- assign last = alert.alert.history | last %}
 {%- if last and last.note %}
 _{{ last.actor }}: {{ last.note }}_
@@ -31,6 +36,11 @@ _{{ last.actor }}: {{ last.note }}_
 {%- if alert.alert.group_key != blank %}
 
 Group: {{ alert.alert.group_key }}
+{%- endif %}
+{%- assign first = events | first %}
+{%- if first.message %}
+
+> {{ first.message | truncate: 300 }}
 {%- endif %}
 {%- assign last = alert.alert.history | last %}
 {%- if last and last.note %}
@@ -52,6 +62,13 @@ Rule:      {{ alert.rule.title }} ({{ alert.rule.id }})
 Raised:    {{ alert.alert.created }}
 Alert id:  {{ alert.alert.id }}
 Events:    {{ alert.events.ids | join: ", " }}
+{%- if events.size > 0 %}
+
+First events:
+{%- for e in events %}
+  {{ e["@timestamp"] }}  {{ e.message | truncate: 500 }}
+{%- endfor %}
+{%- endif %}
 {%- if alert.alert.history.size > 0 %}
 
 History:
@@ -82,8 +99,8 @@ export function compileTemplate(text: string, file: string): Template[] {
 }
 
 /** Renders the template; the result is trimmed of blank lines the conditionals left. */
-export function renderTemplate(template: Template[], alert: Alert, event: NotificationEvent): string {
-  const text = engine.renderSync(template, { alert, event, haetae: { version: '0.1' } }) as string;
+export function renderTemplate(template: Template[], alert: Alert, event: NotificationEvent, events: readonly object[] = []): string {
+  const text = engine.renderSync(template, { alert, event, events, haetae: { version: '0.1' } }) as string;
   return text.split('\n').map((l) => l.trimEnd()).filter((l, i, all) => l !== '' || (i > 0 && all[i - 1] !== '')).join('\n').trim();
 }
 

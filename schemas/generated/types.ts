@@ -582,6 +582,14 @@ export interface Alert {
      */
     value?: number;
     /**
+     * Event time of the latest match of the problem folded into this alert (repeats of an open alert update it rather than raising new ones). Absent until the first repeat; the occurrence count is the number of alert-event records.
+     */
+    last_seen?: string;
+    /**
+     * Document id of the event that reopened the alert (rules with haetae.reopen: true); null once it is resolved again.
+     */
+    reopened_by?: string | null;
+    /**
      * The problem this alert belongs to, for ticketing integrations: a hash of the rule and the group-by values (the same for every alert of one rule and group — throttle periods, correlation windows, absences — so a ticket is updated rather than duplicated, and closed by the resolved notification). Without group-by, each alert is its own problem and this equals alert.id.
      */
     dedup_key?: string;
@@ -625,6 +633,10 @@ export interface Alert {
      * Rule file the rule was loaded from.
      */
     file?: string;
+    /**
+     * The rule's own notification channels (haetae.channels) when it names them: changes made later by people (CLI, API) and ticket systems notify these too, as the worker did when it raised the alert.
+     */
+    channels?: string[];
   };
   events: {
     /**
@@ -663,6 +675,12 @@ export interface NotificationJob {
    * What happened to the alert: raised, acknowledged by someone, resolved (by a recovery event or by someone), or reopened.
    */
   event?: 'opened' | 'acknowledged' | 'resolved' | 'reopened';
+  /**
+   * The first events of the alert as the worker indexed them (the triggering event; for a reopen, the event that reopened it), for templates (`events`) and the webhook body. An event larger than 8 KiB as JSON is cut to its summary fields and marked `haetae_cut: true`. Absent on changes made by people (acknowledge, resolve, reopen from the CLI or API).
+   *
+   * @maxItems 3
+   */
+  events?: [] | [{}] | [{}, {}] | [{}, {}, {}];
 }
 
 // ---- rule.schema.json
@@ -781,6 +799,10 @@ export interface Rule {
      * At most one alert (and so one notification) per group per period, e.g. 10m; repeats inside the period are recorded and counted on the alert, not notified. Requires group-by.
      */
     throttle?: string;
+    /**
+     * When the problem's alert was resolved and the rule matches again: true reopens that alert (history entry by the rule, a `reopened` notification, the same ticket reopened); false (default) raises a new alert. While the alert is open or acknowledged, repeats always update it (occurrence count, last seen) rather than raising new ones. Requires group-by.
+     */
+    reopen?: boolean;
     /**
      * Rules (ids or names) whose match resolves this rule's open alerts of the same group — e.g. a link-up rule for a link-down rule. Requires group-by; the group is computed from the recovering event with this rule's group-by fields.
      */

@@ -156,6 +156,8 @@ export function startCorrelator(deps: CorrelatorDeps): RunningCorrelator {
       const compiled = absenceRule(rule.id);
       const wanted = compiled?.alerting.channels;
       const absence = buildAbsenceAlert(rule, alert, { ...(compiled ? { severity: compiled.alerting.severity, file: compiled.file } : {}), eventsIndex: eventStreams(cfg.elasticsearch.eventsDataStream).searchTarget, now });
+      // Recorded on the alert, so people's later changes (CLI, API) reach the same channels.
+      if (wanted) absence.rule.channels = [...wanted];
       alerts.push({ alert: absence, channels: routeAlert(deps.alertRouter, deps.channels, absence, wanted, now) });
     }
     const jobs: Array<{ id: string; data: NotificationJob }> = [];

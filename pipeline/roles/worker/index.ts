@@ -10,7 +10,7 @@ import type { NotificationJob } from '../../../schemas/generated/types';
 import { ensurePipelineTopics } from '../../../connectors/kafka/client';
 import { batchBoundFor } from '../../../connectors/kafka/topic-limits';
 import { produceDeadLetters } from '../../../connectors/kafka/dead-letters';
-import { resolveAlerts } from '../../../connectors/elasticsearch/alerts';
+import { foldAlerts, resolveAlerts } from '../../../connectors/elasticsearch/alerts';
 import { ensureIndexTemplates } from '../../../connectors/elasticsearch/templates';
 import { jobOptions, queueSettings, redisStatus } from '../../../connectors/bullmq/queue';
 import { retryUntilSuccess } from '../../delivery/retry';
@@ -176,6 +176,19 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
         });
         health.recovered('elasticsearch');
         return resolved;
+      },
+      foldAlerts: async (candidates) => {
+        const outcomes = await retryUntilSuccess(() => foldAlerts(es, cfg.elasticsearch.alertsIndex, candidates, new Date()), {
+          what: 'alert folding',
+          signal: abort.signal,
+          onRetry: (attempt, err, delayMs) => {
+            metrics.retries.inc({ service: 'elasticsearch' });
+            health.degraded('elasticsearch', `${esAt} did not answer which alerts are open (${messageOf(err)}); retrying`);
+            log.warn({ attempt, delayMs }, `Elasticsearch at ${redactUrl(cfg.elasticsearch.url)} did not answer which of ${candidates.length} matches' problems have open alerts (${messageOf(err)}); retrying.`);
+          },
+        });
+        health.recovered('elasticsearch');
+        return outcomes;
       },
       produceCorrelate: async (records) => {
         // Requests bounded in bytes like every other produce (a batch can hold many observations);

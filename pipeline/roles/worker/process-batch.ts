@@ -5,6 +5,7 @@ import { matchRules } from '../../detect/match';
 import type { CompiledRule } from '../../detect/load';
 import { buildAlert, groupOf } from '../../alert/build';
 import { occurrencesOf } from '../../alert/lifecycle';
+import { foldsRepeats, type FoldCandidate, type FoldOutcome } from '../../alert/fold';
 import { buildNotificationJob } from '../../notify/job';
 import { routeAlert, type AlertRouter } from '../../notify/channels';
 import type { Metrics } from '../../telemetry/metrics';
@@ -43,8 +44,22 @@ export interface WorkerSinks {
    * (deduplicated by job id) rather than lost.
    */
   resolveAlerts(requests: readonly RecoveryRequest[]): Promise<Alert[]>;
+  /**
+   * Folds matches into their problems' live alerts (pipeline/alert/fold.ts): one outcome per
+   * candidate, in order. Absent: every match raises its own alert as built (tests of other stages).
+   */
+  foldAlerts?(candidates: readonly FoldCandidate[]): Promise<FoldOutcome[]>;
   /** Hands the hits correlations and absence rules need to the correlate topic (acknowledged by all replicas). */
   produceCorrelate(records: readonly CorrelateRecord[]): Promise<void>;
+}
+
+/** A rule match that would raise an alert. */
+interface Match {
+  rule: CompiledRule;
+  alert: Alert;
+  eventId: string;
+  event: HaetaeEvent;
+  record: RawRecord;
 }
 
 export interface RecoveryRequest {
@@ -117,11 +132,15 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
   /** Bulk item index → the raw record the event came from. */
   const eventFor = new Map<number, RawRecord>();
   const alerts: Alert[] = [];
+  /** For each alert, the event that triggered it (for its notifications' templates). */
+  const alertEvents: HaetaeEvent[] = [];
   /** For each alert, the raw record that triggered it (for its dead letter, should it be refused). */
   const alertSources: RawRecord[] = [];
   /** For each alert, the channels its rule routes to (of those configured). */
   const alertChannels: (readonly string[])[] = [];
   const seenAlerts = new Set<string>();
+  /** Every rule match that would raise an alert, in batch order (the alert stage decides). */
+  const matched: Match[] = [];
   /** alert ↔ event records for the alert-events index. */
   const links: BulkItem[] = [];
   const recoveries: RecoveryRequest[] = [];
@@ -163,20 +182,39 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
             if (!router.emitsOwnAlerts(ref)) continue;
           }
         }
-        const alert = buildAlert(rule, event, id, stream, now, { raiseSeverity: ctx.raiseSeverity ?? false });
-        // Every match is recorded against its alert (idempotent id), so a throttled alert's
-        // absorbed repeats can be counted exactly, replays included.
-        links.push({ index: ctx.alertEventsIndex, id: `${alert.alert.id}-${id}`, document: { '@timestamp': event['@timestamp'], alert: { id: alert.alert.id }, rule: { id: rule.id }, event: { id } } });
-        // Several matches of one throttled group in a batch are one alert: keep the first.
-        if (seenAlerts.has(alert.alert.id)) continue;
-        seenAlerts.add(alert.alert.id);
-        alerts.push(alert);
-        alertSources.push(record);
-        alertChannels.push(routeAlert(ctx.alertRouter, ctx.channels, alert, rule.alerting.channels, now));
+        matched.push({ rule, alert: buildAlert(rule, event, id, stream, now, { raiseSeverity: ctx.raiseSeverity ?? false }), eventId: id, event, record });
       }
     }
     eventFor.set(items.length, record);
     items.push({ index: stream, id, document: event });
+  }
+
+  // alert: matches of a problem with a live alert fold into it (or reopen it); the rest raise alerts.
+  const foldable = ctx.sinks.foldAlerts ? matched.filter((m) => foldsRepeats(m.alert)) : [];
+  const folded = new Map<Match, FoldOutcome>();
+  if (foldable.length > 0) {
+    const outcomes = await ctx.sinks.foldAlerts!(foldable.map((m) => ({ alert: m.alert, eventId: m.eventId, reopen: m.rule.alerting.reopen ?? false })));
+    foldable.forEach((m, i) => folded.set(m, outcomes[i]!));
+  }
+  const reopenJobs: Array<{ id: string; data: NotificationJob }> = [];
+  for (const m of matched) {
+    const outcome = folded.get(m);
+    const alert = outcome && outcome.kind !== 'create' ? outcome.alert : m.alert;
+    // Every match is recorded against its alert (idempotent id), so the repeats an alert absorbed
+    // (throttle period, folded while open) are counted exactly, replays included.
+    links.push({ index: ctx.alertEventsIndex, id: `${alert.alert.id}-${m.eventId}`, document: { '@timestamp': m.alert['@timestamp'], alert: { id: alert.alert.id }, rule: { id: m.rule.id }, event: { id: m.eventId } } });
+    // Several matches of one alert in a batch notify once.
+    if (seenAlerts.has(alert.alert.id)) continue;
+    seenAlerts.add(alert.alert.id);
+    if (outcome?.kind === 'fold') continue;
+    if (outcome?.kind === 'reopen') {
+      for (const channel of routeAlert(ctx.alertRouter, ctx.channels, alert, m.rule.alerting.channels, now)) reopenJobs.push(buildNotificationJob(alert, channel, 'reopened', occurrencesOf(alert.alert, 'reopen'), [m.event]));
+      continue;
+    }
+    alerts.push(alert);
+    alertEvents.push(m.event);
+    alertSources.push(m.record);
+    alertChannels.push(routeAlert(ctx.alertRouter, ctx.channels, alert, m.rule.alerting.channels, now));
   }
 
   const eventCount = items.length;
@@ -185,7 +223,7 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
   items.push(...links);
 
   const results = items.length > 0 ? await ctx.sinks.writeDocuments(items, { mayBeReplay: opts.mayBeReplay ?? false }) : [];
-  const deliveredAlerts: Array<{ alert: Alert; channels: readonly string[] }> = [];
+  const deliveredAlerts: Array<{ alert: Alert; channels: readonly string[]; event: HaetaeEvent }> = [];
   results.forEach((result, i) => {
     if (i >= alertEnd) {
       // A refused link loses only a repeat count, never an event or an alert: say so, move on.
@@ -193,7 +231,7 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
       return;
     }
     if (result.outcome !== 'rejected') {
-      if (i >= eventCount) deliveredAlerts.push({ alert: alerts[i - eventCount]!, channels: alertChannels[i - eventCount]! });
+      if (i >= eventCount) deliveredAlerts.push({ alert: alerts[i - eventCount]!, channels: alertChannels[i - eventCount]!, event: alertEvents[i - eventCount]! });
       return;
     }
     const reason = `${result.type}: ${result.reason}`;
@@ -216,7 +254,7 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
     ctx.metrics.sent.inc({ stage: 'route' }, correlate.length);
   }
 
-  const jobs = deliveredAlerts.flatMap(({ alert, channels }) => channels.map((channel) => buildNotificationJob(alert, channel)));
+  const jobs = [...deliveredAlerts.flatMap(({ alert, channels, event }) => channels.map((channel) => buildNotificationJob(alert, channel, 'opened', 1, [event]))), ...reopenJobs];
   // Recoveries run after the batch's own alerts are stored, so a problem and its recovery in one
   // batch pair up too.
   if (recoveries.length > 0) {

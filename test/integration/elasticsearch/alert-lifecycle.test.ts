@@ -167,6 +167,29 @@ describe('haetae alerts (the built CLI)', () => {
     expect(resolvedJob!.data).toMatchObject({ v: 1, channel: 'webhook', event: 'resolved', alert: { alert: { id: a.alert.id, status: 'resolved' } } });
   }, 120_000);
 
+  it("notifies the channels the alert's rule named (rule.channels), not every configured one", async () => {
+    const name = uniqueName('haetae-test-alerts-ch-');
+    const cfg = writeConfig({
+      elasticsearch: { url: services.elasticsearchUrl, alertsIndex, alertEventsIndex },
+      redis: { url: services.redisUrl },
+      notifier: { queue: name, webhook: { url: hook }, channels: [{ name: 'soc-slack', type: 'slack', url: 'http://127.0.0.1:9/slack' }] },
+    });
+    const q = new Queue<NotificationJob>(name, { connection: redisConnection(services.redisUrl) });
+    try {
+      const routed = newAlert({ rule: 'slack-only' });
+      routed.rule.channels = ['soc-slack'];
+      await store(routed);
+      const everywhere = await store(newAlert({ rule: 'no-channels' }));
+      expect(runCli(['alerts', 'ack', routed.alert.id, '--as', 'ana'], cfg).status).toBe(0);
+      expect(runCli(['alerts', 'ack', everywhere.alert.id, '--as', 'ana'], cfg).status).toBe(0);
+      const ids = (await q.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed'])).map((j) => j.id).sort();
+      expect(ids).toEqual([`${routed.alert.id}-acknowledged-soc-slack`, `${everywhere.alert.id}-acknowledged-soc-slack`, `${everywhere.alert.id}-acknowledged-webhook`].sort());
+    } finally {
+      await q.obliterate({ force: true }).catch(() => undefined);
+      await q.close();
+    }
+  }, 60_000);
+
   it('says plainly what is wrong with an id or a status', () => {
     expect(runCli(['alerts', 'show', 'abc'], config).stderr).toContain("'abc' is not an alert id");
     expect(runCli(['alerts', 'list', '--status', 'closed'], config).stderr).toContain("--status 'closed': use open, acknowledged, resolved");

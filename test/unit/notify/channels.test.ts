@@ -6,6 +6,7 @@ import { loadConfig } from '../../../pipeline/config/load';
 import { AlertRouter, channelNames, resolveChannels } from '../../../pipeline/notify/channels';
 import { compileTemplate, pagerDutyEvent, renderTemplate, slackMessage, teamsMessage, DEFAULT_TEMPLATES } from '../../../pipeline/notify/messages';
 import { retryDelayMs } from '../../../pipeline/notify/backoff';
+import { MAX_JOB_EVENT_BYTES, buildNotificationJob } from '../../../pipeline/notify/job';
 import { retryAfterMs } from '../../../connectors/channels/webhook';
 
 function alert(over: Partial<Alert['alert']> = {}, rule: Partial<Alert['rule']> = {}): Alert {
@@ -107,6 +108,25 @@ describe('notification messages and templates', () => {
     expect(slack.blocks.map((b) => b.type)).toEqual(['header', 'section', 'context']);
     const teams = teamsMessage(a, 'acknowledged', 'x') as { attachments: Array<{ contentType: string; content: { type: string; version: string } }> };
     expect(teams.attachments[0]).toMatchObject({ contentType: 'application/vnd.microsoft.card.adaptive', content: { type: 'AdaptiveCard', version: '1.4' } });
+  });
+
+  it("shows the alert's first events (a big one cut to its summary fields, still under the job's byte limit)", () => {
+    const a = alert();
+    const first = { '@timestamp': '2030-05-01T10:00:00.000Z', message: 'Failed password for root from 203.0.113.7 port 4242 ssh2', host: { hostname: 'web1' } };
+    const huge = { '@timestamp': '2030-05-01T10:00:01.000Z', message: 'x'.repeat(20_000), host: { hostname: 'web1' }, labels: { blob: 'y'.repeat(20_000) } };
+    const job = buildNotificationJob(a, 'mail', 'opened', 1, [first, huge]);
+    expect(job.data.events![0]).toEqual(first);
+    const cut = job.data.events![1] as Record<string, unknown>;
+    expect(cut).toMatchObject({ haetae_cut: true, '@timestamp': huge['@timestamp'], host: { hostname: 'web1' } });
+    expect(cut.labels).toBeUndefined();
+    expect((cut.message as string).length).toBe(1_024);
+    expect(Buffer.byteLength(JSON.stringify(cut))).toBeLessThanOrEqual(MAX_JOB_EVENT_BYTES);
+    const email = renderTemplate(compileTemplate(DEFAULT_TEMPLATES.email, 'email'), a, 'opened', job.data.events);
+    expect(email).toContain(`First events:\n  2030-05-01T10:00:00.000Z  ${first.message}\n  2030-05-01T10:00:01.000Z  ${'x'.repeat(497)}...`);
+    const slack = renderTemplate(compileTemplate(DEFAULT_TEMPLATES.slack, 'slack'), a, 'opened', job.data.events);
+    expect(slack.split('\n')).toContain(`> ${first.message}`);
+    // Without events (a person's change), nothing about them.
+    expect(renderTemplate(compileTemplate(DEFAULT_TEMPLATES.email, 'email'), a, 'acknowledged')).not.toContain('First events');
   });
 
   it('maps alert transitions to PagerDuty actions on one dedup_key', () => {
