@@ -4,7 +4,9 @@ import type { Frame } from '../receive/syslog/frame';
 export type { RawEnvelope };
 
 export interface ReceiveContext {
-  transport: 'udp' | 'tcp' | 'tls';
+  transport: RawEnvelope['transport'];
+  /** The peer's verified client certificate (TLS listeners with client authentication). */
+  tls?: RawEnvelope['tls'];
   source: { address: string; port: number };
   listener: { address: string; port: number };
   observerHostname: string;
@@ -27,6 +29,7 @@ export function buildEnvelope(frame: Frame, ctx: ReceiveContext): RawEnvelope {
     observer: { hostname: ctx.observerHostname },
     payload: frame.bytes.toString('base64'),
   };
+  if (ctx.tls) envelope.tls = ctx.tls;
   if (frame.truncated) {
     envelope.truncated = true;
     envelope.originalLength = frame.originalLength ?? frame.bytes.length;

@@ -4,6 +4,7 @@ import type { Metrics } from '../telemetry/metrics';
 import { buildEnvelope, encodeEnvelope, normalizeAddress } from '../envelope/envelope';
 import { EnvelopeIds } from '../envelope/envelope-id';
 import type { FrameSink, ListenerEvents, ListenerSpec } from '../receive/syslog/listeners';
+import type { DeliveryNotices } from '../receive/snmp/delivery';
 
 export interface ReceiverSinkOptions {
   maxMessageBytes: number;
@@ -11,6 +12,8 @@ export interface ReceiverSinkOptions {
   maxPendingBytes: number;
   observerHostname: string;
   ids?: EnvelopeIds;
+  /** Tells callers when Kafka stored a message (accept's onStored); required by inputs that acknowledge. */
+  deliveries?: DeliveryNotices;
 }
 
 /**
@@ -23,7 +26,7 @@ export function receiverSink(batching: BatchingProducer, opts: ReceiverSinkOptio
   const ids = opts.ids ?? new EnvelopeIds();
   let truncatedLogged = 0;
   return {
-    accept(frame, peer) {
+    accept(frame, peer, onStored) {
       metrics.received.inc({ stage: 'receive', transport: peer.transport });
       if (peer.transport === 'udp' && (batching.pending >= 2 * opts.maxPendingMessages || batching.pendingBytes >= 2 * opts.maxPendingBytes)) {
         metrics.dropped.inc({ stage: 'receive', reason: 'overload' });
@@ -37,7 +40,12 @@ export function receiverSink(batching: BatchingProducer, opts: ReceiverSinkOptio
         }
       }
       const envelope = buildEnvelope(frame, { ...peer, observerHostname: opts.observerHostname, receivedAt: new Date(), id: ids.next() });
-      batching.enqueue({ key: normalizeAddress(peer.source.address), value: encodeEnvelope(envelope) });
+      const message = { key: normalizeAddress(peer.source.address), value: encodeEnvelope(envelope) };
+      if (onStored) {
+        if (!opts.deliveries) throw new Error('receiverSink: an acknowledging input needs deliveries (DeliveryNotices)');
+        opts.deliveries.track(message, onStored);
+      }
+      batching.enqueue(message);
       return true;
     },
     get saturated() {

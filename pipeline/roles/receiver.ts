@@ -1,4 +1,5 @@
 import os from 'node:os';
+import path from 'node:path';
 import type { Kafka } from 'kafkajs';
 import type { LoadedConfig } from '../config/load';
 import type { Logger } from '../telemetry/logger';
@@ -9,7 +10,7 @@ import { batchBoundFor } from '../../connectors/kafka/topic-limits';
 import { checkMessageFitsKafka } from '../config/kafka-limits';
 import { partitionCount } from '../../connectors/kafka/partitions';
 import { createRecordProducer } from '../../connectors/kafka/record-producer';
-import { bindListener, type BoundListener } from '../receive/syslog/listeners';
+import { bindListener, type BoundListener, type ListenerSpec } from '../receive/syslog/listeners';
 import { connectionLimitEvents, receiverSink } from './receiver-sink';
 import { udpKernelDrops } from '../receive/syslog/kernel-drops';
 import { messageOf } from '../errors/catalog';
@@ -64,13 +65,13 @@ export async function startReceiver(loaded: LoadedConfig, kafka: Kafka, logger: 
     metrics,
   );
 
-  const sink = receiverSink(batching, { ...r, observerHostname }, log, metrics);
+  const sink = receiverSink(batching, { ...r, observerHostname, deliveries }, log, metrics);
   const limitEvents = connectionLimitEvents(r, log, metrics);
 
   const listeners: BoundListener[] = [];
   try {
     for (const spec of r.listeners) {
-      const bound = await bindListener({ transport: spec.transport, host: spec.host ?? '0.0.0.0', port: spec.port }, sink, r, {
+      const bound = await bindListener(listenerSpec(spec, loaded.baseDir), sink, r, {
         onError: (s, err) => {
           metrics.errors.inc({ stage: 'receive', error_type: (err as NodeJS.ErrnoException).code ?? 'socket_error' });
           log.warn({ listener: `${s.transport}/${s.host}:${s.port}` }, `Socket error: ${err.message}`);
@@ -128,5 +129,20 @@ export async function startReceiver(loaded: LoadedConfig, kafka: Kafka, logger: 
       }
       await producer.disconnect();
     },
+  };
+}
+
+/** A configured listener with its defaults applied and its files resolved against the config file's directory. */
+function listenerSpec(spec: LoadedConfig['config']['receiver']['listeners'][number], baseDir: string): ListenerSpec {
+  const file = (f: string): string => path.resolve(baseDir, f);
+  return {
+    transport: spec.transport,
+    host: spec.host ?? '0.0.0.0',
+    port: spec.port,
+    ...(spec.certFile ? { certFile: file(spec.certFile) } : {}),
+    ...(spec.keyFile ? { keyFile: file(spec.keyFile) } : {}),
+    ...(spec.caFile ? { caFile: file(spec.caFile) } : {}),
+    ...(spec.clientAuth ? { clientAuth: spec.clientAuth } : {}),
+    ...(spec.tokensFile ? { tokensFile: file(spec.tokensFile) } : {}),
   };
 }

@@ -19,9 +19,26 @@ export interface RawEnvelope {
    */
   kind: 'syslog' | 'snmp';
   /**
-   * Network transport the message came over.
+   * Network transport the message came over (relp: rsyslog's Reliable Event Logging Protocol; http: the HTTP input, NDJSON or Splunk HEC).
    */
-  transport: 'udp' | 'tcp' | 'tls';
+  transport: 'udp' | 'tcp' | 'tls' | 'relp' | 'http';
+  /**
+   * The client certificate the peer presented over TLS (mutual TLS), as verified against the listener's CA.
+   */
+  tls?: {
+    /**
+     * Subject distinguished name, e.g. CN=edge1.example.net,O=Example.
+     */
+    subject: string;
+    /**
+     * Issuer distinguished name.
+     */
+    issuer?: string;
+    /**
+     * SHA-256 fingerprint of the certificate (hex pairs separated by colons).
+     */
+    fingerprint256?: string;
+  };
   /**
    * How the message was cut out of the stream (RFC 6587 for TCP/TLS).
    */
@@ -325,7 +342,7 @@ export interface HaetaeEvent {
        */
       format?: 'rfc5424' | 'rfc3164' | 'unparsed' | 'none';
       framing?: 'datagram' | 'lf' | 'octet-counting';
-      transport?: 'udp' | 'tcp' | 'tls';
+      transport?: 'udp' | 'tcp' | 'tls' | 'relp' | 'http';
       /**
        * The message's timestamp as written, kept when it could not be read.
        */
@@ -955,9 +972,35 @@ export interface HaetaeConfig {
      * Syslog listeners. Use host '::' for IPv6 (dual-stack on Linux).
      */
     listeners?: {
-      transport: 'udp' | 'tcp';
+      /**
+       * udp and tcp: syslog (RFC 5426, RFC 6587 framing); tls: syslog over TLS (RFC 5425); relp: rsyslog's RELP, each message acknowledged once Kafka stored it; http: NDJSON and Splunk HEC, acknowledged once Kafka stored the batch.
+       */
+      transport: 'udp' | 'tcp' | 'tls' | 'relp' | 'http';
+      /**
+       * Local address; '::' listens on IPv6 (and IPv4, dual-stack on Linux).
+       */
       host?: string;
       port: number;
+      /**
+       * tls (and relp with TLS): the server certificate chain, PEM, relative to the config file. Reloaded when the file changes; open connections keep theirs.
+       */
+      certFile?: string;
+      /**
+       * tls: the server's private key, PEM, relative to the config file. Reloaded with certFile.
+       */
+      keyFile?: string;
+      /**
+       * tls: CA bundle, PEM, that client certificates must chain to (needed for clientAuth optional or required).
+       */
+      caFile?: string;
+      /**
+       * tls: ask for a client certificate (default none). required: a client without one signed by caFile is refused; optional: one is verified when presented. The verified subject goes on the envelope and event (tls.client.subject).
+       */
+      clientAuth?: 'none' | 'optional' | 'required';
+      /**
+       * http: file of accepted HEC tokens, one per line (`name token` or just the token; # comments), relative to the config file. Requests without a listed token are refused (401).
+       */
+      tokensFile?: string;
     }[];
     /**
      * Largest syslog message kept whole (bytes); longer ones are truncated, tagged and counted. Its envelope carries it in base64 (4/3 of its size) and must fit in one Kafka record under kafka.maxBatchBytes: at most 690,432 with the default, checked at start-up.

@@ -5,21 +5,34 @@ import type { Frame } from './frame';
 import { SyslogStreamFramer, datagramFrame } from './framer';
 
 export interface ListenerSpec {
-  transport: 'udp' | 'tcp';
+  transport: 'udp' | 'tcp' | 'tls' | 'relp' | 'http';
   host: string;
   port: number;
+  /** tls: PEM files (absolute, resolved against the config file by the receiver role). */
+  certFile?: string;
+  keyFile?: string;
+  caFile?: string;
+  clientAuth?: 'none' | 'optional' | 'required';
+  /** http: the accepted tokens file (absolute). */
+  tokensFile?: string;
 }
 
 export interface PeerInfo {
-  transport: 'udp' | 'tcp';
+  transport: 'udp' | 'tcp' | 'tls' | 'relp' | 'http';
   source: { address: string; port: number };
   listener: { address: string; port: number };
+  /** TLS (and RELP over TLS): the client certificate the peer presented, when it presented one. */
+  tls?: { subject: string; issuer?: string; fingerprint256?: string };
 }
 
 /** What listeners hand frames to, and how they learn to slow down. */
 export interface FrameSink {
-  /** Returns false when the frame was dropped (UDP under overload); the listener counts it. */
-  accept(frame: Frame, peer: PeerInfo): boolean;
+  /**
+   * Returns false when the frame was dropped (UDP under overload); the listener counts it.
+   * `onStored` is called once Kafka has stored the message's envelope (acks=all): inputs that
+   * acknowledge to their sender (RELP, HTTP/HEC) answer only then.
+   */
+  accept(frame: Frame, peer: PeerInfo, onStored?: () => void): boolean;
   /** True while the sink holds too much: TCP listeners stop reading until `onDrain`. */
   readonly saturated: boolean;
   onDrain(listener: () => void): void;
@@ -54,7 +67,11 @@ export interface ListenerLimits {
 }
 
 export async function bindListener(spec: ListenerSpec, sink: FrameSink, limits: ListenerLimits, events: ListenerEvents): Promise<BoundListener> {
-  return spec.transport === 'udp' ? bindUdp(spec, sink, limits, events) : bindTcp(spec, sink, limits, events);
+  switch (spec.transport) {
+    case 'udp': return bindUdp(spec, sink, limits, events);
+    case 'tcp': return bindTcp(spec, sink, limits, events);
+    default: throw new Error(`listener transport '${spec.transport}' is not available yet`);
+  }
 }
 
 function bindUdp(spec: ListenerSpec, sink: FrameSink, limits: ListenerLimits, events: ListenerEvents): Promise<BoundListener> {
@@ -80,6 +97,53 @@ function bindUdp(spec: ListenerSpec, sink: FrameSink, limits: ListenerLimits, ev
 }
 
 function bindTcp(spec: ListenerSpec, sink: FrameSink, limits: ListenerLimits, events: ListenerEvents): Promise<BoundListener> {
+  return bindStream(spec, sink, limits, events, {
+    server: (onSocket) => net.createServer({ noDelay: true, keepAlive: true }, onSocket),
+    session: syslogStreamSession(limits),
+  });
+}
+
+/**
+ * One connection's protocol over a byte stream: it reads what `push` gets and hands messages to
+ * the sink; `end` is told the connection is over (EOF, reset, idle, shutdown) and returns how many
+ * held messages it still handed over. Plain syslog framing (RFC 6587) is one; RELP is another.
+ */
+export interface StreamSession {
+  push(chunk: Buffer): void;
+  end(): number;
+}
+
+export type SessionFactory = (socket: net.Socket, peer: PeerInfo, sink: FrameSink) => StreamSession;
+
+/** RFC 6587 framing (octet counting or LF) of syslog over TCP and TLS (RFC 5425). */
+export function syslogStreamSession(limits: Pick<ListenerLimits, 'maxMessageBytes'>): SessionFactory {
+  return (_socket, peer, sink) => {
+    const framer = new SyslogStreamFramer({ maxFrameBytes: limits.maxMessageBytes });
+    return {
+      push(chunk) { for (const frame of framer.push(chunk)) sink.accept(frame, peer); },
+      end() {
+        const frames = framer.end();
+        for (const frame of frames) sink.accept(frame, peer);
+        return frames.length;
+      },
+    };
+  };
+}
+
+export interface StreamTransport {
+  /** Creates the server; `onSocket` must be called with each connection ready to carry data (after a TLS handshake). */
+  server(onSocket: (socket: net.Socket) => void): net.Server;
+  session: SessionFactory;
+  /** What the peer's connection adds to PeerInfo (the transport name, a TLS peer's certificate). */
+  peer?(socket: net.Socket): Pick<PeerInfo, 'transport'> & Partial<PeerInfo>;
+}
+
+/**
+ * A stream listener (TCP, TLS, RELP): connection limits checked before anything is read or
+ * allocated, backpressure (a saturated sink pauses every connection until it drains), idle
+ * timeouts, and a close that half-closes connections so senders' in-flight messages are read.
+ */
+export function bindStream(spec: ListenerSpec, sink: FrameSink, limits: ListenerLimits, events: ListenerEvents, transport: StreamTransport): Promise<BoundListener> {
   const sockets = new Set<net.Socket>();
   const paused = new Set<net.Socket>();
   /** Open connections per source address (for maxConnectionsPerSource). */
@@ -94,7 +158,7 @@ function bindTcp(spec: ListenerSpec, sink: FrameSink, limits: ListenerLimits, ev
     }
     paused.clear();
   });
-  const server = net.createServer({ noDelay: true, keepAlive: true }, (socket) => {
+  const server = transport.server((socket) => {
     const address = socket.remoteAddress ?? '';
     // Limits are checked before anything is read or allocated for the connection: each open one
     // costs a socket, kernel buffers and up to maxMessageBytes of partial frame.
@@ -114,26 +178,25 @@ function bindTcp(spec: ListenerSpec, sink: FrameSink, limits: ListenerLimits, ev
       transport: 'tcp',
       source: { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 },
       listener: { address: local.address, port: local.port },
+      ...transport.peer?.(socket),
     };
     const label = `${peer.source.address}:${peer.source.port}`;
     events.onConnection?.(spec, label, true);
-    const framer = new SyslogStreamFramer({ maxFrameBytes: limits.maxMessageBytes });
+    const session = transport.session(socket, peer, sink);
     socket.on('data', (chunk: Buffer) => {
-      for (const frame of framer.push(chunk)) sink.accept(frame, peer);
+      session.push(chunk);
       // Backpressure: stop reading; the kernel's buffers fill and TCP slows the sender down.
       if (sink.saturated) {
         socket.pause();
         paused.add(socket);
       }
     });
-    let flushed = false;
-    /** What the framer holds when the connection ends is kept, as RFC 6587 senders often omit the last LF. */
+    let ended = false;
+    /** What the session holds when the connection ends is kept, as RFC 6587 senders often omit the last LF. */
     const flush = (): number => {
-      if (flushed) return 0;
-      flushed = true;
-      const frames = framer.end();
-      for (const frame of frames) sink.accept(frame, peer);
-      return frames.length;
+      if (ended) return 0;
+      ended = true;
+      return session.end();
     };
     socket.on('end', flush);
     if (idleMs) {
