@@ -27,15 +27,17 @@ export function prepareChannels(channels: readonly ResolvedChannel[]): Map<strin
  * Sends one job to its channel; resolves with the HTTP status, throws WebhookDeliveryError (with
  * `retryable`, and Retry-After when the service gave one) otherwise.
  */
-export async function deliver(channel: ReadyChannel, jobId: string, job: NotificationJob, attempt: number, ctx: { tickets: TicketStore | null; guard?: OutboundGuard }): Promise<number> {
+export async function deliver(channel: ReadyChannel, jobId: string, job: NotificationJob, attempt: number, ctx: { tickets: TicketStore | null; guard?: OutboundGuard; failpoint?: ((name: 'after-ticket-create') => void) | undefined }): Promise<number> {
   const guard = ctx.guard ? { guard: ctx.guard } : {};
   const event: NotificationEvent = job.event ?? 'opened';
-  const text = channel.compiled ? renderTemplate(channel.compiled, job.alert, event) : '';
+  // The alert's first events (when the worker raised or reopened it) for templates and the webhook body.
+  const events = job.events ?? [];
+  const text = channel.compiled ? renderTemplate(channel.compiled, job.alert, event, events) : '';
   const label = `${channel.type} channel '${channel.name}'`;
   switch (channel.type) {
     case 'webhook':
       // The documented webhook body, as before channels existed; a template adds a `text` field.
-      return postWebhook({ url: channel.url, secret: channel.secret, timeoutMs: channel.timeoutMs, ...guard }, jobId, { delivery: jobId, event, attempt, alert: job.alert, ...(channel.compiled ? { text } : {}) });
+      return postWebhook({ url: channel.url, secret: channel.secret, timeoutMs: channel.timeoutMs, ...guard }, jobId, { delivery: jobId, event, attempt, alert: job.alert, ...(events.length > 0 ? { events } : {}), ...(channel.compiled ? { text } : {}) });
     case 'slack': {
       const res = await postJson({ url: channel.url, timeoutMs: channel.timeoutMs, label, ...guard }, JSON.stringify(slackMessage(job.alert, event, text)));
       return res.status;
@@ -45,7 +47,7 @@ export async function deliver(channel: ReadyChannel, jobId: string, job: Notific
       return res.status;
     }
     case 'email': {
-      const subject = renderSubject(channel.subjectTemplate!, job.alert, event);
+      const subject = renderSubject(channel.subjectTemplate!, job.alert, event, events);
       await sendEmail(channel.name, label, channel.smtp, channel.timeoutMs, ctx.guard ?? null, { from: channel.from, to: channel.to, cc: channel.cc, subject, text, html: emailHtml(subject, text), messageId: `<${jobId}@haetae>` });
       return 250;
     }
@@ -54,7 +56,7 @@ export async function deliver(channel: ReadyChannel, jobId: string, job: Notific
       if (!ctx.tickets) throw new Error('ticket channels need the ticket store (Redis)');
       const a = job.alert;
       const summary = `[${a.alert.severity}] ${a.rule.title}${a.host?.hostname ? ` on ${a.host.hostname}` : ''}${a.alert.group_key ? ` (${a.alert.group_key})` : ''}`;
-      await deliverTicket(channel, ctx.tickets, a, event, { summary, body: text }, ctx.guard ?? null);
+      await deliverTicket(channel, ctx.tickets, a, event, { summary, body: text }, ctx.guard ?? null, { jobId, failpoint: ctx.failpoint });
       return 200;
     }
     case 'pagerduty': {

@@ -46,11 +46,18 @@ export class TicketStore {
     await this.redis.set(this.key(channel, dedup), JSON.stringify({ ...ref, alerts: ref.alerts.slice(-REMEMBERED_ALERTS) }), 'EX', MAPPING_TTL_S);
   }
 
-  /** Runs `fn` holding the problem's lock; another holder makes this a retryable failure. */
-  async locked<T>(channel: string, dedup: string, label: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` holding the problem's lock; another holder makes this a retryable failure. `holder`
+   * names the delivery (the job id): a lock left by an earlier attempt of the same job — one cut
+   * off by a Redis outage before it could release, or a notifier killed mid-delivery — is taken
+   * over at once instead of blocking the problem's ticket for the lock's 60 s. BullMQ runs one
+   * attempt of a job at a time, so that holder is gone.
+   */
+  async locked<T>(channel: string, dedup: string, label: string, fn: () => Promise<T>, holder: string = randomUUID()): Promise<T> {
     const lock = `${this.key(channel, dedup)}:lock`;
-    const token = randomUUID();
-    if ((await this.redis.set(lock, token, 'PX', LOCK_TTL_MS, 'NX')) !== 'OK') {
+    const token = holder;
+    const took = await this.redis.eval("local v = redis.call('get', KEYS[1]) if v == false or v == ARGV[1] then redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end return 0", 1, lock, token, LOCK_TTL_MS);
+    if (took !== 1) {
       throw new WebhookDeliveryError('HAETAE_WEBHOOK_NETWORK', [`${label}: another delivery is working on the ticket of problem ${dedup}; retrying`], true, 'TICKET_LOCKED');
     }
     try {
@@ -91,7 +98,8 @@ interface TicketSystem {
  * it has one already — record this alert on it (a throttled comment); acknowledged: a comment;
  * resolved: resolve (Jira transition / ServiceNow state) with a comment; reopened: reopen.
  */
-export async function deliverTicket(channel: TicketChannel, store: TicketStore, alert: Alert, event: NotificationEvent, t: Texts, guard: OutboundGuard | null = null): Promise<string> {
+export async function deliverTicket(channel: TicketChannel, store: TicketStore, alert: Alert, event: NotificationEvent, t: Texts, guard: OutboundGuard | null = null, opts: { jobId?: string; failpoint?: ((name: 'after-ticket-create') => void) | undefined } = {}): Promise<string> {
+  const { failpoint } = opts;
   const dedup = alert.alert.dedup_key ?? alert.alert.id;
   const label = `${channel.type} channel '${channel.name}'`;
   const system = channel.type === 'jira' ? jira(channel, label, guard) : serviceNow(channel, label, guard);
@@ -115,6 +123,8 @@ export async function deliverTicket(channel: TicketChannel, store: TicketStore, 
     if (event === 'opened') {
       if (!ref) {
         const created = await system.create(alert, t);
+        // Crash tests (HAETAE_FAILPOINT=after-ticket-create) die here: the ticket exists, its mapping does not.
+        failpoint?.('after-ticket-create');
         await store.set(channel.name, dedup, { ...created, alerts: [alert.alert.id] });
         return `created ${created.display}`;
       }
@@ -122,6 +132,7 @@ export async function deliverTicket(channel: TicketChannel, store: TicketStore, 
       if (!(await system.isOpen(ref))) {
         // The ticket was closed after the problem's last alert: a problem back after that is a new ticket.
         const created = await system.create(alert, t);
+        failpoint?.('after-ticket-create');
         await store.set(channel.name, dedup, { ...created, alerts: [alert.alert.id] });
         return `created ${created.display} (${ref.display} is closed)`;
       }
@@ -137,7 +148,7 @@ export async function deliverTicket(channel: TicketChannel, store: TicketStore, 
     else if (event === 'resolved') await system.resolve(ref, `Resolved in haetae${who}.`);
     else await system.reopen(ref, `Reopened in haetae${who}.`);
     return `${event} ${ref.display}`;
-  });
+  }, opts.jobId);
 }
 
 async function call(label: string, guard: OutboundGuard | null, url: string, authorization: string, timeoutMs: number, method: 'GET' | 'POST' | 'PATCH', body?: unknown): Promise<{ status: number; json: any }> {

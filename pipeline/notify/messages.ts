@@ -180,8 +180,8 @@ export function pagerDutyEvent(alert: Alert, event: NotificationEvent, routingKe
 }
 
 /** The subject line of an email, from its (one-line) template; control characters and newlines are removed. */
-export function renderSubject(template: Template[], alert: Alert, event: NotificationEvent): string {
-  return cut(renderTemplate(template, alert, event).replace(/[\u0000-\u001f\u007f]+/g, ' ').trim(), 250);
+export function renderSubject(template: Template[], alert: Alert, event: NotificationEvent, events: readonly object[] = []): string {
+  return cut(renderTemplate(template, alert, event, events).replace(/[\u0000-\u001f\u007f]+/g, ' ').trim(), 250);
 }
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };

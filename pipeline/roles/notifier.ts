@@ -18,6 +18,7 @@ import { HaetaeError, messageOf } from '../errors/catalog';
 import { deliveryFailureOf, encodeDeliveryFailure } from '../notify/failure';
 import { RoleHealth, redisProblem } from './readiness';
 import { settlesWithin } from '../delivery/settles';
+import { activeFailpoint } from './worker/failpoint';
 
 export interface RunningNotifier {
   readonly isReady: boolean;
@@ -63,6 +64,9 @@ export function startNotifier(loaded: LoadedConfig, logger: Logger, metrics: Met
     : null;
   ticketRedis?.on('error', () => undefined); // reported through the deliveries that fail (and /readyz via BullMQ)
   const tickets = ticketRedis ? new TicketStore(ticketRedis) : null;
+  // Crash tests only: HAETAE_FAILPOINT=after-ticket-create kills the process between a ticket's
+  // create and storing its mapping. (`process` is shadowed below by the job processor.)
+  const failpoint = activeFailpoint(globalThis.process.env);
 
   const process = async (job: Job<NotificationJob>): Promise<{ status: number }> => {
     const { alert } = job.data;
@@ -70,7 +74,7 @@ export function startNotifier(loaded: LoadedConfig, logger: Logger, metrics: Met
     const channel = channels.get(job.data.channel);
     if (!channel) throw new UnrecoverableError(`channel '${job.data.channel}' is not configured (notifier.channels${job.data.channel === 'webhook' ? ', notifier.webhook.url' : ''})`);
     try {
-      const status = await limiters.get(channel.name)!.run(() => deliver(channel, job.id!, job.data, job.attemptsMade + 1, { tickets, guard }));
+      const status = await limiters.get(channel.name)!.run(() => deliver(channel, job.id!, job.data, job.attemptsMade + 1, { tickets, guard, failpoint }));
       metrics.sent.inc({ stage: 'notify' });
       log.info({ job: job.id, alert: alert.alert.id, rule: alert.rule.id, event, channel: channel.name, status }, `Delivered alert '${alert.rule.title}' (${event}) to ${channel.type === 'webhook' && channel.name === 'webhook' ? 'the webhook' : `${channel.type} channel '${channel.name}'`}.`);
       return { status };

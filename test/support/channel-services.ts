@@ -22,14 +22,16 @@ export interface ChannelServer<T> {
   close(): Promise<void>;
 }
 
-async function serve<T>(path: string, check: (body: unknown) => { ok: true; status: number; answer: string; type: string } | { ok: false; status: number; answer: string; type: string }): Promise<ChannelServer<T>> {
+async function serve<T>(path: string, check: (body: unknown) => { ok: true; status: number; answer: string; type: string } | { ok: false; status: number; answer: string; type: string }, delayMs = 0): Promise<ChannelServer<T>> {
   const accepted: Array<{ at: number; body: T }> = [];
   const requests: Array<{ at: number; status: number }> = [];
   const fail: Scripted[] = [];
+  // A slow service: each request is handled and answered delayMs after it arrived.
+  const later = (fn: () => void): void => { if (delayMs > 0) setTimeout(fn, delayMs); else fn(); };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', () => later(() => {
       const at = Date.now();
       const scripted = fail.shift();
       if (scripted) {
@@ -59,7 +61,7 @@ async function serve<T>(path: string, check: (body: unknown) => { ok: true; stat
       requests.push({ at, status: r.status });
       if (r.ok) accepted.push({ at, body: body as T });
       res.writeHead(r.status, { 'content-type': r.type }).end(r.answer);
-    });
+    }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
@@ -113,7 +115,7 @@ export type PagerDutyIncidents = Map<string, { status: 'triggered' | 'acknowledg
  * {status: "success", dedup_key} or 400 {status: "invalid event", errors}; keeps the incidents
  * per dedup_key as PagerDuty would (acknowledge and resolve of an unknown key are ignored).
  */
-export async function startPagerDuty(routingKey: string): Promise<ChannelServer<Record<string, any>> & { incidents: PagerDutyIncidents }> {
+export async function startPagerDuty(routingKey: string, opts: { delayMs?: number } = {}): Promise<ChannelServer<Record<string, any>> & { incidents: PagerDutyIncidents }> {
   const incidents: PagerDutyIncidents = new Map();
   const server = await serve<Record<string, any>>('/v2/enqueue', (b) => {
     const errors: string[] = [];
@@ -144,6 +146,6 @@ export async function startPagerDuty(routingKey: string): Promise<ChannelServer<
       known.events.push(String(e.event_action));
     }
     return { ok: true as const, status: 202, answer: JSON.stringify({ status: 'success', message: 'Event processed', dedup_key: key }), type: 'application/json' };
-  });
+  }, opts.delayMs);
   return Object.assign(server, { incidents });
 }

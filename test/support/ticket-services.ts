@@ -15,7 +15,7 @@ interface Base {
   close(): Promise<void>;
 }
 
-async function listen(handler: (req: http.IncomingMessage, body: any, res: http.ServerResponse) => void, requests: string[]): Promise<{ url: string; close(): Promise<void> }> {
+async function listen(handler: (req: http.IncomingMessage, body: any, res: http.ServerResponse) => void, requests: string[], delayMs = 0): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -31,7 +31,9 @@ async function listen(handler: (req: http.IncomingMessage, body: any, res: http.
           return;
         }
       }
-      handler(req, body, res);
+      // A slow service: the request is applied (and answered) `delayMs` after it arrived.
+      if (delayMs > 0) setTimeout(() => handler(req, body, res), delayMs);
+      else handler(req, body, res);
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -44,7 +46,7 @@ const json = (res: http.ServerResponse, status: number, body: unknown): void => 
 export interface JiraIssue { key: string; project: string; issueType: string; summary: string; description: string; labels: string[]; status: 'To Do' | 'Done'; comments: string[]; transitions: string[] }
 
 /** Jira: projects SEC; statuses To Do (category new) and Done (category done); transitions Done and Reopen. */
-export async function startJira(opts: { deployment: 'cloud' | 'datacenter'; authorization: string }): Promise<Base & { issues: JiraIssue[] }> {
+export async function startJira(opts: { deployment: 'cloud' | 'datacenter'; authorization: string; delayMs?: number }): Promise<Base & { issues: JiraIssue[] }> {
   const issues: JiraIssue[] = [];
   const requests: string[] = [];
   const dropNext = { create: false };
@@ -100,14 +102,14 @@ export async function startJira(opts: { deployment: 'cloud' | 'datacenter'; auth
       return json(res, 204, undefined);
     }
     return json(res, 404, { errorMessages: ['null for uri'], errors: {} });
-  }, requests);
+  }, requests, opts.delayMs);
   return { ...server, requests, dropNext, issues };
 }
 
 export interface Incident { sys_id: string; number: string; short_description: string; description: string; correlation_id: string; state: string; close_code: string; close_notes: string; work_notes: string[]; urgency: string }
 
 /** ServiceNow Table API on `incident`: states 1 New, 2 In Progress, 6 Resolved, 7 Closed. */
-export async function startServiceNow(opts: { authorization: string }): Promise<Base & { incidents: Incident[] }> {
+export async function startServiceNow(opts: { authorization: string; delayMs?: number }): Promise<Base & { incidents: Incident[] }> {
   const incidents: Incident[] = [];
   const requests: string[] = [];
   const dropNext = { create: false };
@@ -144,6 +146,6 @@ export async function startServiceNow(opts: { authorization: string }): Promise<
       return json(res, 200, { result: { ...inc, work_notes: '' } });
     }
     return json(res, 400, { error: { message: 'Invalid table or request', detail: null }, status: 'failure' });
-  }, requests);
+  }, requests, opts.delayMs);
   return { ...server, requests, dropNext, incidents };
 }

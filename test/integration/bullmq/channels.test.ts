@@ -31,7 +31,7 @@ function alert(id: string, severity: Alert['alert']['severity'] = 'critical'): A
 
 async function withChannels(body: (h: {
   slack: Awaited<ReturnType<typeof startSlack>>; teams: Awaited<ReturnType<typeof startTeams>>; pd: Awaited<ReturnType<typeof startPagerDuty>>;
-  loaded: LoadedConfig; queue: Queue<NotificationJob>; send(a: Alert, event?: NotificationEvent, n?: number): Promise<void>;
+  loaded: LoadedConfig; queue: Queue<NotificationJob>; send(a: Alert, event?: NotificationEvent, n?: number, events?: object[]): Promise<void>;
 }) => Promise<void>): Promise<void> {
   const [slack, teams, pd] = await Promise.all([startSlack(), startTeams(), startPagerDuty(ROUTING_KEY)]);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'haetae-channels-'));
@@ -56,9 +56,9 @@ async function withChannels(body: (h: {
   const queue = createNotificationQueue(settings);
   const router = new AlertRouter(loaded.config.notifier, channelNames(loaded.config, file));
   const notifier = startNotifier(loaded, quietLogger(), freshMetrics());
-  const send = async (a: Alert, event: NotificationEvent = 'opened', n = 1): Promise<void> => {
+  const send = async (a: Alert, event: NotificationEvent = 'opened', n = 1, events?: object[]): Promise<void> => {
     for (const channel of router.route(a, undefined, new Date())) {
-      const job = buildNotificationJob(a, channel, event, n);
+      const job = buildNotificationJob(a, channel, event, n, events);
       await queue.add(job.id, job.data, jobOptions(settings, job.id));
     }
   };
@@ -77,11 +77,14 @@ describe('notification channels against real Redis and API-shaped receivers', ()
   it('routes by severity; PagerDuty follows the alert (trigger, acknowledge, resolve on one dedup_key); Slack gets Block Kit; Teams a templated card', async () => {
     await withChannels(async ({ slack, teams, pd, send }) => {
       const critical = alert('c1'.padEnd(32, '0'));
-      await send(critical);
+      const at = new Date(Date.now() - 5_000).toISOString();
+      await send(critical, 'opened', 1, [{ '@timestamp': at, message: 'BGP-5-ADJCHANGE: neighbor 192.0.2.1 Down BGP Notification sent', host: { hostname: 'edge1' } }]);
       await eventually(async () => (pd.incidents.get(critical.alert.dedup_key!)?.status === 'triggered' && slack.accepted.length === 1 ? true : undefined), 'PagerDuty incident and Slack message');
       expect(pd.incidents.get(critical.alert.dedup_key!)).toMatchObject({ summary: 'BGP backward transition: BGP peer 192.0.2.1 went down on edge1', severity: 'critical' });
       expect(slack.accepted[0]!.body.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: '[opened] BGP backward transition', emoji: false } });
       expect(slack.accepted[0]!.body.blocks[1]!.text.text).toContain('*Opened* · CRITICAL · BGP backward transition');
+      // The worker's triggering event travels with the job and shows in the default message.
+      expect(JSON.stringify(slack.accepted[0]!.body.blocks)).toContain('BGP-5-ADJCHANGE: neighbor 192.0.2.1 Down');
 
       await send({ ...critical, alert: { ...critical.alert, status: 'acknowledged' } }, 'acknowledged');
       await eventually(async () => (pd.incidents.get(critical.alert.dedup_key!)?.status === 'acknowledged' ? true : undefined), 'incident acknowledged');

@@ -33,21 +33,21 @@ function setup(url: string, attempts = 4) {
   return { loaded, settings, queue: createNotificationQueue(settings) };
 }
 
-async function add(queue: Queue<NotificationJob>, settings: Parameters<typeof jobOptions>[0], a: Alert): Promise<void> {
-  const job = buildNotificationJob(a, 'webhook');
+async function add(queue: Queue<NotificationJob>, settings: Parameters<typeof jobOptions>[0], a: Alert, events?: object[]): Promise<void> {
+  const job = buildNotificationJob(a, 'webhook', 'opened', 1, events);
   await queue.add('webhook', job.data, jobOptions(settings, job.id));
 }
 
 /** A real notifier on a fresh queue, a scripted webhook endpoint, and cleanup afterwards. */
 async function withNotifier(
   statuses: number[],
-  body: (h: { hook: Awaited<ReturnType<typeof startWebhookServer>>; queue: Queue<NotificationJob>; add(a: Alert): Promise<void> }) => Promise<void>,
+  body: (h: { hook: Awaited<ReturnType<typeof startWebhookServer>>; queue: Queue<NotificationJob>; add(a: Alert, events?: object[]): Promise<void> }) => Promise<void>,
 ): Promise<void> {
   const hook = await startWebhookServer(SECRET, statuses);
   const { loaded, settings, queue } = setup(hook.url);
   const notifier = startNotifier(loaded, quietLogger(), freshMetrics());
   try {
-    await body({ hook, queue, add: (a) => add(queue, settings, a) });
+    await body({ hook, queue, add: (a, events) => add(queue, settings, a, events) });
   } finally {
     await notifier.stop();
     await queue.obliterate({ force: true });
@@ -60,8 +60,11 @@ describe('notifier against real Redis and a real HTTP endpoint', () => {
   it('delivers each alert once with a valid signature, even when the job is enqueued twice', async () => {
     await withNotifier([], async ({ hook, add }) => {
       const a = alert('a'.repeat(32));
-      await add(a);
+      const first = { '@timestamp': new Date(Date.now() - 2_000).toISOString(), message: 'Failed password for root from 203.0.113.7 port 52814 ssh2', source: { ip: '203.0.113.7' } };
+      await add(a, [first]);
       await eventually(async () => (hook.deliveries.length === 1 ? true : undefined), 'one delivery');
+      // The body carries the alert's first event (as docs/notifications.md says), covered by the signature.
+      expect(hook.deliveries[0]!.json.events).toEqual([first]);
       await add(a); // a replayed batch enqueues the same alert again
       await new Promise((r) => setTimeout(r, 1_000));
       expect(hook.deliveries).toHaveLength(1);
