@@ -3,6 +3,9 @@ import net from 'node:net';
 import { isIP } from 'node:net';
 import type { Frame } from './frame';
 import { SyslogStreamFramer, datagramFrame } from './framer';
+import { bindTls } from './tls';
+import { bindRelp } from '../relp/listener';
+import { bindHttp } from '../http/listener';
 
 export interface ListenerSpec {
   transport: 'udp' | 'tcp' | 'tls' | 'relp' | 'http';
@@ -70,7 +73,9 @@ export async function bindListener(spec: ListenerSpec, sink: FrameSink, limits: 
   switch (spec.transport) {
     case 'udp': return bindUdp(spec, sink, limits, events);
     case 'tcp': return bindTcp(spec, sink, limits, events);
-    default: throw new Error(`listener transport '${spec.transport}' is not available yet`);
+    case 'tls': return bindTls(spec, sink, limits, events);
+    case 'relp': return bindRelp(spec, sink, limits, events);
+    case 'http': return bindHttp(spec, sink, limits, events);
   }
 }
 
