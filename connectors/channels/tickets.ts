@@ -55,8 +55,7 @@ export class TicketStore {
    */
   async locked<T>(channel: string, dedup: string, label: string, fn: () => Promise<T>, holder: string = randomUUID()): Promise<T> {
     const lock = `${this.key(channel, dedup)}:lock`;
-    const token = holder;
-    const took = await this.redis.eval("local v = redis.call('get', KEYS[1]) if v == false or v == ARGV[1] then redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end return 0", 1, lock, token, LOCK_TTL_MS);
+    const took = await this.redis.eval("local v = redis.call('get', KEYS[1]) if v == false or v == ARGV[1] then redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end return 0", 1, lock, holder, LOCK_TTL_MS);
     if (took !== 1) {
       throw new WebhookDeliveryError('HAETAE_WEBHOOK_NETWORK', [`${label}: another delivery is working on the ticket of problem ${dedup}; retrying`], true, 'TICKET_LOCKED');
     }
@@ -64,7 +63,7 @@ export class TicketStore {
       return await fn();
     } finally {
       // Only our own lock is released (it may have expired and been taken meanwhile).
-      await this.redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end", 1, lock, token).catch(() => undefined);
+      await this.redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end", 1, lock, holder).catch(() => undefined);
     }
   }
 
