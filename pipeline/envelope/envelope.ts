@@ -20,7 +20,7 @@ export function buildEnvelope(frame: Frame, ctx: ReceiveContext): RawEnvelope {
   const envelope: RawEnvelope = {
     v: 1,
     ...(ctx.id !== undefined ? { id: ctx.id } : {}),
-    kind: 'syslog',
+    kind: frame.kind ?? 'syslog',
     transport: ctx.transport,
     framing: frame.framing,
     receivedAt: ctx.receivedAt.toISOString(),
@@ -30,6 +30,7 @@ export function buildEnvelope(frame: Frame, ctx: ReceiveContext): RawEnvelope {
     payload: frame.bytes.toString('base64'),
   };
   if (ctx.tls) envelope.tls = ctx.tls;
+  if (frame.http) envelope.http = frame.http;
   if (frame.truncated) {
     envelope.truncated = true;
     envelope.originalLength = frame.originalLength ?? frame.bytes.length;

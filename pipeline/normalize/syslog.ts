@@ -102,8 +102,26 @@ export function normalizeSyslog(
     event.haetae.truncated = { original_length: envelope.originalLength ?? payload.length };
   }
   if (!validUtf8 || envelope.truncated) event.haetae.original_base64 = envelope.payload;
+  if (envelope.transport === 'tls') event.tls = tlsFields(envelope.tls);
   (event.related ??= {}).ip = [envelope.source.address];
   if (tags.length > 0) event.tags = tags;
   return event;
 }
 
+/**
+ * ECS tls.* of a message received over TLS; tls.client.* only for a verified client certificate
+ * (the receiver records no other). ECS writes hashes as uppercase hex without separators.
+ */
+function tlsFields(cert: RawEnvelope['tls']): NonNullable<HaetaeEvent['tls']> {
+  if (!cert) return { established: true };
+  return {
+    established: true,
+    client: {
+      x509: {
+        subject: { distinguished_name: cert.subject },
+        ...(cert.issuer ? { issuer: { distinguished_name: cert.issuer } } : {}),
+      },
+      ...(cert.fingerprint256 ? { hash: { sha256: cert.fingerprint256.replace(/:/g, '').toUpperCase() } } : {}),
+    },
+  };
+}

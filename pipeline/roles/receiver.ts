@@ -10,10 +10,11 @@ import { batchBoundFor } from '../../connectors/kafka/topic-limits';
 import { checkMessageFitsKafka } from '../config/kafka-limits';
 import { partitionCount } from '../../connectors/kafka/partitions';
 import { createRecordProducer } from '../../connectors/kafka/record-producer';
-import { bindListener, type BoundListener, type ListenerSpec } from '../receive/syslog/listeners';
-import { connectionLimitEvents, receiverSink } from './receiver-sink';
+import { allowList, bindListener, type BoundListener, type ListenerSpec } from '../receive/syslog/listeners';
+import { connectionLimitEvents, listenerLimits, receiverSink } from './receiver-sink';
+import { tlsRefusalEvents } from '../receive/syslog/tls';
 import { udpKernelDrops } from '../receive/syslog/kernel-drops';
-import { messageOf } from '../errors/catalog';
+import { HaetaeError, messageOf } from '../errors/catalog';
 import { RoleHealth, reporting } from './readiness';
 import { DeliveryNotices } from '../receive/snmp/delivery';
 import { startTrapReceiver, type RunningTrapReceiver } from './trap-receiver';
@@ -66,23 +67,37 @@ export async function startReceiver(loaded: LoadedConfig, kafka: Kafka, logger: 
   );
 
   const sink = receiverSink(batching, { ...r, observerHostname, deliveries }, log, metrics);
-  const limitEvents = connectionLimitEvents(r, log, metrics);
+  // Each listener's own limits (its entry's overrides), for the log lines that quote them.
+  const limitsOf = new Map<ListenerSpec, ReturnType<typeof listenerLimits>>();
+  const defaults = listenerLimits(r, {});
+  const limitEvents = connectionLimitEvents(defaults, log, metrics, Date.now, (s) => limitsOf.get(s) ?? defaults);
+  // TLS refusals (plaintext, handshake, client certificates) and certificate reloads: tls.ts.
+  const tlsEvents = tlsRefusalEvents(log, metrics);
 
   const listeners: BoundListener[] = [];
   try {
     for (const spec of r.listeners) {
-      const bound = await bindListener(listenerSpec(spec, loaded.baseDir), sink, r, {
+      const i = r.listeners.indexOf(spec);
+      const lspec = listenerSpec(spec, loaded.baseDir, i, loaded.file);
+      const limits = listenerLimits(r, spec);
+      limitsOf.set(lspec, limits);
+      const bound = await bindListener(lspec, sink, limits, {
         onError: (s, err) => {
           metrics.errors.inc({ stage: 'receive', error_type: (err as NodeJS.ErrnoException).code ?? 'socket_error' });
           log.warn({ listener: `${s.transport}/${s.host}:${s.port}` }, `Socket error: ${err.message}`);
         },
         ...limitEvents,
+        ...tlsEvents,
         onSmallBuffer: (s, granted, wanted) => {
           log.warn({ listener: `udp/${s.host}:${s.port}`, granted, wanted }, `The kernel granted a UDP receive buffer of ${granted} bytes (asked for ${wanted}); bursts beyond it are dropped by the kernel and counted in haetae_udp_kernel_drops. Raise net.core.rmem_max to allow more.`);
         },
       });
       listeners.push(bound);
-      log.info({ transport: spec.transport, address: bound.address.address, port: bound.address.port }, `Listening for syslog on ${spec.transport.toUpperCase()} ${bound.address.address}:${bound.address.port}.`);
+      const tlsNote = lspec.transport !== 'tls' ? ''
+        : lspec.clientAuth === 'required' ? ' (RFC 5425, mTLS: a client certificate signed by caFile is required)'
+        : lspec.clientAuth === 'optional' ? ' (RFC 5425, TLS; client certificates verified and recorded when presented)'
+        : ' (RFC 5425, TLS; no client certificates asked for)';
+      log.info({ transport: spec.transport, address: bound.address.address, port: bound.address.port }, `Listening for syslog on ${spec.transport.toUpperCase()} ${bound.address.address}:${bound.address.port}${tlsNote}.`);
     }
   } catch (err) {
     await Promise.all(listeners.map((l) => l.close()));
@@ -132,17 +147,27 @@ export async function startReceiver(loaded: LoadedConfig, kafka: Kafka, logger: 
   };
 }
 
-/** A configured listener with its defaults applied and its files resolved against the config file's directory. */
-function listenerSpec(spec: LoadedConfig['config']['receiver']['listeners'][number], baseDir: string): ListenerSpec {
+/**
+ * A configured listener with its defaults applied and its files resolved against the config file's
+ * directory; its allow list is checked here, so a bad network stops start-up naming its key.
+ */
+function listenerSpec(spec: LoadedConfig['config']['receiver']['listeners'][number], baseDir: string, index: number, configFile: string | null): ListenerSpec {
   const file = (f: string): string => path.resolve(baseDir, f);
-  return {
+  const out: ListenerSpec = {
     transport: spec.transport,
     host: spec.host ?? '0.0.0.0',
     port: spec.port,
+    ...(spec.allow ? { allow: [...spec.allow] } : {}),
     ...(spec.certFile ? { certFile: file(spec.certFile) } : {}),
     ...(spec.keyFile ? { keyFile: file(spec.keyFile) } : {}),
     ...(spec.caFile ? { caFile: file(spec.caFile) } : {}),
     ...(spec.clientAuth ? { clientAuth: spec.clientAuth } : {}),
     ...(spec.tokensFile ? { tokensFile: file(spec.tokensFile) } : {}),
   };
+  try {
+    allowList(out, `/receiver/listeners/${index}/allow`);
+  } catch (err) {
+    throw new HaetaeError('HAETAE_CONFIG_INVALID', [configFile ?? '(defaults)', messageOf(err)]);
+  }
+  return out;
 }

@@ -47,6 +47,20 @@ export class Metrics {
   /** Entries each enrichment source currently serves. */
   readonly enrichEntries: Gauge<'source'>;
 
+  /**
+   * Limit hits per receiver listener, source and reason (connection_limit, source_connection_limit,
+   * rate_limit, idle_timeout, not_allowed, overload, and listeners' own). Use countLimited().
+   */
+  readonly receiverLimited: Counter<'listener' | 'source' | 'reason'>;
+  /** Sources a listener's rate limiter forgot to stay within receiver.rateLimit.maxSources. */
+  readonly receiverSourcesEvicted: Counter<'listener'>;
+
+  /** Distinct sources that get their own label in haetae_receiver_limited_total; the rest are "other". */
+  readonly limitedSourceLabels: number;
+  private readonly limitedSources = new Set<string>();
+  /** Counted since the last scrape, added to receiverLimited on collect: a flood costs a map update per hit. */
+  private readonly limitedPending = new Map<string, { labels: { listener: string; source: string; reason: string }; n: number }>();
+
   private readonly udpDropCollectors: Array<() => void> = [];
   private readonly enrichCollectors: Array<() => void> = [];
 
@@ -61,8 +75,26 @@ export class Metrics {
     this.udpDropCollectors.push(fn);
   }
 
-  constructor(opts: { defaultMetrics?: boolean } = {}) {
+  /**
+   * Counts a limit hit of `source` on `listener`. The first `limitedSourceLabels` distinct sources
+   * (per process) are labelled by address, later ones as source="other", so a flood of spoofed
+   * addresses cannot grow the series without bound.
+   */
+  countLimited(listener: string, source: string, reason: string, n = 1): void {
+    let label = source;
+    if (!this.limitedSources.has(source)) {
+      if (this.limitedSources.size < this.limitedSourceLabels) this.limitedSources.add(source);
+      else label = 'other';
+    }
+    const key = `${listener} ${label} ${reason}`;
+    const seen = this.limitedPending.get(key);
+    if (seen) seen.n += n;
+    else this.limitedPending.set(key, { labels: { listener, source: label, reason }, n });
+  }
+
+  constructor(opts: { defaultMetrics?: boolean; limitedSourceLabels?: number } = {}) {
     this.registry = new Registry();
+    this.limitedSourceLabels = opts.limitedSourceLabels ?? 100;
     const registers = [this.registry];
     this.received = new Counter({ name: 'haetae_received_total', help: 'Messages or records a stage accepted.', labelNames: ['stage', 'transport'], registers });
     this.sent = new Counter({ name: 'haetae_sent_total', help: 'Records a stage handed on successfully.', labelNames: ['stage'], registers });
@@ -85,6 +117,18 @@ export class Metrics {
     this.enrichReloads = new Counter({ name: 'haetae_enrich_reloads_total', help: 'Enrichment source loads by source and result (applied, rejected: the previous data keeps serving).', labelNames: ['source', 'result'], registers });
     this.enrichSkipped = new Counter({ name: 'haetae_enrich_skipped_total', help: 'Entries skipped while loading an enrichment source, by reason (limit, invalid, unsupported, expired, duplicate).', labelNames: ['source', 'reason'], registers });
     this.enrichEntries = new Gauge({ name: 'haetae_enrich_entries', help: 'Entries an enrichment source currently serves.', labelNames: ['source'], registers });
+    const limitedPending = this.limitedPending;
+    this.receiverLimited = new Counter({
+      name: 'haetae_receiver_limited_total',
+      help: 'Receiver limit hits by listener, source address (the first 100 distinct sources; later ones as "other") and reason (connection_limit, source_connection_limit, rate_limit, idle_timeout, not_allowed, overload, and TLS/RELP/HTTP refusals). A stream paused by rate_limit counts once per pause; a dropped datagram once each.',
+      labelNames: ['listener', 'source', 'reason'],
+      registers,
+      collect() {
+        for (const { labels, n } of limitedPending.values()) this.inc(labels, n);
+        limitedPending.clear();
+      },
+    });
+    this.receiverSourcesEvicted = new Counter({ name: 'haetae_receiver_sources_evicted_total', help: 'Sources a listener\'s rate limiter forgot (least recently seen first) to stay within receiver.rateLimit.maxSources; a forgotten source starts again with a full bucket.', labelNames: ['listener'], registers });
     const collectors = this.udpDropCollectors;
     this.udpKernelDrops = new Gauge({
       name: 'haetae_udp_kernel_drops',

@@ -15,9 +15,9 @@ export interface RawEnvelope {
    */
   id?: string;
   /**
-   * What protocol the payload speaks: a syslog message, or an SNMP trap or inform (one UDP packet; the decoded PDU is in `snmp`).
+   * What protocol the payload speaks: a syslog message, an SNMP trap or inform (one UDP packet; the decoded PDU is in `snmp`), a Splunk HEC event (the HTTP input: one JSON event object from /services/collector/event, or one line from /services/collector/raw; see `http`), or one JSON object (a line of the HTTP input's /ndjson endpoint).
    */
-  kind: 'syslog' | 'snmp';
+  kind: 'syslog' | 'snmp' | 'hec' | 'json';
   /**
    * Network transport the message came over (relp: rsyslog's Reliable Event Logging Protocol; http: the HTTP input, NDJSON or Splunk HEC).
    */
@@ -40,9 +40,34 @@ export interface RawEnvelope {
     fingerprint256?: string;
   };
   /**
-   * How the message was cut out of the stream (RFC 6587 for TCP/TLS).
+   * How the message was cut out of the stream (RFC 6587 for TCP/TLS; lf also for lines of an HTTP body; json: one object of a body of concatenated JSON objects, HEC /event).
    */
-  framing: 'datagram' | 'lf' | 'octet-counting';
+  framing: 'datagram' | 'lf' | 'octet-counting' | 'json';
+  /**
+   * kind hec and json: the HTTP request the event came in. The token's name from the tokens file, never the token. host, source, sourcetype and index are the request's query-string defaults (an event's own values win).
+   */
+  http?: {
+    /**
+     * /services/collector/event, /services/collector/raw or /ndjson.
+     */
+    endpoint: 'event' | 'raw' | 'ndjson';
+    /**
+     * Name of the token the request authenticated with.
+     */
+    token: string;
+    /**
+     * HEC channel (X-Splunk-Request-Channel header or ?channel=).
+     */
+    channel?: string;
+    host?: string;
+    source?: string;
+    sourcetype?: string;
+    index?: string;
+    /**
+     * The request's User-Agent header (which shipper sent it).
+     */
+    userAgent?: string;
+  };
   /**
    * When the receiver read the message (RFC 3339, UTC, milliseconds).
    */
@@ -341,7 +366,7 @@ export interface HaetaeEvent {
        * The syslog header's format; `none`: a bare line without a syslog header that a vendor decoder read; `unparsed`: a header that could not be read.
        */
       format?: 'rfc5424' | 'rfc3164' | 'unparsed' | 'none';
-      framing?: 'datagram' | 'lf' | 'octet-counting';
+      framing?: 'datagram' | 'lf' | 'octet-counting' | 'json';
       transport?: 'udp' | 'tcp' | 'tls' | 'relp' | 'http';
       /**
        * The message's timestamp as written, kept when it could not be read.
@@ -433,6 +458,45 @@ export interface HaetaeEvent {
       id?: string;
       error?: string;
       skipped?: string[];
+    };
+    /**
+     * Events from the HTTP input (Splunk HEC and NDJSON): the request's endpoint, the name of the token it authenticated with (never the token), the HEC channel, the HEC metadata (host also becomes host.name; time becomes @timestamp) and the sender's structured event and indexed fields, each indexed as one flattened field.
+     */
+    http?: {
+      endpoint?: 'event' | 'raw' | 'ndjson';
+      /**
+       * Name of the token (tokens file).
+       */
+      token?: string;
+      channel?: string;
+      /**
+       * HEC source (a file path, an input name).
+       */
+      source?: string;
+      /**
+       * HEC sourcetype (the data's format, e.g. _json, syslog, otel).
+       */
+      sourcetype?: string;
+      /**
+       * HEC index the sender asked for (haetae does not route by it).
+       */
+      index?: string;
+      /**
+       * The request's User-Agent (which shipper sent it).
+       */
+      user_agent?: string;
+      /**
+       * HEC indexed fields (`fields`), as sent.
+       */
+      fields?: {
+        [k: string]: unknown;
+      };
+      /**
+       * The event when it was a JSON object (HEC `event` object, NDJSON line), as sent; `message` holds its message/log/msg text or its JSON.
+       */
+      event?: {
+        [k: string]: unknown;
+      };
     };
   };
   /**
@@ -541,6 +605,34 @@ export interface HaetaeEvent {
         id?: string;
       };
     }[];
+  };
+  /**
+   * ECS tls.*: set when the message arrived over a TLS listener (RFC 5425). tls.client.* is the client certificate, only when it was verified against the listener's caFile (clientAuth optional or required).
+   */
+  tls?: {
+    established?: boolean;
+    client?: {
+      hash?: {
+        /**
+         * SHA-256 of the client certificate (DER), uppercase hex without separators (ECS).
+         */
+        sha256?: string;
+      };
+      x509?: {
+        subject?: {
+          /**
+           * Subject DN, RFC 4514 order: CN=edge1.example.net,O=Example,C=DE.
+           */
+          distinguished_name?: string;
+        };
+        issuer?: {
+          /**
+           * Issuer DN, RFC 4514 order.
+           */
+          distinguished_name?: string;
+        };
+      };
+    };
   };
   /**
    * The haetae receiver that took the message in (ECS agent: what collected the event).
@@ -1001,6 +1093,33 @@ export interface HaetaeConfig {
        * http: file of accepted HEC tokens, one per line (`name token` or just the token; # comments), relative to the config file. Requests without a listed token are refused (401).
        */
       tokensFile?: string;
+      /**
+       * Source networks allowed to send to this listener (IPv4 or IPv6 CIDR, or single addresses, e.g. ["10.0.0.0/8", "2001:db8::/32"]; an IPv4 sender reaching a dual-stack '::' listener matches IPv4 networks). Others are refused at once: a connection is closed before anything is read, a datagram dropped; counted in haetae_receiver_limited_total{reason="not_allowed"} and haetae_dropped_total{stage="receive",reason="not_allowed"}, logged once a minute per source. Default: every source.
+       *
+       * @minItems 1
+       */
+      allow?: [string, ...string[]];
+      /**
+       * This listener's own receiver.maxConnections.
+       */
+      maxConnections?: number;
+      /**
+       * This listener's own receiver.maxConnectionsPerSource.
+       */
+      maxConnectionsPerSource?: number;
+      /**
+       * This listener's own per-source rate limit; what is omitted comes from receiver.rateLimit.
+       */
+      rateLimit?: {
+        /**
+         * This listener's own receiver.rateLimit.messagesPerSecond (0: no rate limit on this listener).
+         */
+        messagesPerSecond?: number;
+        /**
+         * This listener's own receiver.rateLimit.burst.
+         */
+        burst?: number;
+      };
     }[];
     /**
      * Largest syslog message kept whole (bytes); longer ones are truncated, tagged and counted. Its envelope carries it in base64 (4/3 of its size) and must fit in one Kafka record under kafka.maxBatchBytes: at most 690,432 with the default, checked at start-up.
@@ -1027,13 +1146,30 @@ export interface HaetaeConfig {
      */
     maxPendingBytes?: number;
     /**
-     * Open TCP connections per listener; a connection over the limit is closed at once and counted (haetae_dropped_total{stage="receive",reason="connection_limit"}).
+     * Open connections per stream listener (tcp, tls, relp); a connection over the limit is closed at once and counted (haetae_dropped_total{stage="receive",reason="connection_limit"}, haetae_receiver_limited_total{reason="connection_limit"}). Each costs a file descriptor: keep the sum over listeners well under the process's open-files limit (ulimit -n; Node raises the soft limit to the hard one at start).
      */
     maxConnections?: number;
     /**
-     * Open TCP connections from one source address per listener; over it, new connections are closed at once and counted like maxConnections (logged at most once a minute per source).
+     * Open connections from one source address per stream listener; over it, new connections are closed at once and counted like maxConnections (per source: haetae_receiver_limited_total{reason="source_connection_limit"}; logged at most once a minute per source).
      */
     maxConnectionsPerSource?: number;
+    /**
+     * Per-source token bucket on every listener (a listener entry may override it). TCP, TLS and RELP: a source over its rate has its connections paused until its allowance refills (nothing is lost; a connection reads at most one chunk past it). UDP: datagrams over it are dropped and counted (haetae_dropped_total{stage="receive",reason="rate_limit"}). Every hit is counted per source in haetae_receiver_limited_total{reason="rate_limit"}.
+     */
+    rateLimit?: {
+      /**
+       * Messages per second one source address may send to one listener, sustained; 0 turns the limit off. The default is about half of what one receiver process takes (README, Benchmarks), so one flooding sender leaves room for the others; lower it where many senders share a receiver, raise it for relays that forward for many devices from one address.
+       */
+      messagesPerSecond?: number;
+      /**
+       * Messages a source that was quiet may send at once above its rate (the bucket's size): a device's burst after a link flap or a restart is not limited.
+       */
+      burst?: number;
+      /**
+       * Sources tracked per listener (about 100 bytes each); past it the least recently seen source is forgotten and starts again with a full bucket (counted in haetae_receiver_sources_evicted_total).
+       */
+      maxSources?: number;
+    };
     /**
      * A TCP connection that sent nothing for this long is closed and counted (haetae_dropped_total{stage="receive",reason="idle_timeout"}); an unterminated message it held is kept, as when a sender closes.
      */

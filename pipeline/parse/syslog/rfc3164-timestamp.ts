@@ -5,6 +5,13 @@
  *   `Mmm dd yyyy hh:mm:ss`   Cisco ASA and IOS with a year
  *   either with `.fff`       Cisco "msec" timestamps
  *   either with a trailing ':' (Cisco/ASA "…10:00:00: %ASA-…"); the ':' is consumed, not kept in the text
+ *   either with a zone name before that ':' (Cisco "show-timezone": "…10:00:00.123 CET: %LINK-…");
+ *                            the name is part of the text. Outside a Cisco header only the names in
+ *                            NAMED_ZONES count, in any case (so "CRON: …" stays a tag); in one
+ *                            (readCiscoTimestamp) any 2-6 letters do, and an unknown one reads the time in the
+ *                            sender's configured zone with the warning 'unknown_time_zone'
+ *   `*` or `.` before any BSD form  Cisco clock markers (not synchronised / synchronisation lost),
+ *                            only in a Cisco header; kept in the text
  *   `YYYY-MM-DDThh:mm:ss[.frac][Z|±hh:mm]`   rsyslog's RFC 3339 "high precision" legacy format
  * BSD syslog carries no zone: timestamps without one are read in the sender's configured zone
  * (`worker.time.zones`, see pipeline/time), UTC unless configured.
@@ -12,7 +19,7 @@
 import { byteAt, COLON, decodeUtf8, DOT, isDigit, readDigits, SP } from './bytes';
 import { fractionToMillis, type DateFields } from './calendar';
 import { looksLikeRfc3339, parseRfc3339 } from './rfc3339';
-import { UTC, type TimeZone } from '../../time/zone';
+import { timeZone, UTC, type TimeZone } from '../../time/zone';
 
 export interface Rfc3164Timestamp {
   /** Undefined when the slot had a timestamp's shape but named no real time ('bad_timestamp'). */
@@ -22,9 +29,37 @@ export interface Rfc3164Timestamp {
   invalidUtf8: boolean;
   /** Index after the timestamp (and its trailing ':' if any); the byte there is SP or the end. */
   end: number;
-  /** True when the timestamp named no zone of its own, so it was read in the given zone. */
+  /** True when the timestamp named no zone of its own (or one not in NAMED_ZONES), so it was read in the given zone. */
   zoneless: boolean;
+  /** True when it named a zone that is not in NAMED_ZONES (warning 'unknown_time_zone'). */
+  unknownZone: boolean;
 }
+
+/** What a Cisco clock marker before the timestamp says about the device's clock. */
+export type ClockState = 'unsynchronized' | 'sync_lost';
+
+export interface CiscoTimestamp extends Rfc3164Timestamp {
+  /** From the marker: '*' not synchronised (never set, or set by hand without NTP), '.' synchronisation lost. */
+  clock?: ClockState;
+}
+
+/**
+ * Zone abbreviations whose offset is not in doubt. Ambiguous ones are left out on purpose: CST
+ * (US Central, China, Cuba), IST (India, Ireland, Israel), BST (British Summer, Bangladesh), AST
+ * (Atlantic, Arabia); for those, and for any name a Cisco admin made up with `clock timezone`, the
+ * sender's configured zone (worker.time.zones) decides.
+ */
+const NAMED_ZONES: ReadonlyMap<string, TimeZone> = new Map(
+  Object.entries({
+    UTC: '+00:00', GMT: '+00:00', UT: '+00:00', WET: '+00:00', WEST: '+01:00', CET: '+01:00', CEST: '+02:00',
+    MET: '+01:00', MEST: '+02:00', EET: '+02:00', EEST: '+03:00', MSK: '+03:00',
+    EST: '-05:00', EDT: '-04:00', CDT: '-05:00', MST: '-07:00', MDT: '-06:00', PST: '-08:00', PDT: '-07:00',
+    AKST: '-09:00', AKDT: '-08:00', HST: '-10:00', NZST: '+12:00', NZDT: '+13:00',
+    JST: '+09:00', KST: '+09:00', HKT: '+08:00', SGT: '+08:00', AWST: '+08:00', ACST: '+09:30', ACDT: '+10:30',
+    AEST: '+10:00', AEDT: '+11:00',
+  }).map(([name, offset]) => [name, offset === '+00:00' ? { ...UTC, name } : { ...timeZone(offset), name }]),
+);
+const STAR = 0x2a;
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 /** How far ahead of the receive time a yearless timestamp may be and still be this year's. */
@@ -39,7 +74,19 @@ const DASH = 0x2d;
  */
 export function readRfc3164Timestamp(bytes: Buffer, start: number, receivedAt: Date, zone: TimeZone = UTC): Rfc3164Timestamp | undefined {
   if (looksLikeRfc3339(bytes, start)) return readIsoTimestamp(bytes, start, zone);
-  return readBsdTimestamp(bytes, start, receivedAt, zone);
+  return readBsdTimestamp(bytes, start, start, receivedAt, zone, false);
+}
+
+/**
+ * The timestamp of a Cisco IOS header: an optional clock marker ('*' or '.'), a BSD timestamp and
+ * an optional zone name (any 2-6 letters), ended by ':'. Undefined when there is none.
+ */
+export function readCiscoTimestamp(bytes: Buffer, start: number, receivedAt: Date, zone: TimeZone = UTC): CiscoTimestamp | undefined {
+  const marker = byteAt(bytes, start);
+  const hasMarker = marker === STAR || marker === DOT;
+  const timestamp: CiscoTimestamp | undefined = readBsdTimestamp(bytes, start, hasMarker ? start + 1 : start, receivedAt, zone, true);
+  if (timestamp !== undefined && hasMarker) timestamp.clock = marker === STAR ? 'unsynchronized' : 'sync_lost';
+  return timestamp;
 }
 
 function readIsoTimestamp(bytes: Buffer, start: number, zone: TimeZone): Rfc3164Timestamp {
@@ -48,7 +95,7 @@ function readIsoTimestamp(bytes: Buffer, start: number, zone: TimeZone): Rfc3164
   const text = decodeUtf8(bytes, start, end);
   // An offset is 'Z' or '±hh:mm' at the very end; the date part has no ':' five bytes from its end.
   const zoneless = !(byteAt(bytes, end - 1) === Z || ((byteAt(bytes, end - 6) === PLUS || byteAt(bytes, end - 6) === DASH) && byteAt(bytes, end - 3) === COLON));
-  return { date: parseRfc3339(bytes, start, end, { maxFractionDigits: 9, offsetRequired: false, zone }), text: text.text, invalidUtf8: !text.valid, end, zoneless };
+  return { date: parseRfc3339(bytes, start, end, { maxFractionDigits: 9, offsetRequired: false, zone }), text: text.text, invalidUtf8: !text.valid, end, zoneless, unknownZone: false };
 }
 
 interface BsdFields {
@@ -64,22 +111,61 @@ interface BsdFields {
   end: number;
 }
 
-function readBsdTimestamp(bytes: Buffer, start: number, receivedAt: Date, zone: TimeZone): Rfc3164Timestamp | undefined {
-  const fields = readBsdFields(bytes, start);
+/**
+ * The BSD forms at `fieldsStart`; the text runs from `textStart` (before a Cisco marker) to the end
+ * of the fields or of a zone name. `anyZoneName` admits zone names outside NAMED_ZONES.
+ */
+function readBsdTimestamp(
+  bytes: Buffer, textStart: number, fieldsStart: number, receivedAt: Date, zone: TimeZone, anyZoneName: boolean,
+): Rfc3164Timestamp | undefined {
+  const fields = readBsdFields(bytes, fieldsStart);
   if (fields === undefined) return undefined;
-  let end = fields.end;
+  let textEnd = fields.end;
+  let readIn = zone;
+  let named = false;
+  let unknownZone = false;
+  // A zone name is only taken when the header's ':' follows it: "CRON: job" after a plain
+  // timestamp stays a tag unless CRON were a known zone.
+  const nameEnd = byteAt(bytes, textEnd) === SP ? zoneNameEnd(bytes, textEnd + 1) : -1;
+  if (nameEnd > 0) {
+    const known = NAMED_ZONES.get(bytes.toString('latin1', textEnd + 1, nameEnd).toUpperCase());
+    if (known !== undefined || anyZoneName) {
+      textEnd = nameEnd;
+      if (known !== undefined) {
+        readIn = known;
+        named = true;
+      } else {
+        unknownZone = true;
+      }
+    }
+  }
+  let end = textEnd;
   // Cisco IOS and ASA end the timestamp with ':'; it belongs to the header, not to the text.
   if (byteAt(bytes, end) === COLON && (byteAt(bytes, end + 1) === SP || byteAt(bytes, end + 1) < 0)) end++;
   const after = byteAt(bytes, end);
   if (after >= 0 && after !== SP) return undefined;
   return {
-    date: fields.year >= 0 ? zone.instant({ ...fields, year: fields.year }) : inferYear(fields, receivedAt, zone),
-    // The shape check admitted only ASCII letters, digits, SP, ':' and '.', so latin1 is exact.
-    text: bytes.toString('latin1', start, fields.end),
+    date: fields.year >= 0 ? readIn.instant({ ...fields, year: fields.year }) : inferYear(fields, receivedAt, readIn),
+    // The shape checks admitted only ASCII letters, digits, SP, ':', '.' and '*', so latin1 is exact.
+    text: bytes.toString('latin1', textStart, textEnd),
     invalidUtf8: false,
     end,
-    zoneless: true,
+    zoneless: !named,
+    unknownZone,
   };
+}
+
+/**
+ * The end of 2-6 ASCII letters at `start` that a ':' and then SP or the end follow, or -1. Cisco
+ * prints the name as configured, so "gmt" and "mng" occur as well as "UTC".
+ */
+function zoneNameEnd(bytes: Buffer, start: number): number {
+  let i = start;
+  for (let b = byteAt(bytes, i) | 0x20; b >= 0x61 && b <= 0x7a && i - start < 6; b = byteAt(bytes, ++i) | 0x20);
+  const length = i - start;
+  if (length < 2 || byteAt(bytes, i) !== COLON) return -1;
+  const after = byteAt(bytes, i + 1);
+  return after === SP || after < 0 ? i : -1;
 }
 
 /** Matches the BSD layouts by shape only; range checks happen when the Date is built. */

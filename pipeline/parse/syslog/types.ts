@@ -31,6 +31,21 @@ export interface SyslogMessage {
   procId?: string;
   msgId?: string;
   structuredData?: StructuredData;
+  /** Cisco IOS sequence number ("<189>123: …", `service sequence-numbers`), when the header had one. */
+  sequenceNumber?: number;
+  /**
+   * A Cisco clock marker before the timestamp: '*' unsynchronized (the clock was never set or has
+   * no NTP source), '.' sync_lost (it was synchronized and lost it). The timestamp is still read,
+   * as rsyslog and syslog-ng do; this says how far to trust it.
+   */
+  clock?: 'unsynchronized' | 'sync_lost';
+  /**
+   * How many times the sender says the previous message repeated: "last message repeated N times"
+   * (BSD syslogd, sysklogd, busybox), "message repeated N times: [ … ]" (rsyslog's
+   * RepeatedMsgReduction), "Last message '…' repeated N times, suppressed by syslog-ng on …".
+   * The message itself is kept as written.
+   */
+  repeatCount?: number;
   /** The MSG part, decoded as UTF-8 (a leading BOM removed). */
   message: string;
   /** Non-fatal oddities, as stable codes (e.g. 'invalid_utf8', 'bad_timestamp', 'no_hostname'). */

@@ -15,6 +15,14 @@ import type { Frame } from './frame';
 export interface SyslogStreamFramerOptions {
   /** Longest frame kept, in bytes; longer ones are cut to this and marked truncated. */
   maxFrameBytes: number;
+  /**
+   * Largest MSG-LEN believed (rsyslog's imtcp maxFrameSize, 200000 there). A larger one is taken
+   * for a framing error, as rsyslog does: its digits and SP start an LF frame instead, so one
+   * garbage prefix like "9999999999 " cannot swallow the next 10 GB of the connection. Counted in
+   * `framingErrors`. Default: any MSG-LEN of up to 10 digits is believed (and truncated to
+   * maxFrameBytes), which keeps a sender of over-long messages in sync.
+   */
+  maxDeclaredLength?: number | undefined;
 }
 
 type Mode =
@@ -57,17 +65,29 @@ export class SyslogStreamFramer {
   /** MSG-LEN read so far (its digits, in 'length' mode) or declared (in 'octets' mode). */
   #length = 0;
   #lengthDigits = 0;
+  readonly #maxDeclaredLength: number;
+  #framingErrors = 0;
 
   constructor(opts: SyslogStreamFramerOptions) {
     if (!Number.isSafeInteger(opts.maxFrameBytes) || opts.maxFrameBytes < 1) {
       throw new RangeError(`maxFrameBytes must be a positive integer, got ${opts.maxFrameBytes}`);
     }
+    const maxDeclared = opts.maxDeclaredLength ?? Number.MAX_SAFE_INTEGER;
+    if (!Number.isSafeInteger(maxDeclared) || maxDeclared < 1) {
+      throw new RangeError(`maxDeclaredLength must be a positive integer, got ${opts.maxDeclaredLength}`);
+    }
     this.#maxFrameBytes = opts.maxFrameBytes;
+    this.#maxDeclaredLength = maxDeclared;
   }
 
   /** Bytes of memory held for the frame in progress: never more than maxFrameBytes. */
   get bufferedBytes(): number {
     return this.#acc.length;
+  }
+
+  /** MSG-LENs over maxDeclaredLength seen so far on this connection (each read as an LF frame instead). */
+  get framingErrors(): number {
+    return this.#framingErrors;
   }
 
   /** Frames completed by this chunk, in stream order. */
@@ -117,10 +137,11 @@ export class SyslogStreamFramer {
       if (b >= 0x30 && b <= 0x39 && this.#lengthDigits < MAX_LENGTH_DIGITS) {
         this.#length = this.#length * 10 + (b - 0x30);
         this.#lengthDigits++;
-      } else if (b === SP) {
+      } else if (b === SP && this.#length <= this.#maxDeclaredLength) {
         this.#mode = 'octets';
         return i + 1;
       } else {
+        if (b === SP) this.#framingErrors++;
         // Not a MSG-LEN: the digits read so far are the start of an LF frame, and this byte (maybe
         // the LF itself) is handled in that mode.
         this.#lengthToLine();

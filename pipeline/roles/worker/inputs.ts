@@ -7,6 +7,7 @@
 import type { HaetaeEvent, RawEnvelope } from '../../../schemas/generated/types';
 import { parseSyslog } from '../../parse/syslog';
 import { normalizeSyslog, type RawCoordinates } from '../../normalize/syslog';
+import { normalizeHttp } from '../../normalize/http-json';
 import { normalizeTrap, type AgentHostnames, type TrapMibs } from '../../normalize/snmp';
 import { boundEventTime, DEFAULT_TIME_POLICY, type EventTimePolicy } from '../../time/policy';
 import type { SourceZones } from '../../time/source-zones';
@@ -55,4 +56,19 @@ const syslog: Input = (envelope, payload, raw, ctx) => {
 /** Traps are dated at their receive time (sysUpTime is the agent's uptime, not a clock). */
 const snmp: Input = (envelope, _payload, raw, ctx) => ({ event: normalizeTrap(envelope, raw, ctx.now, ctx.mibs?.() ?? null, ctx.agentHostnames), parseFailed: false });
 
-export const INPUTS: { readonly [K in RawEnvelope['kind']]: Input } = { syslog, snmp };
+/**
+ * HTTP input events (HEC and NDJSON, normalize/http-json.ts): dated by the sender's `time` when it
+ * sent one, bounded by the same policy as syslog.
+ */
+const http: Input = (envelope, payload, raw, ctx) => {
+  const { event, parseFailed } = normalizeHttp(envelope, payload, raw, ctx.now, ctx.time?.zones?.zoneFor(envelope.source.address, envelope.listener.port));
+  if (parseFailed) ctx.metrics.errors.inc({ stage: 'parse', error_type: 'HAETAE_HTTP_INPUT' });
+  const correction = boundEventTime(event, ctx.time?.policy ?? DEFAULT_TIME_POLICY);
+  if (correction !== null) {
+    ctx.metrics.timeCorrected.inc({ direction: correction });
+    ctx.time?.log?.note(envelope.source.address, correction, event.haetae.time?.skew_ms ?? 0);
+  }
+  return { event, parseFailed };
+};
+
+export const INPUTS: { readonly [K in RawEnvelope['kind']]: Input } = { syslog, snmp, hec: http, json: http };

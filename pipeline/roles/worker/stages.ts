@@ -91,6 +91,10 @@ const DECODER_INPUT: { readonly [K in RawEnvelope['kind']]: (event: HaetaeEvent)
   },
   // Traps are decoded through MIBs by their normalizer; no content decoders.
   snmp: () => null,
+  // HTTP input: a HEC string event or raw line is a log line like any other (CEF, key=value…);
+  // JSON objects were already structured by their sender.
+  hec: (event) => (event.haetae.http?.event ? null : { message: event.message, program: event.log?.syslog?.appname, facility: event.log?.syslog?.facility?.code, sender: event.log?.source?.address, hostname: event.host?.name }),
+  json: () => null,
 };
 
 /**

@@ -229,12 +229,14 @@ describe('parseRfc3164 hostname and tag', () => {
     expect(msg.hostname).toBeUndefined();
   });
 
-  test('a Cisco IOS message with a sequence number is kept whole, since no timestamp follows the PRI', () => {
+  test('a Cisco IOS header (sequence number, clock marker) is read; the mnemonic stays in the message', () => {
     const msg = parse('<189>123: *Mar  1 00:00:10.123: %SYS-5-CONFIG_I: Configured from console by console');
     expect(msg).toEqual({
       format: 'rfc3164', priority: 189, facility: 23, severity: 5,
-      message: '123: *Mar  1 00:00:10.123: %SYS-5-CONFIG_I: Configured from console by console',
-      warnings: ['no_timestamp', 'no_hostname'],
+      sequenceNumber: 123, clock: 'unsynchronized',
+      timestamp: new Date('2026-03-01T00:00:10.123Z'), timestampText: '*Mar  1 00:00:10.123',
+      message: '%SYS-5-CONFIG_I: Configured from console by console',
+      warnings: ['no_hostname'],
     });
   });
 
@@ -263,7 +265,7 @@ describe('parseRfc3164 hostname and tag', () => {
     ['app:x rest', 'no SP after the colon'],
     ['app[]: rest', 'an empty pid'],
     ['app[12 rest', 'an unclosed pid'],
-    ['app[12] rest', 'no colon after the pid'],
+    ['app[x] rest', 'no colon after a non-numeric pid'],
     [`${'t'.repeat(49)}: rest`, 'a name longer than 48 bytes'],
     ['%SEC-6-IPACCESSLOGP: list 101 denied', 'a leading %'],
   ])('%j is not a tag (%s) and stays in the message', (content) => {
