@@ -43,6 +43,7 @@ export function eventMappings(): estypes.MappingTypeMapping {
         dataset: keyword(),
         module: keyword(),
         severity: { type: 'long' },
+        sequence: { type: 'long' },
       }),
       log: obj({
         source: obj({ address: keyword(), port: { type: 'long' } }),
@@ -83,7 +84,14 @@ export function eventMappings(): estypes.MappingTypeMapping {
       related: obj({ hosts: keyword(), ip: { type: 'ip' } }),
       haetae: obj({
         raw: obj({ topic: keyword(), partition: { type: 'long' }, offset: keyword() }),
-        syslog: obj({ format: keyword(), framing: keyword(), transport: keyword(), timestamp_text: keyword() }),
+        syslog: obj({ format: keyword(), framing: keyword(), transport: keyword(), timestamp_text: keyword(), clock: keyword(), repeat_count: { type: 'long' } }),
+        // The HTTP input: what the sender structured (HEC fields, a JSON event) is its own; like
+        // structured_data, one flattened field each, so no sender can explode or conflict the mapping.
+        http: obj({
+          endpoint: keyword(), token: keyword(), channel: keyword(), source: keyword(), sourcetype: keyword(), index: keyword(), user_agent: keyword(),
+          fields: { type: 'flattened', ignore_above: MAX_TERM_CHARS },
+          event: { type: 'flattened', ignore_above: MAX_TERM_CHARS },
+        }),
         parse: obj({ error: obj({ code: keyword(), reason: { type: 'text' } }), warnings: keyword() }),
         original_base64: { type: 'binary' },
         truncated: obj({ original_length: { type: 'long' } }),

@@ -89,6 +89,9 @@ export function normalizeSyslog(
     event.haetae.syslog!.format = m.format;
     if (m.timestampText !== undefined && m.timestamp === undefined) event.haetae.syslog!.timestamp_text = m.timestampText;
     if (m.timeZone !== undefined && m.timestamp !== undefined) event.haetae.time = { zone: m.timeZone };
+    if (m.sequenceNumber !== undefined) event.event.sequence = m.sequenceNumber;
+    if (m.clock !== undefined) event.haetae.syslog!.clock = m.clock;
+    if (m.repeatCount !== undefined) event.haetae.syslog!.repeat_count = m.repeatCount;
     if (m.warnings.length > 0) event.haetae.parse = { warnings: [...m.warnings] };
   } else {
     event.event.kind = 'pipeline_error';

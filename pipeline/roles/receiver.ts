@@ -11,7 +11,8 @@ import { checkMessageFitsKafka } from '../config/kafka-limits';
 import { partitionCount } from '../../connectors/kafka/partitions';
 import { createRecordProducer } from '../../connectors/kafka/record-producer';
 import { allowList, bindListener, type BoundListener, type ListenerSpec } from '../receive/syslog/listeners';
-import { connectionLimitEvents, listenerLimits, receiverSink } from './receiver-sink';
+import { checkDescriptorBudget, connectionLimitEvents, listenerLimits, receiverSink } from './receiver-sink';
+import { relpErrorEvents } from '../receive/relp/events';
 import { tlsRefusalEvents } from '../receive/syslog/tls';
 import { udpKernelDrops } from '../receive/syslog/kernel-drops';
 import { HaetaeError, messageOf } from '../errors/catalog';
@@ -73,6 +74,8 @@ export async function startReceiver(loaded: LoadedConfig, kafka: Kafka, logger: 
   const limitEvents = connectionLimitEvents(defaults, log, metrics, Date.now, (s) => limitsOf.get(s) ?? defaults);
   // TLS refusals (plaintext, handshake, client certificates) and certificate reloads: tls.ts.
   const tlsEvents = tlsRefusalEvents(log, metrics);
+  // RELP protocol errors (bad frames, commands before open, oversized messages): relp/events.ts.
+  const relpEvents = relpErrorEvents(log, metrics);
 
   const listeners: BoundListener[] = [];
   try {
@@ -88,6 +91,7 @@ export async function startReceiver(loaded: LoadedConfig, kafka: Kafka, logger: 
         },
         ...limitEvents,
         ...tlsEvents,
+        ...relpEvents,
         onSmallBuffer: (s, granted, wanted) => {
           log.warn({ listener: `udp/${s.host}:${s.port}`, granted, wanted }, `The kernel granted a UDP receive buffer of ${granted} bytes (asked for ${wanted}); bursts beyond it are dropped by the kernel and counted in haetae_udp_kernel_drops. Raise net.core.rmem_max to allow more.`);
         },
@@ -104,6 +108,8 @@ export async function startReceiver(loaded: LoadedConfig, kafka: Kafka, logger: 
     await producer.disconnect();
     throw err;
   }
+  // Connections the stream listeners may hold against the process's open-files limit (a warning).
+  checkDescriptorBudget(listeners.map((l) => ({ spec: l.spec, maxConnections: (limitsOf.get(l.spec) ?? defaults).maxConnections })), log);
   let traps: RunningTrapReceiver | null;
   try {
     traps = await startTrapReceiver(loaded, batching, deliveries, log, metrics, observerHostname);

@@ -277,6 +277,10 @@ export interface HaetaeEvent {
      * Syslog severity code (0 = emergency ... 7 = debug).
      */
     severity?: number;
+    /**
+     * ECS event.sequence: the sender's own message sequence number (Cisco IOS `service sequence-numbers`).
+     */
+    sequence?: number;
   };
   log?: {
     syslog?: {
@@ -372,6 +376,14 @@ export interface HaetaeEvent {
        * The message's timestamp as written, kept when it could not be read.
        */
       timestamp_text?: string;
+      /**
+       * A Cisco clock marker before the timestamp: `*` unsynchronized (the device's clock was never set or is not NTP-synchronised), `.` sync_lost (it was synchronised and lost it). The timestamp is the device's; treat it with care.
+       */
+      clock?: 'unsynchronized' | 'sync_lost';
+      /**
+       * N of a `last message repeated N times` line (syslogd, rsyslog, syslog-ng): how many copies of the previous message the sender folded into this one.
+       */
+      repeat_count?: number;
     };
     parse?: {
       error?: {

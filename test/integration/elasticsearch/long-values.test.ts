@@ -38,4 +38,26 @@ describe('long values in events', () => {
     expect(found.hits.hits[0]!._source!.log.syslog.appname).toHaveLength(40_000);
     await es.indices.delete({ index: names.alertsIndex });
   }, 60_000);
+  it('indexes HTTP-input events whose JSON objects disagree on a field\'s type (haetae.http.event and .fields are flattened)', async () => {
+    const names = { eventsDataStream: TEST_DATA_STREAM, alertsIndex: uniqueName('haetae-alerts-test-') };
+    await ensureIndexTemplates(es, names);
+    const host = uniqueName('hec-');
+    // Two shippers' events: `status` a number in one, an object in the other; `fields.env` a string, then an array.
+    const bodies = [
+      { event: { status: 503, msg: 'upstream down' }, fields: { env: 'prod' } },
+      { event: { status: { code: 'E1', detail: { retry: true } }, msg: 'retrying' }, fields: { env: ['prod', 'eu'] } },
+    ];
+    const docs = bodies.map((b, n) => ({
+      index: names.eventsDataStream,
+      id: `${host}-${n}`,
+      document: { '@timestamp': '2026-11-22T10:00:00.000Z', message: b.event.msg, host: { hostname: host }, haetae: { http: { endpoint: 'event', token: 'vector', event: b.event, fields: b.fields } } },
+    }));
+    const results = await writeBulk(es, docs, { url: services.elasticsearchUrl, logger: quietLogger(), metrics: freshMetrics(), refresh: true });
+    expect(results).toEqual([{ outcome: 'created' }, { outcome: 'created' }]);
+    const byStatus = await es.search({ index: names.eventsDataStream, query: { bool: { filter: [{ term: { 'host.hostname': host } }, { term: { 'haetae.http.event.status.code': 'E1' } }] } } });
+    expect(byStatus.hits.hits.map((h) => h._id)).toEqual([`${host}-1`]);
+    const byEnv = await es.search({ index: names.eventsDataStream, query: { bool: { filter: [{ term: { 'host.hostname': host } }, { term: { 'haetae.http.fields.env': 'prod' } }] } } });
+    expect(byEnv.hits.hits.map((h) => h._id).sort()).toEqual([`${host}-0`, `${host}-1`]);
+    await es.indices.delete({ index: names.alertsIndex });
+  }, 60_000);
 });

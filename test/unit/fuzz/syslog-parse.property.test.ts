@@ -11,7 +11,7 @@ import type { Frame } from '../../../pipeline/receive/syslog/frame';
 import { SyslogStreamFramer } from '../../../pipeline/receive/syslog/framer';
 
 const opts = { receivedAt: new Date('2026-06-15T12:00:00Z') };
-const WARNINGS = new Set(['no_pri', 'no_timestamp', 'no_hostname', 'bad_timestamp', 'invalid_utf8', 'duplicate_sd_id']);
+const WARNINGS = new Set(['no_pri', 'no_timestamp', 'no_hostname', 'bad_timestamp', 'invalid_utf8', 'duplicate_sd_id', 'unknown_time_zone']);
 const CODES = new Set(['empty', 'no_pri', 'bad_pri', 'bad_header', 'bad_structured_data']);
 
 // ---------------------------------------------------------------------------------------------
