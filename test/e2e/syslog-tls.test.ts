@@ -27,12 +27,14 @@ function tlsForwarder(pki: TestPki, client: CertFiles, port: number): Promise<Rs
   });
 }
 
-describe('rsyslog → TLS (RFC 5425, mTLS) → haetae → Elasticsearch, all real', () => {
+describe('rsyslog and syslog-ng → TLS (RFC 5425, mTLS) and TCP (IPv4, IPv6) → haetae → Elasticsearch, all real', () => {
   let pki: TestPki;
   let hook: Awaited<ReturnType<typeof startWebhookServer>>;
   let cfgFile: string;
   let haetae: HaetaeProcess;
   let tlsPort: number;
+  let tcpPort: number;
+  let tcp6Port: number;
   let httpPort: number;
   const rsyslogs: Array<RsyslogProcess | SyslogNgProcess> = [];
 
@@ -40,12 +42,18 @@ describe('rsyslog → TLS (RFC 5425, mTLS) → haetae → Elasticsearch, all rea
     pki = makeTestPki();
     hook = await startWebhookServer(WEBHOOK_SECRET);
     cfgFile = e2eConfig(hook.url).file;
-    // The shared e2e config with a TLS listener (mTLS required) in place of the plain ones.
+    // The shared e2e config with a TLS listener (mTLS required) and plain TCP on IPv4 and IPv6.
     const config = YAML.parse(fs.readFileSync(cfgFile, 'utf8'));
-    config.receiver.listeners = [{ transport: 'tls', host: '127.0.0.1', port: 0, certFile: pki.server.cert, keyFile: pki.server.key, caFile: pki.ca.cert, clientAuth: 'required' }];
+    config.receiver.listeners = [
+      { transport: 'tls', host: '127.0.0.1', port: 0, certFile: pki.server.cert, keyFile: pki.server.key, caFile: pki.ca.cert, clientAuth: 'required' },
+      { transport: 'tcp', host: '127.0.0.1', port: 0 },
+      { transport: 'tcp', host: '::1', port: 0 },
+    ];
     fs.writeFileSync(cfgFile, YAML.stringify(config));
     haetae = new HaetaeProcess(['run', 'all'], cfgFile);
     tlsPort = Number((await haetae.waitFor(/listening for syslog on tls:\/\/127\.0\.0\.1:(\d+)/))[1]);
+    tcpPort = Number((await haetae.waitFor(/listening for syslog on tcp:\/\/127\.0\.0\.1:(\d+)/))[1]);
+    tcp6Port = Number((await haetae.waitFor(/listening for syslog on tcp:\/\/::1:(\d+)/))[1]);
     httpPort = Number((await haetae.waitFor(/metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/))[1]);
     await eventually(async () => ((await readyz(httpPort)) ? true : undefined), 'haetae /readyz', 60_000);
   }, 120_000);
@@ -132,4 +140,57 @@ describe('rsyslog → TLS (RFC 5425, mTLS) → haetae → Elasticsearch, all rea
     await rsyslog.stop();
     rsyslogs.splice(rsyslogs.indexOf(rsyslog), 1);
   }, 90_000);
+  it('indexes what rsyslog forwards over plain TCP, octet-counted (RFC 5424) and LF-framed (ISO timestamps in a BSD header) over IPv6', async () => {
+    const octet = await RsyslogProcess.start({
+      action: `action(type="omfwd" target="127.0.0.1" port="${tcpPort}" protocol="tcp" TCP_Framing="octet-counted" template="RSYSLOG_SyslogProtocol23Format" action.resumeRetryCount="-1" action.resumeInterval="1")`,
+    });
+    rsyslogs.push(octet);
+    // RSYSLOG_ForwardFormat: "<PRI>2026-12-04T10:00:00.123456+00:00 host tag: msg", LF-terminated.
+    const lf = await RsyslogProcess.start({
+      action: `action(type="omfwd" target="::1" port="${tcp6Port}" protocol="tcp" template="RSYSLOG_ForwardFormat" action.resumeRetryCount="-1" action.resumeInterval="1")`,
+    });
+    rsyslogs.push(lf);
+    const token = `tcp${randomUUID().slice(0, 8)}`;
+    const sentAt = Date.now();
+    for (let i = 0; i < 2; i++) logger(['-d', '-n', '127.0.0.1', '-P', String(octet.inputPort), '-t', 'octapp', `octet ${i} ${token}`]);
+    // BSD input, so rsyslog's tag keeps its colon (a tag it made from an RFC 5424 APP-NAME has none,
+    // and a bare word is left in the message: docs/syslog-formats.md).
+    for (let i = 0; i < 2; i++) logger(['-d', '--rfc3164', '-n', '127.0.0.1', '-P', String(lf.inputPort), '-t', 'lfapp', `lf ${i} ${token}`]);
+    const events = await eventually(async () => {
+      const found = search(cfgFile, `message:${token}`);
+      return found.length === 4 ? found : undefined;
+    }, 'four events from rsyslog over TCP', 60_000).catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}\nrsyslog (octet):\n${octet.tail()}\nrsyslog (lf):\n${lf.tail()}\nhaetae:\n${haetae.tail()}`);
+    });
+    const octets = events.filter((e) => e.process?.name === 'octapp');
+    const lfs = events.filter((e) => e.process?.name === 'lfapp');
+    expect(octets).toHaveLength(2);
+    expect(lfs).toHaveLength(2);
+    for (const e of octets) {
+      expect(e).toMatchObject({ haetae: { syslog: { transport: 'tcp', framing: 'octet-counting', format: 'rfc5424' } }, log: { source: { address: '127.0.0.1' } } });
+      expect(e.tls).toBeUndefined();
+    }
+    for (const e of lfs) {
+      // Over IPv6 from ::1; the ISO timestamp in the BSD header is read (not the receive time's guess).
+      expect(e).toMatchObject({ haetae: { syslog: { transport: 'tcp', framing: 'lf', format: 'rfc3164' } }, log: { source: { address: '::1' } } });
+      expect(Math.abs(Date.parse(e['@timestamp']) - sentAt)).toBeLessThan(60_000);
+      expect(e.haetae.parse?.warnings ?? []).toEqual([]);
+    }
+  }, 120_000);
+
+  it('indexes what syslog-ng forwards over plain TCP with its network() driver (BSD format, LF-framed) over IPv6', async () => {
+    const ng = await SyslogNgProcess.start({ destination: `network("::1" port(${tcp6Port}) transport("tcp") ip-protocol(6))` });
+    rsyslogs.push(ng);
+    const token = `ngtcp${randomUUID().slice(0, 8)}`;
+    for (let i = 0; i < 2; i++) logger(['-d', '--rfc3164', '-n', '127.0.0.1', '-P', String(ng.inputPort), '-t', 'ngtcp', `plain tcp from syslog-ng ${i} ${token}`]);
+    const events = await eventually(async () => {
+      const found = search(cfgFile, `message:${token}`);
+      return found.length === 2 ? found : undefined;
+    }, 'two events from syslog-ng over TCP', 60_000).catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}\nsyslog-ng:\n${ng.tail()}\nhaetae:\n${haetae.tail()}`);
+    });
+    for (const e of events) {
+      expect(e).toMatchObject({ process: { name: 'ngtcp' }, haetae: { syslog: { transport: 'tcp', framing: 'lf', format: 'rfc3164' } }, log: { source: { address: '::1' } } });
+    }
+  }, 180_000);
 });
