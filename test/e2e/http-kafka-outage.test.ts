@@ -1,28 +1,13 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import YAML from 'yaml';
 import { eventually } from '../support/services';
-import { HaetaeProcess, ROOT, runCli, writeConfig } from '../support/haetae-process';
+import { privateKafka } from '../support/private-kafka';
+import { HaetaeProcess, runCli, writeConfig } from '../support/haetae-process';
 import { startWebhookServer } from '../support/webhook-server';
 import { WEBHOOK_SECRET, e2eConfig } from './config';
-
-/** Two free consecutive ports: the broker's and its controller's (the stack uses port + 1). */
-async function freePortPair(): Promise<number> {
-  for (let i = 0; i < 20; i++) {
-    const port = await new Promise<number>((resolve) => {
-      const s = net.createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
-    });
-    const nextFree = await new Promise<boolean>((resolve) => {
-      const s = net.createServer().once('error', () => resolve(false)).listen(port + 1, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-    if (nextFree && port < 65000) return port;
-  }
-  throw new Error('no two consecutive free ports');
-}
 
 /** curl in the background: resolves with the status and when it came. */
 function curlAsync(args: string[]): { done: Promise<{ status: number; body: string; at: number }>; answered(): boolean } {
@@ -45,25 +30,18 @@ function curlAsync(args: string[]): { done: Promise<{ status: number; body: stri
  */
 describe('HTTP input during a Kafka outage', () => {
   it('does not answer 200 while Kafka cannot store the events', async () => {
-    const port = await freePortPair();
-    const stackDir = fs.mkdtempSync(path.join(os.tmpdir(), 'haetae-http-kafka-outage-'));
-    const env: NodeJS.ProcessEnv = { ...process.env, HAETAE_STACK_DIR: stackDir, HAETAE_KAFKA_BROKERS: `127.0.0.1:${port}` };
-    for (const k of ['LD_PRELOAD', 'FAKETIME', 'FAKETIME_DONT_FAKE_MONOTONIC', 'FAKETIME_NO_CACHE']) delete env[k];
-    const stack = (cmd: string): void => {
-      const res = spawnSync('bash', [path.join(ROOT, 'stack', 'stack.sh'), cmd, 'kafka'], { env, encoding: 'utf8', timeout: 180_000 });
-      if (res.status !== 0) throw new Error(`stack ${cmd} kafka failed (${res.status}):\n${res.stdout}\n${res.stderr}`);
-    };
+    const kafka = await privateKafka('haetae-http-kafka-outage-');
     const hook = await startWebhookServer(WEBHOOK_SECRET);
     const base = e2eConfig(hook.url);
     const config = YAML.parse(fs.readFileSync(base.file, 'utf8'));
-    config.kafka.brokers = [`127.0.0.1:${port}`];
+    config.kafka.brokers = [kafka.broker];
     const token = randomUUID();
     config.receiver.listeners = [{ transport: 'http', host: '127.0.0.1', port: 0, tokensFile: 'hec-tokens' }];
     const file = writeConfig(config);
     fs.writeFileSync(path.join(path.dirname(file), 'hec-tokens'), `outage:${token}\n`);
     let haetae: HaetaeProcess | undefined;
     try {
-      stack('up');
+      kafka.up();
       haetae = new HaetaeProcess(['run', 'all', '--no-http'], file);
       const url = `http://127.0.0.1:${(await haetae.waitFor(/listening for syslog on http:\/\/127\.0\.0\.1:(\d+)/))[1]}/services/collector/event`;
       await haetae.waitFor(/Worker joined the consumer group/);
@@ -77,13 +55,13 @@ describe('HTTP input during a Kafka outage', () => {
       const before = await post('before the outage').done;
       expect(before.status).toBe(200);
 
-      stack('down');
+      kafka.down();
       const during = post('during the outage');
       // Kafka is gone: ten seconds on, the shipper still has no answer (its events are held, not stored).
       await new Promise((r) => setTimeout(r, 10_000));
       expect(during.answered()).toBe(false);
       const restartedAt = Date.now();
-      stack('up');
+      kafka.up();
       const answer = await during.done;
       // The answer came after Kafka was back: 200 once stored, or 503 when the restart took longer
       // than the 30 s the input waits (then the events are stored anyway and the shipper retries).
@@ -93,8 +71,7 @@ describe('HTTP input during a Kafka outage', () => {
     } finally {
       await haetae?.stop();
       await hook.close();
-      spawnSync('bash', [path.join(ROOT, 'stack', 'stack.sh'), 'down', 'kafka'], { env, timeout: 120_000 });
-      fs.rmSync(stackDir, { recursive: true, force: true });
+      kafka.remove();
     }
   }, 300_000);
 });

@@ -1,7 +1,8 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ForwarderProcess } from './forwarder-process';
 import { freePort } from './redis-process';
 
 /**
@@ -16,9 +17,7 @@ import { freePort } from './redis-process';
  * It runs for every message the UDP input gets. `globals` is added to the global() statement
  * (TLS file paths: DefaultNetstreamDriverCAFile etc.).
  */
-export class RsyslogProcess {
-  readonly output: string[] = [];
-  private constructor(readonly child: ChildProcess, readonly dir: string, readonly inputPort: number, readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>) {}
+export class RsyslogProcess extends ForwarderProcess {
 
   static async start(opts: { action: string; globals?: string; modules?: string[] }): Promise<RsyslogProcess> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'haetae-rsyslog-'));
@@ -38,34 +37,6 @@ export class RsyslogProcess {
     // Check the config first: a typo is a clear failure here, not a silent rsyslogd.
     const check = spawnSync('rsyslogd', ['-N1', '-f', file], { encoding: 'utf8', timeout: 20_000 });
     if (check.status !== 0) throw new Error(`rsyslogd rejects the test config (${check.status}):\n${check.stdout}${check.stderr}\n--- ${file}:\n${conf}`);
-    const child = spawn('rsyslogd', ['-n', '-f', file, '-i', path.join(dir, 'rsyslogd.pid')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-    const r = new RsyslogProcess(child, dir, inputPort, exited);
-    const collect = (b: Buffer): void => { r.output.push(...b.toString('utf8').split('\n').filter(Boolean)); };
-    child.stdout!.on('data', collect);
-    child.stderr!.on('data', collect);
-    // Ready when the UDP input is bound (rsyslogd has no readiness signal in the foreground).
-    const deadline = Date.now() + 15_000;
-    while (!fs.readFileSync('/proc/net/udp', 'utf8').includes(`:${inputPort.toString(16).toUpperCase().padStart(4, '0')} `)) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`rsyslogd exited at start:\n${r.output.join('\n')}`);
-      if (Date.now() > deadline) throw new Error(`rsyslogd did not bind its input within 15 s:\n${r.output.join('\n')}`);
-      await new Promise((res) => setTimeout(res, 50));
-    }
-    return r;
-  }
-
-  /** Stops rsyslogd (SIGTERM: it flushes its queues as far as its action allows) and removes its directory. */
-  async stop(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      this.child.kill('SIGTERM');
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
-      await this.exited;
-      clearTimeout(timer);
-    }
-    fs.rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  tail(n = 40): string {
-    return this.output.slice(-n).join('\n');
+    return RsyslogProcess.launch('rsyslogd', 'rsyslogd', ['-n', '-f', file, '-i', path.join(dir, 'rsyslogd.pid')], process.env, dir, inputPort);
   }
 }

@@ -1,7 +1,8 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ForwarderProcess } from './forwarder-process';
 import { freePort } from './redis-process';
 
 /**
@@ -47,9 +48,7 @@ function findOrUnpack(): SyslogNgInstall {
  * `logger -d --rfc3164 -n 127.0.0.1 -P <port>`) and sends them to `destination`, a syslog-ng
  * destination body such as `syslog("127.0.0.1" port(6514) transport("tls") tls(...))`.
  */
-export class SyslogNgProcess {
-  readonly output: string[] = [];
-  private constructor(readonly child: ChildProcess, readonly dir: string, readonly inputPort: number, readonly exited: Promise<unknown>) {}
+export class SyslogNgProcess extends ForwarderProcess {
 
   static async start(opts: { destination: string }): Promise<SyslogNgProcess> {
     const install = findOrUnpack();
@@ -69,32 +68,6 @@ export class SyslogNgProcess {
     const args = ['-F', '-f', file, `--persist-file=${path.join(dir, 'persist')}`, `--pidfile=${path.join(dir, 'pid')}`, `--control=${path.join(dir, 'ctl')}`, ...(install.modulePath ? [`--module-path=${install.modulePath}`] : [])];
     const check = spawnSync(install.binary, [...args, '--syntax-only'], { env: install.env, encoding: 'utf8', timeout: 20_000 });
     if (check.status !== 0) throw new Error(`syslog-ng rejects the test config (${check.status}):\n${check.stdout}${check.stderr}\n--- ${file}:\n${conf}`);
-    const child = spawn(install.binary, args, { env: install.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = new Promise((resolve) => child.on('exit', resolve));
-    const p = new SyslogNgProcess(child, dir, inputPort, exited);
-    const collect = (b: Buffer): void => { p.output.push(...b.toString('utf8').split('\n').filter(Boolean)); };
-    child.stdout!.on('data', collect);
-    child.stderr!.on('data', collect);
-    const deadline = Date.now() + 15_000;
-    while (!fs.readFileSync('/proc/net/udp', 'utf8').includes(`:${inputPort.toString(16).toUpperCase().padStart(4, '0')} `)) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`syslog-ng exited at start:\n${p.output.join('\n')}`);
-      if (Date.now() > deadline) throw new Error(`syslog-ng did not bind its input within 15 s:\n${p.output.join('\n')}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return p;
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      this.child.kill('SIGTERM');
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
-      await this.exited;
-      clearTimeout(timer);
-    }
-    fs.rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  tail(n = 40): string {
-    return this.output.slice(-n).join('\n');
+    return SyslogNgProcess.launch('syslog-ng', install.binary, args, install.env, dir, inputPort);
   }
 }

@@ -7,17 +7,9 @@ import { relpErrorEvents } from '../../../../pipeline/receive/relp/events';
 import { RelpFrameParser, type RelpFrame } from '../../../../pipeline/receive/relp/frame-parser';
 import type { RelpErrorCode } from '../../../../pipeline/receive/relp/session';
 import { Metrics } from '../../../../pipeline/telemetry/metrics';
+import { sleep, until } from '../../../support/listener-sinks';
 
 // Real sockets on loopback with OS-chosen ports; the sink is a fake that acknowledges only when the test says.
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function until(check: () => boolean, what: string, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 const OFFERS = 'relp_version=0\nrelp_software=librelp,1.11.0,https://librelp.adiscon.com\ncommands=syslog';
 function frame(txnr: number, command: string, data = ''): string {

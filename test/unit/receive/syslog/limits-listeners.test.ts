@@ -1,28 +1,13 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import pino from 'pino';
-import { bindListener, type BoundListener, type FrameSink, type ListenerLimits, type ListenerSpec, type PeerInfo } from '../../../../pipeline/receive/syslog/listeners';
-import type { Frame } from '../../../../pipeline/receive/syslog/frame';
+import { bindListener, type BoundListener, type ListenerLimits, type ListenerSpec } from '../../../../pipeline/receive/syslog/listeners';
 import { connectionLimitEvents } from '../../../../pipeline/roles/receiver-sink';
 import { Metrics } from '../../../../pipeline/telemetry/metrics';
+import { sleep, until, collectingSink } from '../../../support/listener-sinks';
 
 // Real sockets on loopback (127.0.0.x and ::1), ports chosen by the OS; a sink that keeps frames
 // in memory (the Kafka path is in test/integration/receive/limits-receiver.test.ts).
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => boolean, what: string, ms = 8_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
-function collectingSink(): FrameSink & { frames: Array<{ frame: Frame; peer: PeerInfo; at: number }> } {
-  const frames: Array<{ frame: Frame; peer: PeerInfo; at: number }> = [];
-  return { frames, accept(frame, peer) { frames.push({ frame, peer, at: Date.now() }); return true; }, saturated: false, onDrain() { /* never saturated */ } };
-}
 
 function connect(port: number, localAddress = '127.0.0.1', host = '127.0.0.1'): Promise<{ socket: net.Socket; closed: () => boolean }> {
   return new Promise((resolve, reject) => {

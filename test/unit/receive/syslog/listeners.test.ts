@@ -2,28 +2,13 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import pino from 'pino';
 import type { Producer, ProducerRecord, RecordMetadata } from 'kafkajs';
-import { bindListener, type BoundListener, type FrameSink, type ListenerLimits, type PeerInfo } from '../../../../pipeline/receive/syslog/listeners';
-import type { Frame } from '../../../../pipeline/receive/syslog/frame';
+import { bindListener, type BoundListener, type ListenerLimits } from '../../../../pipeline/receive/syslog/listeners';
 import { BatchingProducer } from '../../../../connectors/kafka/batching-producer';
 import { connectionLimitEvents, receiverSink } from '../../../../pipeline/roles/receiver-sink';
 import { Metrics } from '../../../../pipeline/telemetry/metrics';
+import { sleep, until, collectingSink } from '../../../support/listener-sinks';
 
 // Everything here is loopback (127.0.0.x), with ports chosen by the OS, and bounded in time.
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => boolean, what: string, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
-function collectingSink(): FrameSink & { frames: Array<{ frame: Frame; peer: PeerInfo }> } {
-  const frames: Array<{ frame: Frame; peer: PeerInfo }> = [];
-  return { frames, accept(frame, peer) { frames.push({ frame, peer }); return true; }, saturated: false, onDrain() { /* never saturated */ } };
-}
 
 /** A logger whose lines are kept, to count them. */
 function capturingLogger(): { log: pino.Logger; lines: Array<{ msg: string; level: number }> } {

@@ -4,28 +4,13 @@ import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import pino from 'pino';
-import { bindListener, type BoundListener, type FrameSink, type ListenerLimits, type ListenerSpec, type PeerInfo } from '../../../../pipeline/receive/syslog/listeners';
-import type { Frame } from '../../../../pipeline/receive/syslog/frame';
+import { bindListener, type BoundListener, type ListenerLimits, type ListenerSpec, type PeerInfo } from '../../../../pipeline/receive/syslog/listeners';
 import { tlsRefusalEvents, type TlsListenerLimits } from '../../../../pipeline/receive/syslog/tls';
 import { Metrics } from '../../../../pipeline/telemetry/metrics';
 import { CLIENT_DN, makeTestPki, type CertFiles, type TestPki } from '../../../support/tls-certs';
+import { sleep, until, collectingSink } from '../../../support/listener-sinks';
 
 // Loopback only, OS-chosen ports, every wait bounded. Certificates come from test/support/tls-certs.ts.
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => boolean, what: string, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
-function collectingSink(): FrameSink & { frames: Array<{ frame: Frame; peer: PeerInfo }> } {
-  const frames: Array<{ frame: Frame; peer: PeerInfo }> = [];
-  return { frames, accept(frame, peer) { frames.push({ frame, peer }); return true; }, saturated: false, onDrain() { /* never saturated */ } };
-}
 
 function capturingLogger(): { log: pino.Logger; lines: Array<{ msg: string; level: number; reason?: string }> } {
   const lines: Array<{ msg: string; level: number; reason?: string }> = [];
