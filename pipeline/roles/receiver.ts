@@ -97,11 +97,7 @@ export async function startReceiver(loaded: LoadedConfig, kafka: Kafka, logger: 
         },
       });
       listeners.push(bound);
-      const tlsNote = lspec.transport !== 'tls' ? ''
-        : lspec.clientAuth === 'required' ? ' (RFC 5425, mTLS: a client certificate signed by caFile is required)'
-        : lspec.clientAuth === 'optional' ? ' (RFC 5425, TLS; client certificates verified and recorded when presented)'
-        : ' (RFC 5425, TLS; no client certificates asked for)';
-      log.info({ transport: spec.transport, address: bound.address.address, port: bound.address.port }, `Listening for syslog on ${spec.transport.toUpperCase()} ${bound.address.address}:${bound.address.port}${tlsNote}.`);
+      log.info({ transport: spec.transport, address: bound.address.address, port: bound.address.port }, `Listening for syslog on ${spec.transport.toUpperCase()} ${bound.address.address}:${bound.address.port}${listenerNote(lspec)}.`);
     }
   } catch (err) {
     await Promise.all(listeners.map((l) => l.close()));
@@ -151,6 +147,19 @@ export async function startReceiver(loaded: LoadedConfig, kafka: Kafka, logger: 
       await producer.disconnect();
     },
   };
+}
+
+/** What the start-up line adds about a listener's protocol and its security. */
+function listenerNote(spec: ListenerSpec): string {
+  switch (spec.transport) {
+    case 'tls':
+      return spec.clientAuth === 'required' ? ' (RFC 5425, mTLS: a client certificate signed by caFile is required)'
+        : spec.clientAuth === 'optional' ? ' (RFC 5425, TLS; client certificates verified and recorded when presented)'
+        : ' (RFC 5425, TLS; no client certificates asked for)';
+    case 'relp': return ' (RELP: each message acknowledged once Kafka stored it)';
+    case 'http': return ` (Splunk HEC at /services/collector, NDJSON at /ndjson; tokens from ${spec.tokensFile ?? '?'}; answered once Kafka stored the request)`;
+    default: return '';
+  }
 }
 
 /**

@@ -58,7 +58,9 @@ export function relpSession(opts: RelpSessionOptions): SessionFactory {
  * - At most maxUnacked commands wait for their answer: past it (or when the client does not read
  *   its answers) the session stops reading, so TCP holds the client back. A read may carry a
  *   whole chunk of small frames past the cap: the overshoot is bounded by one socket read.
- * - The session ending any other way (reset, idle, shutdown) answers nothing more: what was not
+ * - Receiver shutdown (SIGTERM): reading stops, the messages already read are answered as Kafka
+ *   stores them, then `serverclose` and close (shutdown()).
+ * - The session ending any other way (reset, idle, a crash) answers nothing more: what was not
  *   answered is resent by the client. Kafka may still store it, so a resend can duplicate.
  */
 class RelpSession implements StreamSession {
@@ -71,6 +73,7 @@ class RelpSession implements StreamSession {
   #flushScheduled = false;
   #pausedByUs = false;
   #closingTimer: NodeJS.Timeout | undefined;
+  #shuttingDown = false;
 
   constructor(private readonly socket: net.Socket, private readonly peer: PeerInfo, private readonly sink: FrameSink, private readonly opts: RelpSessionOptions) {
     this.#parser = new RelpFrameParser({ maxDataBytes: opts.maxDataBytes, keepBytes: opts.maxMessageBytes });
@@ -112,6 +115,28 @@ class RelpSession implements StreamSession {
       this.#closingTimer = setTimeout(() => this.#finish(true), CLOSING_GRACE_MS).unref();
     }
     return 0;
+  }
+
+  /**
+   * The receiver is shutting down: read no more commands (what the client sends from now on it
+   * resends to the next receiver), answer those Kafka stores, then send the `serverclose` hint
+   * and close, so a graceful restart leaves the client nothing to resend twice. The listener
+   * destroys the connection if Kafka does not store them within its grace period (the client
+   * then resends what was not answered).
+   */
+  shutdown(): void {
+    if (this.#state === 'done') return;
+    this.#shuttingDown = true;
+    if (this.unanswered === 0) return this.#serverClose();
+    if (this.#state !== 'closing') {
+      this.#state = 'closing';
+      this.#closingTimer = setTimeout(() => this.#finish(true), CLOSING_GRACE_MS).unref();
+    }
+  }
+
+  #serverClose(): void {
+    if (this.socket.writable) this.socket.write(SERVERCLOSE);
+    this.#finish(true);
   }
 
   #handle(f: RelpFrame): void {
@@ -203,8 +228,10 @@ class RelpSession implements StreamSession {
       this.#head = 0;
     }
     if (out && this.socket.writable) this.socket.write(out);
-    if (this.#state === 'closing' && this.unanswered === 0) this.#finish();
-    else this.#updatePause();
+    if (this.#state === 'closing' && this.unanswered === 0) {
+      if (this.#shuttingDown) this.#serverClose();
+      else this.#finish();
+    } else this.#updatePause();
   }
 
   /** A protocol error: count it, send what is already due, hint serverclose and close. */

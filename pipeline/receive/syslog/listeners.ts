@@ -290,6 +290,12 @@ function bindTcp(spec: ListenerSpec, sink: FrameSink, limits: ListenerLimits, ev
 export interface StreamSession {
   push(chunk: Buffer): void;
   end(): number;
+  /**
+   * The listener is shutting down (optional). A session that still owes its client answers (RELP)
+   * finishes them and closes its side itself; without it the listener half-closes the connection.
+   * Either way the listener destroys what is still open after its grace period.
+   */
+  shutdown?(): void;
 }
 
 export type SessionFactory = (socket: net.Socket, peer: PeerInfo, sink: FrameSink) => StreamSession;
@@ -326,6 +332,7 @@ export interface StreamTransport {
  */
 export function bindStream(spec: ListenerSpec, sink: FrameSink, limits: ListenerLimits, events: ListenerEvents, transport: StreamTransport): Promise<BoundListener> {
   const sockets = new Set<net.Socket>();
+  const sessions = new Map<net.Socket, StreamSession>();
   /** Paused because the sink is saturated; all resumed on drain. */
   const paused = new Set<net.Socket>();
   /** Paused because their source is over its rate; value: the source. Resumed by `rateTimer`. */
@@ -419,6 +426,7 @@ export function bindStream(spec: ListenerSpec, sink: FrameSink, limits: Listener
         }
       : sink;
     const session = transport.session(socket, peer, counted);
+    sessions.set(socket, session);
     socket.on('data', (chunk: Buffer) => {
       frames = 0;
       session.push(chunk);
@@ -461,6 +469,7 @@ export function bindStream(spec: ListenerSpec, sink: FrameSink, limits: Listener
       // Reset or destroyed (shutdown's grace period over) without an 'end': keep what was held too.
       flush();
       sockets.delete(socket);
+      sessions.delete(socket);
       paused.delete(socket);
       ratePaused.delete(socket);
       const left = (perSource.get(address) ?? 1) - 1;
@@ -487,8 +496,13 @@ export function bindStream(spec: ListenerSpec, sink: FrameSink, limits: Listener
             // Shutting down: what senders have in flight is read whatever their rate.
             closing = true;
             resumeRatePaused();
-            // Half-close: senders see EOF and we still read what they had in flight.
-            for (const s of sockets) s.end();
+            // Half-close: senders see EOF and we still read what they had in flight (a session
+            // that owes answers, RELP, sends them first and closes itself).
+            for (const s of sockets) {
+              const session = sessions.get(s);
+              if (session?.shutdown) session.shutdown();
+              else s.end();
+            }
             setTimeout(() => { for (const s of sockets) s.destroy(); }, 2_000).unref();
           }),
       });

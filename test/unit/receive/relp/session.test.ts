@@ -135,6 +135,36 @@ describe('RELP session', () => {
     expect(c.answers().slice(1)).toEqual(['2 rsp 200 OK', '3 rsp 200 OK']);
   });
 
+  it('on receiver shutdown answers what it read once Kafka stores it, reads nothing more, then hints serverclose and closes', async () => {
+    const sink = laterSink();
+    const { port } = await listen(sink);
+    const c = await client(port);
+    await c.opened();
+    c.send(frame(2, 'syslog', 'in flight at shutdown') + frame(3, 'syslog', 'also in flight'));
+    await until(() => sink.got.length === 2, 'both messages');
+    const listener = bound.splice(0)[0]!;
+    const closed = listener.close();
+    // Sent after the shutdown began: not read, so not answered (the client resends it to the next receiver).
+    c.send(frame(4, 'syslog', 'after shutdown'));
+    await sleep(50);
+    expect(c.closed).toBe(false);
+    sink.got[0]!.store();
+    sink.got[1]!.store();
+    await until(() => c.closed, 'the server to close');
+    await closed;
+    expect(c.answers().slice(1)).toEqual(['2 rsp 200 OK', '3 rsp 200 OK', '0 serverclose ']);
+    expect(sink.got).toHaveLength(2);
+  });
+
+  it('on receiver shutdown with nothing owed, hints serverclose at once', async () => {
+    const { port } = await listen(laterSink());
+    const c = await client(port);
+    await c.opened();
+    await bound.splice(0)[0]!.close();
+    await until(() => c.closed, 'the server to close');
+    expect(c.answers().slice(1)).toEqual(['0 serverclose ']);
+  });
+
   it('still answers a client that half-closed after sending, then closes', async () => {
     const sink = laterSink();
     const { port } = await listen(sink);
