@@ -335,7 +335,9 @@ export function tlsRefusalEvents(log: Logger, metrics: Metrics, now: () => numbe
         return;
       }
       // A flood from many addresses must not grow the map without bound: forget stale entries.
-      if (seen.size > 10_000) for (const [k, v] of seen) if (t - v.at >= TLS_REFUSED_LOG_INTERVAL_MS) seen.delete(k);
+      if (seen.size >= 10_000) for (const [k, v] of seen) if (t - v.at >= TLS_REFUSED_LOG_INTERVAL_MS) seen.delete(k);
+      // Still full of recent ones (refusals from 10,000 addresses within a minute): counted, not logged, nothing kept.
+      if (seen.size >= 10_000) return;
       const more = last?.since ? ` (${last.since} more since the last line)` : '';
       log.warn({ listener: listener(spec), source, reason, detail }, `Refused a TLS connection from ${source}: ${REFUSAL_TEXT[reason]} (${detail})${more}. Counted in haetae_dropped_total{reason="${reason}"}; logged at most once a minute per source and reason.`);
       seen.set(key, { at: t, since: 0 });

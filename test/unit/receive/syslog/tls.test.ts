@@ -302,3 +302,26 @@ async function captureClientHello(): Promise<Buffer> {
   await new Promise((r) => server.close(r));
   return Buffer.concat(chunks);
 }
+
+describe('TLS refusal logging under a flood from many addresses', () => {
+  it('counts every refusal, logs once a minute per source and reason, and keeps at most 10,000 sources', async () => {
+    const metrics = new Metrics();
+    const lines: Array<{ msg: string }> = [];
+    const log = pino({ level: 'info' }, { write: (s: string) => { lines.push(JSON.parse(s)); } });
+    let t = 1_000_000;
+    const ev = tlsRefusalEvents(log, metrics, () => t);
+    const spec = { transport: 'tls' as const, host: '0.0.0.0', port: 6514 };
+    const addr = (i: number): string => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+    for (let i = 0; i < 12_000; i++) ev.onTlsRefused!(spec, addr(i), 'tls_plaintext', 'plain syslog');
+    ev.onTlsRefused!(spec, addr(0), 'tls_plaintext', 'plain syslog'); // a repeat within the minute: not logged
+    // 10,000 sources remembered (and logged); the 2,000 beyond are counted only.
+    expect(lines).toHaveLength(10_000);
+    const dropped = (await metrics.dropped.get()).values.find((v) => v.labels.reason === 'tls_plaintext')?.value;
+    expect(dropped).toBe(12_001);
+    // A minute on, the stale entries make room: a new source is logged again, with its own line.
+    t += 60_000;
+    ev.onTlsRefused!(spec, addr(11_999), 'tls_plaintext', 'plain syslog');
+    expect(lines).toHaveLength(10_001);
+    expect(lines[10_000]!.msg).toContain(`Refused a TLS connection from ${addr(11_999)}`);
+  });
+});
