@@ -28,6 +28,12 @@ export interface BatchingProducerOptions {
    * first bytes. Without one, such a message is dropped — counted and logged, never retried.
    */
   dlqTopic?: string;
+  /**
+   * Called with the very message given to enqueue once its dead-letter record is stored: kept
+   * (its first bytes, on the dead-letter topic), so an input that acknowledges its senders (an
+   * SNMP inform, RELP, the HTTP input) answers it instead of waiting for a store that never comes.
+   */
+  onDeadLettered?: (message: Message) => void;
   /** Longest a message waits for its batch to fill. */
   maxDelayMs: number;
   /** At this many unacknowledged messages `saturated` turns true (TCP listeners pause reading). */
@@ -273,6 +279,7 @@ export class BatchingProducer extends EventEmitter<{ drain: [] }> {
         });
         this.metrics.deadLettered.inc({ stage: this.opts.stage, error_type: 'HAETAE_KAFKA_TOO_LARGE' });
         this.logger.warn({ topic: this.opts.topic, key, bytes: size, dlqTopic: this.opts.dlqTopic }, `${reason}; dead-lettered to ${this.opts.dlqTopic}${value.length < size ? ' with its first bytes' : ''}.`);
+        this.opts.onDeadLettered?.(message);
         return;
       } catch (e) {
         if (!isMessageTooLarge(e)) throw e;

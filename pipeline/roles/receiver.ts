@@ -62,7 +62,7 @@ export async function startReceiver(loaded: LoadedConfig, kafka: Kafka, logger: 
   const send = deliveries.observe(reporting(health, 'kafka', (err) => `Kafka at ${brokers} is not accepting messages (${messageOf(err)}); holding them and retrying`, producer.send));
   const batching = new BatchingProducer(
     { send },
-    { topic: cfg.kafka.rawTopic, dlqTopic: cfg.kafka.dlqTopic, maxBatch: r.batchMaxMessages, maxBatchBytes: bound.bytes, maxDelayMs: r.batchMaxDelayMs, maxPending: r.maxPendingMessages, maxPendingBytes: r.maxPendingBytes, ...(partitions ? { partitions } : {}), stage: 'receive', brokers: cfg.kafka.brokers },
+    { topic: cfg.kafka.rawTopic, dlqTopic: cfg.kafka.dlqTopic, onDeadLettered: (m) => deliveries.settle(m), maxBatch: r.batchMaxMessages, maxBatchBytes: bound.bytes, maxDelayMs: r.batchMaxDelayMs, maxPending: r.maxPendingMessages, maxPendingBytes: r.maxPendingBytes, ...(partitions ? { partitions } : {}), stage: 'receive', brokers: cfg.kafka.brokers },
     log,
     metrics,
   );

@@ -14,6 +14,14 @@ export class DeliveryNotices {
     this.waiting.set(message, onDelivered);
   }
 
+  /** The message was kept another way (dead-lettered): its sender is answered as if it was stored. */
+  settle(message: Message): void {
+    const done = this.waiting.get(message);
+    if (!done) return;
+    this.waiting.delete(message);
+    done();
+  }
+
   observe<R>(send: (record: ProducerRecord) => Promise<R>): (record: ProducerRecord) => Promise<R> {
     return async (record) => {
       const result = await send(record);

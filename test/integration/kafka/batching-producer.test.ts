@@ -157,10 +157,12 @@ describe.each<Client>(['platformatic', 'kafkajs'])('BatchingProducer with %s aga
     await createTopic(dlqTopic);
     const producer = await connectedProducer(client);
     const metrics = freshMetrics();
-    const batching = new BatchingProducer(producer, { topic, dlqTopic, maxBatch: 1000, maxDelayMs: 5, maxPending: 100_000, stage: 'receive', brokers: services.kafkaBrokers }, quietLogger(), metrics);
+    const deadLettered: unknown[] = [];
+    const batching = new BatchingProducer(producer, { topic, dlqTopic, onDeadLettered: (m) => deadLettered.push(m), maxBatch: 1000, maxDelayMs: 5, maxPending: 100_000, stage: 'receive', brokers: services.kafkaBrokers }, quietLogger(), metrics);
     const huge = Buffer.alloc(1_200_000, 0x41);
     for (let i = 0; i < 10; i++) batching.enqueue({ key: 'k', value: Buffer.from(`before ${i}`) });
-    batching.enqueue({ key: 'k', value: huge });
+    const hugeMessage = { key: 'k', value: huge };
+    batching.enqueue(hugeMessage);
     for (let i = 0; i < 10; i++) batching.enqueue({ key: 'k', value: Buffer.from(`after ${i}`) });
     try {
       await within(batching.flush(), 20_000, 'flush');
@@ -168,6 +170,9 @@ describe.each<Client>(['platformatic', 'kafkajs'])('BatchingProducer with %s aga
       batching.cancel();
     }
     expect(batching.pending).toBe(0);
+    // The caller hears of the dead-lettered message itself (an inform or a RELP message gets its answer).
+    expect(deadLettered).toHaveLength(1);
+    expect(deadLettered[0]).toBe(hugeMessage);
     expect(await metrics.value('haetae_sent_total', { stage: 'receive' })).toBe(20);
     expect(await metrics.value('haetae_dead_lettered_total', { stage: 'receive', error_type: 'HAETAE_KAFKA_TOO_LARGE' })).toBe(1);
     await producer.disconnect();
