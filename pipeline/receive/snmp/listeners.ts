@@ -33,7 +33,7 @@ interface PendingInform { at: number; acks: Array<{ bytes: Buffer; socket: dgram
 
 const MAX_ACKS_PER_INFORM = 16;
 
-/** A pending inform older than this has met a Kafka refusal (dead-lettered): forget it. */
+/** A pending inform older than this was never stored nor dead-lettered (its answer is lost with it): forget it. */
 const PENDING_INFORM_TTL_MS = 10 * 60_000;
 
 /**
