@@ -12,7 +12,7 @@
  * process and of the box, and the load average before the run.
  *
  * Afterwards the process is stopped and its topics, groups, alert indices and queue are deleted;
- * its events go to the shared `logs-haetae.*-bench` streams (as bench:ingest's do) and are deleted
+ * its events go to its own `logs-haetae.*-bench` streams (shared by its runs) and are deleted
  * by raw topic where Elasticsearch has delete_by_query (the integ-test distribution has not).
  *
  * `npm run bench:latency [-- --duration 60 --rate 1000 --alert-every 10 --transport udp]`
@@ -28,11 +28,10 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Client } from '@elastic/elasticsearch';
-import { Kafka, logLevel } from 'kafkajs';
 import { bsdTimestamp } from '../pipeline/time/bsd-format';
 import { verifySignature, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../pipeline/notify/sign';
 import { loadConfig } from '../pipeline/config/load';
-import { createNotificationQueue, queueSettings } from '../connectors/bullmq/queue';
+import { dropKafkaAndQueue, type RunNames } from './run-cleanup';
 import { printTable } from './report';
 
 const HELP = `Usage: npm run bench:latency [-- options]
@@ -200,15 +199,10 @@ function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>)
   return out;
 }
 
-interface Names {
+interface Names extends RunNames {
   id: string;
   dir: string;
   file: string;
-  rawTopic: string;
-  dlqTopic: string;
-  correlateTopic: string;
-  consumerGroup: string;
-  correlatorGroup: string;
   eventsDataStream: string;
   alertsIndex: string;
   alertEventsIndex: string;
@@ -245,7 +239,7 @@ falsepositives: [benchmark traffic]
     consumerGroup: `haetae-bench-${id}`,
     correlatorGroup: `haetae-bench-${id}-correlators`,
     // The integ-test distribution cannot delete data streams: every run shares the `bench`
-    // namespace (as bench:ingest does) and its events are deleted by their raw topic afterwards.
+    // namespace (bench:ingest has its own) and its events are deleted by their raw topic afterwards.
     eventsDataStream: EVENTS_DATA_STREAM,
     alertsIndex: `haetae-alerts-bench-${id}`,
     alertEventsIndex: `haetae-alert-events-bench-${id}`,
@@ -401,27 +395,10 @@ async function cleanup(n: Names): Promise<string[]> {
   await es.indices.delete({ index: [n.alertsIndex, n.alertEventsIndex], ...missingOk }).catch((e: unknown) => notes.push(`alerts indices: ${(e as Error).message}`));
   await es.deleteByQuery({ index: EVENTS_PATTERN, query: { term: { 'haetae.raw.topic': n.rawTopic } }, conflicts: 'proceed', refresh: true, ignore_unavailable: true })
     .catch((e: unknown) => notes.push(/no handler found/.test(String((e as Error).message))
-      ? `this Elasticsearch has no delete_by_query (integ-test distribution), so the run's events stay in ${EVENTS_PATTERN} (the namespace bench:ingest uses too)`
+      ? `this Elasticsearch has no delete_by_query (integ-test distribution), so the run's events stay in ${EVENTS_PATTERN}`
       : `events: ${(e as Error).message}`));
   await es.close();
-  const kafka = new Kafka({ clientId: 'haetae-bench-latency', brokers: BROKERS, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    await admin.deleteGroups([n.consumerGroup, n.correlatorGroup]).catch((e: unknown) => notes.push(`consumer groups: ${(e as Error).message}`));
-    await admin.deleteTopics({ topics: [n.rawTopic, n.dlqTopic, n.correlateTopic], timeout: 10_000 }).catch((e: unknown) => notes.push(`topics: ${(e as Error).message}`));
-  } catch (e) {
-    notes.push(`kafka admin: ${(e as Error).message}`);
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
-  try {
-    const queue = createNotificationQueue(queueSettings(loadConfig({ file: n.file, env: {} }).config));
-    await queue.obliterate({ force: true }).catch((e: unknown) => notes.push(`queue: ${(e as Error).message}`));
-    await queue.close();
-  } catch (e) {
-    notes.push(`queue: ${(e as Error).message}`);
-  }
+  notes.push(...await dropKafkaAndQueue(BROKERS, 'haetae-bench-latency', n, loadConfig({ file: n.file, env: {} }).config));
   fs.rmSync(n.dir, { recursive: true, force: true });
   return notes;
 }

@@ -1,29 +1,79 @@
 /**
- * End-to-end ingest against the real stack: syslog over TCP (octet-counted) and UDP into the
- * built `haetae run all` process → Kafka → worker → Elasticsearch. Prints how long until every
- * message is searchable, the resulting events/s, and for UDP how many datagrams were lost
- * (haetae's own overload counter and the kernel's receive-buffer drops from /proc/net/snmp).
- * Bounded: loopback only, a fixed message count. `npm run bench:ingest [-- --messages N]`.
+ * End-to-end ingest against the real stack, side by side with the database's own ceiling
+ * (issue 14). One run, one machine, the same documents:
+ *
+ * (a) raw `_bulk`: the ECS documents haetae would make from the run's lines are loaded straight
+ *     into Elasticsearch with the client's bulk helper (`client.helpers.bulk`, its defaults:
+ *     5 MB requests, 5 in flight), `create` with deterministic ids, into fresh data streams made
+ *     from OUR index template (connectors/elasticsearch/templates.ts `ensureIndexTemplates`), one
+ *     per dataset family as the worker routes them (`logs-haetae.<family>-ingestraw`). Timed from
+ *     the first request until every document is searchable (count after refresh). The documents
+ *     are made IN THIS PROCESS, before the clock starts, by the worker's own code from the same
+ *     generated lines (bench/ingest-documents.ts: `eventsFromLines` — what `haetae parse` runs —,
+ *     the rules through RuleStore + matchRules, the family routing of streams.ts) and serialized
+ *     ahead, so (a) measures Elasticsearch alone. (a) runs twice, before haetae starts and after
+ *     it has stopped (its streams emptied in between), and the percentages are of their mean.
+ * (b) haetae end to end: syslog over TCP (octet-counted) and UDP (paced, unpaced) into the built
+ *     `haetae run all` process (receiver → Kafka → worker with the shipped decoders/ and rules/ →
+ *     Elasticsearch, alerts, correlation), with the realistic mix of bench/ingest-mix.ts (auth,
+ *     firewalls, Cisco IOS, Sysmon for Linux, DNS; 5% matching shipped rules). Timed from the
+ *     first line sent until every event is searchable.
+ *
+ * Every line's hostname starts with the scenario's token; each scenario counts its events with a
+ * prefix query on `log.syslog.hostname` (indexed, and no decoder rewrites it; `message` is
+ * rewritten by some decoders and `event.original` is not indexed) over every family stream of
+ * the bench namespace (`logs-haetae.*-ingestbench`), since events land in logs-haetae.linux-…,
+ * logs-haetae.cisco-…, logs-haetae.dns-… and so on.
+ *
+ * The (b) table gives, per scenario, haetae's events/s as a percentage of (a)'s docs/s, UDP loss
+ * (haetae's overload counter and the kernel's receive-buffer drops), and the haetae process's peak
+ * RSS during the scenario (VmHWM from /proc/<pid>/status, reset through clear_refs before each).
+ *
+ * Bench-only names throughout (topics, groups, alert indices, queue, the `ingestbench` and
+ * `ingestraw` namespaces), removed afterwards. Elasticsearch distributions without the data stream
+ * delete API (the integ-test one here) keep the streams: their backing indices are rolled over
+ * and the old ones, with the run's documents, deleted, so each run still starts on empty indices.
+ *
+ * Bounded: loopback only, a fixed message count.
+ * `npm run bench:ingest [-- --messages N --udp-rate R]`; `--check-mix` only prints what the mix
+ * becomes (decoders, streams, rule matches) without the stack.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { bsdTimestamp } from '../pipeline/time/bsd-format';
 import { Client } from '@elastic/elasticsearch';
+import { bsdTimestamp } from '../pipeline/time/bsd-format';
+import { loadConfig, type LoadedConfig } from '../pipeline/config/load';
+import { ensureIndexTemplates } from '../connectors/elasticsearch/templates';
+import { eventStreams } from '../connectors/elasticsearch/streams';
+import { dropKafkaAndQueue, type RunNames } from './run-cleanup';
 import { printTable } from './report';
+import { MIX, hostPrefix, kindOf, mixLine } from './ingest-mix';
+import { rawDocuments, type RawDocuments } from './ingest-documents';
 
 const argN = process.argv.indexOf('--messages');
 const N = argN > 0 ? Number(process.argv[argN + 1]) : 100_000;
-const ES_URL = process.env.HAETAE_ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200';
-const BROKERS = (process.env.HAETAE_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-const ROOT = path.join(__dirname, '..', '..');
-const DATA_STREAM = 'logs-haetae.syslog-bench';
 const argRate = process.argv.indexOf('--udp-rate');
 const UDP_RATE = argRate > 0 ? Number(process.argv[argRate + 1]) : 5_000;
+const CHECK_MIX = process.argv.includes('--check-mix');
+if (!Number.isInteger(N) || N <= 0) throw new Error(`--messages must be a positive integer, not ${process.argv[argN + 1]}`);
+if (!Number.isFinite(UDP_RATE) || UDP_RATE <= 0) throw new Error(`--udp-rate must be a positive number, not ${process.argv[argRate + 1]}`);
+
+const ES_URL = process.env.HAETAE_ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200';
+const BROKERS = (process.env.HAETAE_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+const REDIS = process.env.HAETAE_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const ROOT = path.join(__dirname, '..', '..');
+const CLI = path.join(ROOT, 'dist', 'cli', 'haetae.js');
+/** haetae's events (b): one stream per family under this namespace. */
+const EVENTS_STREAM = 'logs-haetae.syslog-ingestbench';
+/** The raw-bulk baseline's documents (a): the same families, another namespace. */
+const RAW_STREAM = 'logs-haetae.syslog-ingestraw';
+/** Count polling interval: what the "all searchable" times of (b) are quantized to. */
+const POLL_MS = 500;
 
 /** haetae's own counters, as an operator reads them from /metrics. */
 function kernelDrops(metrics: string): number {
@@ -36,10 +86,6 @@ function haetaeDrops(metrics: string): number {
 /** Stamped when the run starts, as live senders would be (the worker bounds timestamps by receive time). */
 const STAMP = bsdTimestamp(new Date());
 
-function line(i: number, token: string): string {
-  return `<38>${STAMP} web${i % 50} sshd[${1000 + (i % 999)}]: Accepted publickey for user${i % 300} from 198.51.100.${i % 250} port ${1024 + (i % 60000)} ssh2 ${token} seq=${i}`;
-}
-
 async function sendTcp(port: number, token: string): Promise<number> {
   const t0 = Date.now();
   await new Promise<void>((resolve, reject) => {
@@ -48,7 +94,7 @@ async function sendTcp(port: number, token: string): Promise<number> {
     let i = 0;
     const pump = (): void => {
       while (i < N) {
-        const msg = Buffer.from(line(i++, token));
+        const msg = Buffer.from(mixLine(i++, token, STAMP));
         if (!s.write(Buffer.concat([Buffer.from(`${msg.length} `), msg]))) { s.once('drain', pump); return; }
       }
       s.end(() => resolve());
@@ -65,7 +111,7 @@ async function sendUdp(port: number, token: string, rate: number): Promise<numbe
   const perSlice = rate > 0 ? Math.max(1, Math.round(rate / 100)) : Infinity;
   for (let i = 0; i < N; ) {
     const sliceEnd = Math.min(N, i + perSlice);
-    for (; i < sliceEnd; i++) await new Promise<void>((r) => sock.send(line(i, token), port, '127.0.0.1', () => r()));
+    for (; i < sliceEnd; i++) await new Promise<void>((r) => sock.send(mixLine(i, token, STAMP), port, '127.0.0.1', () => r()));
     if (rate > 0) {
       const due = t0 + (i / rate) * 1000;
       if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
@@ -75,82 +121,314 @@ async function sendUdp(port: number, token: string, rate: number): Promise<numbe
   return Date.now() - t0;
 }
 
-async function countIndexed(es: Client, token: string): Promise<number> {
-  await es.indices.refresh({ index: DATA_STREAM }).catch(() => undefined);
-  const r = await es.count({ index: DATA_STREAM, query: { match: { message: token } } }).catch(() => ({ count: 0 }));
+/** Events of one token, across every family stream of `target` (comma-joined patterns). */
+async function countIndexed(es: Client, target: string, token: string): Promise<number> {
+  const where = { index: target, ignore_unavailable: true, allow_no_indices: true } as const;
+  await es.indices.refresh(where).catch(() => undefined);
+  const r = await es.count({ ...where, query: { prefix: { 'log.syslog.hostname': hostPrefix(token) } } }).catch(() => ({ count: 0 }));
   return r.count;
 }
 
-async function main(): Promise<void> {
-  const id = randomUUID().slice(0, 8);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'haetae-bench-'));
-  const cfgFile = path.join(dir, 'haetae.yaml');
-  fs.writeFileSync(cfgFile, JSON.stringify({
-    kafka: { brokers: BROKERS, rawTopic: `haetae.bench.${id}.raw`, dlqTopic: `haetae.bench.${id}.dlq`, consumerGroup: `haetae-bench-${id}` },
-    elasticsearch: { url: ES_URL, eventsDataStream: DATA_STREAM, alertsIndex: `haetae-alerts-bench-${id}` },
-    receiver: { listeners: [{ transport: 'udp', host: '127.0.0.1', port: 0 }, { transport: 'tcp', host: '127.0.0.1', port: 0 }] },
-    worker: { rulesPath: [path.join(ROOT, 'rules')] },
-    http: { port: 0 },
-    log: { level: process.env.BENCH_LOG_LEVEL ?? 'warn' },
-  }));
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'cli', 'haetae.js'), 'run', 'all', '--config', cfgFile], { stdio: ['ignore', 'pipe', process.env.BENCH_LOG_LEVEL ? 'inherit' : 'ignore'] });
-  const ports: Record<string, number> = {};
-  let httpPort = 0;
-  await new Promise<void>((resolve, reject) => {
-    child.on('exit', (c) => reject(new Error(`haetae exited (${c}) before listening`)));
-    child.stdout!.on('data', (d: Buffer) => {
-      if (process.env.BENCH_LOG_LEVEL) process.stderr.write(d);
-      for (const m of d.toString().matchAll(/listening for syslog on (udp|tcp):\/\/127\.0\.0\.1:(\d+)/g)) ports[m[1]!] = Number(m[2]);
-      const h = /metrics on http:\/\/127\.0\.0\.1:(\d+)/.exec(d.toString());
-      if (h) httpPort = Number(h[1]);
-      if (ports.udp && ports.tcp && httpPort) resolve();
-    });
-  });
-  // Wait until the worker has joined its group, so the clock measures ingest, not start-up.
-  for (let i = 0; i < 120; i++) {
-    const r = await fetch(`http://127.0.0.1:${httpPort}/readyz`).catch(() => null);
-    if (r?.status === 200) break;
-    await new Promise((res) => setTimeout(res, 500));
+/** Polls until `n` are searchable, or until the count has not moved for 5 s; returns the count and when it last moved. */
+async function waitSearchable(es: Client, target: string, token: string, n: number, label: string, t0: number): Promise<{ indexed: number; doneAt: number }> {
+  let indexed = 0;
+  let last = -1;
+  let stableSince = Date.now();
+  while (indexed < n) {
+    await new Promise((r) => setTimeout(r, POLL_MS));
+    indexed = await countIndexed(es, target, token);
+    if (indexed !== last) { last = indexed; stableSince = Date.now(); }
+    else if (Date.now() - stableSince > 5_000) break;
+    process.stderr.write(`\r${label}: ${indexed.toLocaleString('en-US')} / ${n.toLocaleString('en-US')} searchable after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
-  const es = new Client({ node: ES_URL, requestTimeout: 60_000 });
-  const rows: (string | number)[][] = [];
+  process.stderr.write('\n');
+  return { indexed, doneAt: indexed === n ? Date.now() : stableSince };
+}
+
+/** The haetae process's peak resident set since the last reset (VmHWM), in MiB; null where /proc is not there. */
+function peakRssMiB(pid: number): number | null {
   try {
+    const kb = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Number(kb) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+/** Resets VmHWM to the current RSS (Linux clear_refs, value 5), so each scenario reports its own peak. */
+function resetPeakRss(pid: number): boolean {
+  try {
+    fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Deletes the data streams under `pattern`. Where the distribution has no data stream delete API
+ * (the integ-test one answers 405), each stream is rolled over and its previous backing indices —
+ * every document written so far — are deleted: the stream stays, empty, on a fresh write index.
+ */
+async function dropStreams(es: Client, pattern: string): Promise<string[]> {
+  const notes: string[] = [];
+  try {
+    await es.indices.deleteDataStream({ name: pattern, expand_wildcards: 'all' });
+    return notes;
+  } catch (err) {
+    const status = (err as { meta?: { statusCode?: number } }).meta?.statusCode;
+    if (status === 404) return notes;
+    if (status !== 405 && status !== 400) return [`deleting ${pattern}: ${(err as Error).message}`];
+  }
+  let streams: Array<{ name: string; backing_indices: string[] }> = [];
+  try {
+    streams = (await es.indices.resolveIndex({ name: pattern, expand_wildcards: 'all' })).data_streams.map((s) => ({ name: s.name, backing_indices: [...s.backing_indices] }));
+  } catch (err) {
+    if ((err as { meta?: { statusCode?: number } }).meta?.statusCode !== 404) notes.push(`listing ${pattern}: ${(err as Error).message}`);
+  }
+  for (const s of streams) {
+    try {
+      // Already empty (emptied at the end of the last run): a rollover would only churn indices.
+      await es.indices.refresh({ index: s.name });
+      if ((await es.count({ index: s.name })).count === 0) continue;
+      await es.indices.rollover({ alias: s.name });
+      await es.indices.delete({ index: s.backing_indices, ignore_unavailable: true });
+    } catch (err) {
+      notes.push(`emptying ${s.name}: ${(err as Error).message}`);
+    }
+  }
+  return notes;
+}
+
+/** SIGTERM (haetae drains and commits), SIGKILL if it has not exited within 15 s. */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = new Promise((r) => setTimeout(() => r('timeout'), 15_000).unref());
+  if ((await Promise.race([exited, timer])) === 'timeout') {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+interface RawResult {
+  bulkMs: number;
+  searchableMs: number;
+  indexed: number;
+  failed: number;
+  firstFailure: string | null;
+}
+
+/** (a): the documents through the client's bulk helper into fresh streams of our template. */
+async function rawBulk(es: Client, docs: RawDocuments): Promise<RawResult> {
+  const target = eventStreams(RAW_STREAM).searchTarget;
+  let failed = 0;
+  let firstFailure: string | null = null;
+  const t0 = Date.now();
+  await es.helpers.bulk({
+    datasource: docs.docs,
+    onDocument: (d) => [{ create: { _index: d.index, _id: d.id } }, d.json],
+    onDrop: (d) => {
+      failed++;
+      firstFailure ??= `${d.status} ${d.error?.type ?? ''}: ${d.error?.reason ?? ''}`;
+    },
+  });
+  const bulkMs = Date.now() - t0;
+  // Every document is already acknowledged: one refresh makes them searchable; the count proves it.
+  let indexed = await countIndexed(es, target, 'raw');
+  if (indexed < docs.docs.length - failed) indexed = (await waitSearchable(es, target, 'raw', docs.docs.length, 'raw bulk', t0)).indexed;
+  return { bulkMs, searchableMs: Date.now() - t0, indexed, failed, firstFailure };
+}
+
+interface Names extends RunNames {
+  id: string;
+  dir: string;
+  file: string;
+  alertsIndex: string;
+  alertEventsIndex: string;
+  rawAlertsIndex: string;
+  queue: string;
+}
+
+function writeConfig(): Names {
+  const id = randomUUID().replace(/-/g, '').slice(0, 10);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'haetae-bench-'));
+  const n: Names = {
+    id,
+    dir,
+    file: path.join(dir, 'haetae.yaml'),
+    rawTopic: `haetae.bench.${id}.raw`,
+    dlqTopic: `haetae.bench.${id}.dlq`,
+    correlateTopic: `haetae.bench.${id}.correlate`,
+    consumerGroup: `haetae-bench-${id}`,
+    correlatorGroup: `haetae-bench-${id}-correlators`,
+    alertsIndex: `haetae-alerts-bench-${id}`,
+    alertEventsIndex: `haetae-alert-events-bench-${id}`,
+    rawAlertsIndex: `haetae-alerts-rawbench-${id}`,
+    queue: `haetae-bench-${id}`,
+  };
+  fs.writeFileSync(n.file, JSON.stringify({
+    kafka: { brokers: BROKERS, rawTopic: n.rawTopic, dlqTopic: n.dlqTopic, consumerGroup: n.consumerGroup, correlateTopic: n.correlateTopic, correlatorGroup: n.correlatorGroup },
+    elasticsearch: { url: ES_URL, eventsDataStream: EVENTS_STREAM, alertsIndex: n.alertsIndex, alertEventsIndex: n.alertEventsIndex },
+    redis: { url: REDIS },
+    receiver: { listeners: [{ transport: 'udp', host: '127.0.0.1', port: 0 }, { transport: 'tcp', host: '127.0.0.1', port: 0 }] },
+    // The shipped decoders, rules and mapping profiles (paths relative to this temporary file would find none).
+    worker: { rulesPath: [path.join(ROOT, 'rules')], decodersPath: [path.join(ROOT, 'decoders')], mappingsPath: path.join(ROOT, 'rules', 'mappings') },
+    notifier: { queue: n.queue },
+    http: { host: '127.0.0.1', port: 0 },
+    api: { host: '127.0.0.1', port: 0 },
+    log: { level: process.env.BENCH_LOG_LEVEL ?? 'warn' },
+  }, null, 2));
+  return n;
+}
+
+async function cleanup(n: Names, loaded: LoadedConfig): Promise<string[]> {
+  const notes: string[] = [];
+  const es = new Client({ node: ES_URL, requestTimeout: 60_000 });
+  await es.indices.delete({ index: [n.alertsIndex, n.alertEventsIndex, n.rawAlertsIndex], ignore_unavailable: true }).catch((e: unknown) => notes.push(`alert indices: ${(e as Error).message}`));
+  for (const stream of [EVENTS_STREAM, RAW_STREAM]) notes.push(...await dropStreams(es, eventStreams(stream).searchTarget));
+  await es.close();
+  notes.push(...await dropKafkaAndQueue(BROKERS, 'haetae-bench-ingest', n, loaded.config));
+  fs.rmSync(n.dir, { recursive: true, force: true });
+  return notes;
+}
+
+function describeDocuments(docs: RawDocuments): string {
+  const streams = [...docs.perStream].sort((a, b) => b[1] - a[1]).map(([s, c]) => `${s.replace(/^logs-haetae\./, '').replace(/-ingestraw$/, '')} ${((c / docs.docs.length) * 100).toFixed(1)}%`).join(', ');
+  return `${docs.docs.length.toLocaleString('en-US')} documents, ${Math.round(docs.bytes / docs.docs.length)} bytes of JSON each on average, ` +
+    `${((docs.decoded / docs.docs.length) * 100).toFixed(1)}% read by a vendor decoder, ${((docs.ruleMatches / docs.docs.length) * 100).toFixed(1)}% matching a shipped rule; streams: ${streams}`;
+}
+
+/** `--check-mix`: the mix through the worker's stages, by kind, without the stack. */
+function checkMix(loaded: LoadedConfig): void {
+  const n = Math.min(N, 20_000);
+  const docs = rawDocuments(loaded, n, (i) => mixLine(i, 'check', STAMP), { dataStream: RAW_STREAM, idPrefix: 'check' });
+  for (const p of docs.problems) process.stderr.write(`not loaded: ${p}\n`);
+  const byKind = new Map<string, { lines: number; decoded: number; matched: number; streams: Set<string> }>();
+  for (const [i, d] of docs.docs.entries()) {
+    const k = kindOf(i).name;
+    const e = JSON.parse(d.json) as { haetae: { decoder?: { id?: string; error?: string }; rules?: string[] }; log?: { syslog?: { hostname?: string } } };
+    const row = byKind.get(k) ?? { lines: 0, decoded: 0, matched: 0, streams: new Set<string>() };
+    row.lines++;
+    if (e.haetae.decoder?.id && !e.haetae.decoder.error) row.decoded++;
+    if (e.haetae.rules) row.matched++;
+    if (!e.log?.syslog?.hostname?.startsWith(hostPrefix('check'))) throw new Error(`line ${i} (${k}) lost its hostname: the count query would miss it`);
+    row.streams.add(d.index);
+    byKind.set(k, row);
+  }
+  printTable(`The ingest mix, first ${n.toLocaleString('en-US')} lines through the worker's stages`, ['kind', 'group', 'lines', 'decoded', 'rule matches', 'stream'],
+    MIX.map((k) => { const r = byKind.get(k.name)!; return [k.name, k.group, r.lines, r.decoded, r.matched, [...r.streams].join(' ')]; }));
+  process.stdout.write(`${describeDocuments(docs)}\n`);
+}
+
+async function main(): Promise<void> {
+  const n = writeConfig();
+  const loaded = loadConfig({ file: n.file });
+  if (CHECK_MIX) {
+    checkMix(loaded);
+    fs.rmSync(n.dir, { recursive: true, force: true });
+    return;
+  }
+  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first (npm run bench:ingest does)`);
+  const es = new Client({ node: ES_URL, requestTimeout: 120_000 });
+  const rows: (string | number)[][] = [];
+  const notes: string[] = [];
+  const raws: RawResult[] = [];
+  let docsLine = '';
+  let runPeak = 0;
+  let child: ChildProcess | null = null;
+  try {
+    // Start from empty indices in both namespaces (a run that was interrupted leaves its documents).
+    for (const stream of [EVENTS_STREAM, RAW_STREAM]) notes.push(...await dropStreams(es, eventStreams(stream).searchTarget));
+
+    process.stderr.write(`making ${N.toLocaleString('en-US')} documents with the worker's stages…\n`);
+    const docs = rawDocuments(loaded, N, (i) => mixLine(i, 'raw', STAMP), { dataStream: RAW_STREAM, idPrefix: `haetae.bench.${n.id}.rawbulk` });
+    if (docs.problems.length > 0) throw new Error(`decoders or rules did not load, so the documents would not be haetae's:\n${docs.problems.join('\n')}`);
+    if (docs.absorbed > 0) throw new Error(`${docs.absorbed} lines were merged into other events: the mix must be one event per line for the counts to hold`);
+    docsLine = describeDocuments(docs);
+    process.stderr.write(`${docsLine}\n`);
+    await ensureIndexTemplates(es, { eventsDataStream: RAW_STREAM, alertsIndex: n.rawAlertsIndex });
+    /** (a) once before haetae starts (nothing else of ours running) and once after it stopped, to bracket the noise. */
+    const rawRun = async (): Promise<void> => {
+      raws.push(await rawBulk(es, docs));
+      notes.push(...await dropStreams(es, eventStreams(RAW_STREAM).searchTarget));
+    };
+    await rawRun();
+
+    // (b) haetae end to end.
+    const spawned = spawn(process.execPath, [CLI, 'run', 'all', '--config', n.file], { stdio: ['ignore', 'pipe', process.env.BENCH_LOG_LEVEL ? 'inherit' : 'ignore'] });
+    child = spawned;
+    const ports: Record<string, number> = {};
+    let httpPort = 0;
+    await new Promise<void>((resolve, reject) => {
+      spawned.on('exit', (c) => reject(new Error(`haetae exited (${c}) before listening`)));
+      spawned.stdout!.on('data', (d: Buffer) => {
+        if (process.env.BENCH_LOG_LEVEL) process.stderr.write(d);
+        for (const m of d.toString().matchAll(/listening for syslog on (udp|tcp):\/\/127\.0\.0\.1:(\d+)/g)) ports[m[1]!] = Number(m[2]);
+        const h = /metrics on http:\/\/127\.0\.0\.1:(\d+)/.exec(d.toString());
+        if (h) httpPort = Number(h[1]);
+        if (ports.udp && ports.tcp && httpPort) resolve();
+      });
+    });
+    // Wait until the worker has joined its group, so the clock measures ingest, not start-up.
+    for (let i = 0; i < 120; i++) {
+      const r = await fetch(`http://127.0.0.1:${httpPort}/readyz`).catch(() => null);
+      if (r?.status === 200) break;
+      await new Promise((res) => setTimeout(res, 500));
+    }
+    const pid = spawned.pid!;
+    runPeak = peakRssMiB(pid) ?? 0;
+    const target = eventStreams(EVENTS_STREAM).searchTarget;
     const scenarios = [
       { name: 'TCP octet-counted, 1 connection', transport: 'tcp', rate: 0 },
       { name: `UDP paced at ${UDP_RATE.toLocaleString('en-US')}/s`, transport: 'udp', rate: UDP_RATE },
       { name: 'UDP unpaced burst', transport: 'udp', rate: 0 },
     ] as const;
+    const measured: Array<{ cells: (string | number)[]; rate: number; peak: string }> = [];
     for (const [k, sc] of scenarios.entries()) {
-      const transport = sc.transport;
-      const token = `bench${k}${id}`;
+      const token = `s${k}${n.id}`;
       const scrape = async (): Promise<string> => (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
-      const kernelBefore = kernelDrops(await scrape());
-      const droppedBefore = haetaeDrops(await scrape());
+      const before = await scrape();
+      const kernelBefore = kernelDrops(before);
+      const droppedBefore = haetaeDrops(before);
+      const peakReset = resetPeakRss(pid);
       const t0 = Date.now();
-      const sendMs = transport === 'tcp' ? await sendTcp(ports.tcp!, token) : await sendUdp(ports.udp!, token, sc.rate);
-      let indexed = 0;
-      let last = -1;
-      let stableSince = Date.now();
-      // Done when all N are searchable, or (UDP) when the count stops moving for 5 s.
-      while (indexed < N) {
-        await new Promise((r) => setTimeout(r, 500));
-        indexed = await countIndexed(es, token);
-        if (indexed !== last) { last = indexed; stableSince = Date.now(); }
-        else if (Date.now() - stableSince > 5_000) break;
-        process.stderr.write(`\r${transport}: ${indexed.toLocaleString('en-US')} / ${N.toLocaleString('en-US')} searchable`);
-      }
-      process.stderr.write('\n');
-      const totalMs = (indexed === N ? Date.now() - t0 : stableSince - t0);
+      const sendMs = sc.transport === 'tcp' ? await sendTcp(ports.tcp!, token) : await sendUdp(ports.udp!, token, sc.rate);
+      const { indexed, doneAt } = await waitSearchable(es, target, token, N, sc.transport, t0);
+      const totalMs = doneAt - t0;
       const metrics = await scrape();
-      const isUdp = transport === 'udp';
-      rows.push([sc.name, N, sendMs, totalMs, Math.round((indexed / totalMs) * 1000), N - indexed, isUdp ? kernelDrops(metrics) - kernelBefore : '-', isUdp ? haetaeDrops(metrics) - droppedBefore : '-']);
+      const peak = peakRssMiB(pid);
+      if (peak !== null) runPeak = Math.max(runPeak, peak);
+      const isUdp = sc.transport === 'udp';
+      const rate = (indexed / totalMs) * 1000;
+      measured.push({
+        cells: [sc.name, N, sendMs, totalMs, Math.round(rate), N - indexed, isUdp ? kernelDrops(metrics) - kernelBefore : '-', isUdp ? haetaeDrops(metrics) - droppedBefore : '-'],
+        rate,
+        peak: peak === null ? '-' : `${Math.round(peak)}${peakReset ? '' : ' (run)'}`,
+      });
     }
+    await stop(spawned);
+    notes.push(...await dropStreams(es, target));
+    await rawRun();
+    const rawRate = raws.reduce((a, r) => a + (r.indexed / r.searchableMs) * 1000, 0) / raws.length;
+    for (const m of measured) rows.push([...m.cells, Math.round(rawRate), `${((m.rate / rawRate) * 100).toFixed(1)}%`, m.peak]);
   } finally {
-    child.kill('SIGTERM');
-    await es.indices.delete({ index: `haetae-alerts-bench-${id}` }).catch(() => undefined);
+    if (child) await stop(child);
     await es.close();
+    notes.push(...await cleanup(n, loaded));
   }
-  printTable(`End-to-end ingest: sender → haetae (receiver + worker, one process) → Kafka → Elasticsearch, ${os.cpus().length} cores, all on loopback`, ['input', 'messages', 'send ms', 'all searchable ms', 'events/s', 'missing', 'kernel drops (metric)', 'overload drops'], rows);
+  const cores = os.cpus().length;
+  if (raws.length > 0) {
+    printTable(`(a) Raw _bulk baseline: the same documents via client.helpers.bulk (create, 5 MB requests, 5 in flight) into fresh ${RAW_STREAM.replace('syslog', '<family>')} streams of haetae's template, ${cores} cores`,
+      ['run', 'documents', 'bulk ms', 'all searchable ms', 'docs/s', 'failed', 'missing'],
+      raws.map((r, i) => [i === 0 ? 'before haetae' : 'after haetae', N, r.bulkMs, r.searchableMs, Math.round((r.indexed / r.searchableMs) * 1000), r.failed, N - r.indexed]));
+    for (const r of raws) if (r.firstFailure) process.stdout.write(`first refused document: ${r.firstFailure}\n`);
+    process.stdout.write(`${docsLine}\n`);
+  }
+  printTable(`(b) End-to-end ingest of the realistic mix: sender → haetae run all (receiver + worker + correlator + notifier, one process) → Kafka → Elasticsearch, ${cores} cores, loopback`,
+    ['input', 'messages', 'send ms', 'all searchable ms', 'events/s', 'missing', 'kernel drops (metric)', 'overload drops', 'raw bulk docs/s (mean of a)', '% of raw bulk', 'peak RSS MiB'], rows);
+  process.stdout.write(`haetae peak RSS over the run (VmHWM): ${Math.round(runPeak)} MiB. Searchable times of (b) are polled every ${POLL_MS} ms.\n`);
+  for (const note of notes) process.stderr.write(`cleanup: ${note}\n`);
 }
 
 main().catch((err) => { console.error(err); process.exit(1); });
