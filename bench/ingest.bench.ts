@@ -35,7 +35,8 @@
  * and the old ones, with the run's documents, deleted, so each run still starts on empty indices.
  *
  * Bounded: loopback only, a fixed message count.
- * `npm run bench:ingest [-- --messages N --udp-rate R]`; `--check-mix` only prints what the mix
+ * `npm run bench:ingest [-- --messages N --udp-rate R --tcp-sources K]` (K TCP senders from K loopback
+ * addresses, so K keys spread over the raw topic's partitions; default 1; `--tcp-only` skips UDP); `--check-mix` only prints what the mix
  * becomes (decoders, streams, rule matches) without the stack.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -60,6 +61,10 @@ const N = argN > 0 ? Number(process.argv[argN + 1]) : 100_000;
 const argRate = process.argv.indexOf('--udp-rate');
 const UDP_RATE = argRate > 0 ? Number(process.argv[argRate + 1]) : 5_000;
 const CHECK_MIX = process.argv.includes('--check-mix');
+const TCP_ONLY = process.argv.includes('--tcp-only');
+const argSources = process.argv.indexOf('--tcp-sources');
+const TCP_SOURCES = argSources > 0 ? Number(process.argv[argSources + 1]) : 1;
+if (!Number.isInteger(TCP_SOURCES) || TCP_SOURCES < 1 || TCP_SOURCES > 250) throw new Error(`--tcp-sources must be an integer from 1 to 250, not ${process.argv[argSources + 1]}`);
 if (!Number.isInteger(N) || N <= 0) throw new Error(`--messages must be a positive integer, not ${process.argv[argN + 1]}`);
 if (!Number.isFinite(UDP_RATE) || UDP_RATE <= 0) throw new Error(`--udp-rate must be a positive number, not ${process.argv[argRate + 1]}`);
 
@@ -86,21 +91,28 @@ function haetaeDrops(metrics: string): number {
 /** Stamped when the run starts, as live senders would be (the worker bounds timestamps by receive time). */
 const STAMP = bsdTimestamp(new Date());
 
-async function sendTcp(port: number, token: string): Promise<number> {
+/**
+ * Sends the N lines over TCP, octet-counted: over `sources` connections, each from its own
+ * loopback address (127.0.1.k), line i on connection i mod sources. The raw topic is keyed by
+ * the sender's address, so one source is one partition; several spread over the partitions, as
+ * many devices do.
+ */
+async function sendTcp(port: number, token: string, sources: number): Promise<number> {
   const t0 = Date.now();
-  await new Promise<void>((resolve, reject) => {
-    const s = net.connect(port, '127.0.0.1');
+  await Promise.all(Array.from({ length: sources }, (_, k) => new Promise<void>((resolve, reject) => {
+    const s = net.connect({ port, host: '127.0.0.1', ...(sources > 1 ? { localAddress: `127.0.1.${k + 1}` } : {}) });
     s.on('error', reject);
-    let i = 0;
+    let i = k;
     const pump = (): void => {
       while (i < N) {
-        const msg = Buffer.from(mixLine(i++, token, STAMP));
+        const msg = Buffer.from(mixLine(i, token, STAMP));
+        i += sources;
         if (!s.write(Buffer.concat([Buffer.from(`${msg.length} `), msg]))) { s.once('drain', pump); return; }
       }
       s.end(() => resolve());
     };
     s.on('connect', pump);
-  });
+  })));
   return Date.now() - t0;
 }
 
@@ -380,12 +392,13 @@ async function main(): Promise<void> {
     runPeak = peakRssMiB(pid) ?? 0;
     const target = eventStreams(EVENTS_STREAM).searchTarget;
     const scenarios = [
-      { name: 'TCP octet-counted, 1 connection', transport: 'tcp', rate: 0 },
+      { name: TCP_SOURCES === 1 ? 'TCP octet-counted, 1 connection' : `TCP octet-counted, ${TCP_SOURCES} sources`, transport: 'tcp', rate: 0 },
       { name: `UDP paced at ${UDP_RATE.toLocaleString('en-US')}/s`, transport: 'udp', rate: UDP_RATE },
       { name: 'UDP unpaced burst', transport: 'udp', rate: 0 },
     ] as const;
     const measured: Array<{ cells: (string | number)[]; rate: number; peak: string }> = [];
     for (const [k, sc] of scenarios.entries()) {
+      if (TCP_ONLY && sc.transport !== 'tcp') continue;
       const token = `s${k}${n.id}`;
       const scrape = async (): Promise<string> => (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
       const before = await scrape();
@@ -393,7 +406,7 @@ async function main(): Promise<void> {
       const droppedBefore = haetaeDrops(before);
       const peakReset = resetPeakRss(pid);
       const t0 = Date.now();
-      const sendMs = sc.transport === 'tcp' ? await sendTcp(ports.tcp!, token) : await sendUdp(ports.udp!, token, sc.rate);
+      const sendMs = sc.transport === 'tcp' ? await sendTcp(ports.tcp!, token, TCP_SOURCES) : await sendUdp(ports.udp!, token, sc.rate);
       const { indexed, doneAt } = await waitSearchable(es, target, token, N, sc.transport, t0);
       const totalMs = doneAt - t0;
       const metrics = await scrape();
