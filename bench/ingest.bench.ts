@@ -80,6 +80,11 @@ const RAW_STREAM = 'logs-haetae.syslog-ingestraw';
 /** Count polling interval: what the "all searchable" times of (b) are quantized to. */
 const POLL_MS = 500;
 
+/** haetae_worker_seconds_total by phase, from a /metrics text. */
+function workerSeconds(metrics: string): Map<string, number> {
+  return new Map([...metrics.matchAll(/^haetae_worker_seconds_total\{phase="([a-z_]+)"\} ([0-9.e+-]+)/gm)].map((m) => [m[1]!, Number(m[2])]));
+}
+
 /** haetae's own counters, as an operator reads them from /metrics. */
 function kernelDrops(metrics: string): number {
   return [...metrics.matchAll(/^haetae_udp_kernel_drops\{[^}]*\} (\d+)/gm)].reduce((a, m) => a + Number(m[1]), 0);
@@ -344,6 +349,7 @@ async function main(): Promise<void> {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first (npm run bench:ingest does)`);
   const es = new Client({ node: ES_URL, requestTimeout: 120_000 });
   const rows: (string | number)[][] = [];
+  const phaseLines: string[] = [];
   const notes: string[] = [];
   const raws: RawResult[] = [];
   let docsLine = '';
@@ -397,6 +403,7 @@ async function main(): Promise<void> {
       { name: 'UDP unpaced burst', transport: 'udp', rate: 0 },
     ] as const;
     const measured: Array<{ cells: (string | number)[]; rate: number; peak: string }> = [];
+    const phases: string[] = [];
     for (const [k, sc] of scenarios.entries()) {
       if (TCP_ONLY && sc.transport !== 'tcp') continue;
       const token = `s${k}${n.id}`;
@@ -419,12 +426,18 @@ async function main(): Promise<void> {
         rate,
         peak: peak === null ? '-' : `${Math.round(peak)}${peakReset ? '' : ' (run)'}`,
       });
+      // Where the worker's time went in this scenario (haetae_worker_seconds_total, wall clock).
+      const [w0, w1] = [workerSeconds(before), workerSeconds(metrics)];
+      const spent = [...w1].map(([phase, v]) => [phase, v - (w0.get(phase) ?? 0)] as const).filter(([, v]) => v > 0);
+      const busy = spent.reduce((a, [, v]) => a + v, 0);
+      if (busy > 0) phases.push(`${sc.name}: ${spent.sort((a, b) => b[1] - a[1]).map(([phase, v]) => `${phase} ${(v * 1000).toFixed(0)} ms (${((100 * v) / busy).toFixed(0)}%)`).join(', ')}`);
     }
     await stop(spawned);
     notes.push(...await dropStreams(es, target));
     await rawRun();
     const rawRate = raws.reduce((a, r) => a + (r.indexed / r.searchableMs) * 1000, 0) / raws.length;
     for (const m of measured) rows.push([...m.cells, Math.round(rawRate), `${((m.rate / rawRate) * 100).toFixed(1)}%`, m.peak]);
+    phaseLines.push(...phases);
   } finally {
     if (child) await stop(child);
     await es.close();
@@ -441,6 +454,7 @@ async function main(): Promise<void> {
   printTable(`(b) End-to-end ingest of the realistic mix: sender → haetae run all (receiver + worker + correlator + notifier, one process) → Kafka → Elasticsearch, ${cores} cores, loopback`,
     ['input', 'messages', 'send ms', 'all searchable ms', 'events/s', 'missing', 'kernel drops (metric)', 'overload drops', 'raw bulk docs/s (mean of a)', '% of raw bulk', 'peak RSS MiB'], rows);
   process.stdout.write(`haetae peak RSS over the run (VmHWM): ${Math.round(runPeak)} MiB. Searchable times of (b) are polled every ${POLL_MS} ms.\n`);
+  if (phaseLines.length > 0) process.stdout.write(`\nWhere the worker's wall-clock time went (haetae_worker_seconds_total; idle = waiting for records):\n${phaseLines.map((l) => `  ${l}`).join('\n')}\n`);
   for (const note of notes) process.stderr.write(`cleanup: ${note}\n`);
 }
 

@@ -37,6 +37,8 @@ export class Metrics {
   readonly udpKernelDrops: Gauge<'listener'>;
   /** Messages each vendor decoder read (decoded) or was selected for but could not read (failed). */
   readonly decoderEvents: Counter<'decoder' | 'outcome'>;
+  /** Wall-clock seconds the worker spent in each phase of its batches (see WORKER_PHASES). */
+  readonly workerSeconds: Counter<'phase'>;
 
   /** Enrichment lookups by source (geoip, asn, zone, asset, threat) and outcome (hit, miss, skipped). */
   readonly enrichLookups: Counter<'source' | 'outcome'>;
@@ -109,6 +111,7 @@ export class Metrics {
     this.ruleReloads = new Counter({ name: 'haetae_rule_reloads_total', help: 'Rule reloads by result (applied, rejected).', labelNames: ['result'], registers });
     this.correlationGroups = new Gauge({ name: 'haetae_correlation_groups', help: 'Open correlation and absence groups held by this process (windows with buffered events, tracked heartbeats).', registers });
     this.decoderEvents = new Counter({ name: 'haetae_decoder_events_total', help: 'Messages each vendor decoder read (outcome=decoded) or was selected for but could not read (failed: the event is tagged haetae_decoder_failure and keeps its header fields).', labelNames: ['decoder', 'outcome'], registers });
+    this.workerSeconds = new Counter({ name: 'haetae_worker_seconds_total', help: 'Wall-clock seconds the worker spent per phase of its batches: stages (decode, parse, normalize, vendor decoders, enrich), detect (rules and routing), fold (looking up live alerts), index (the Elasticsearch bulk, retries included), correlate (producing to the correlate topic), notify (alert jobs and recoveries), dead_letter, commit (Kafka offsets), idle (waiting for records). rate() of each is the share of the worker\'s time.', labelNames: ['phase'], registers });
     this.timeCorrected = new Counter({ name: 'haetae_time_corrected_total', help: 'Events whose own timestamp was more than worker.time.maxFutureMs ahead of (direction=future) or maxPastMs behind (past) their receive time, dated at the receive time instead.', labelNames: ['direction'], registers });
     const enrichCollectors = this.enrichCollectors;
     // Lookups happen several times per event: the enricher counts them in plain numbers and adds

@@ -253,27 +253,36 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
       health.degraded('kafka-group', `the Kafka consumer of group ${cfg.kafka.consumerGroup} crashed (${messageOf(e.payload.error)})${e.payload.restart ? '; kafkajs is restarting it' : ' and stopped: restart haetae'}`);
       log.error({ restart: e.payload.restart }, `Kafka consumer crashed: ${messageOf(e.payload.error)}${e.payload.restart ? '; kafkajs restarts it' : ''}`);
     });
+    // haetae_worker_seconds_total{phase="idle"}: time between batches, waiting for records.
+    let idleSince = performance.now();
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
-        const max = cfg.worker.maxBatchMessages;
-        for (let start = 0; start < batch.messages.length; start += max) {
-          if (!isRunning() || isStale()) return;
-          const chunk = batch.messages.slice(start, start + max);
-          const records: RawRecord[] = chunk.map((m) => ({ topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value }));
-          // Sinks retry outages inside processBatch: heartbeat meanwhile, or the group would move the partition.
-          const summary = await whileHeartbeating(heartbeat, keepAliveMs, () => processBatch(records, ctx, { mayBeReplay: replays.mayBeReplay(batch.topic, batch.partition) }),
-            (err) => log.warn({ partition: batch.partition }, `Heartbeat while waiting on a sink failed: ${messageOf(err)}`));
-          replays.indexed(batch.topic, batch.partition, summary.replayed);
-          const last = chunk[chunk.length - 1]!.offset;
-          const next = (BigInt(last) + 1n).toString();
-          await consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
-          // With eachBatchAutoResolve off, kafkajs advances its fetch position only through
-          // resolveOffset; committing alone would make it fetch the same records again.
-          resolveOffset(last);
-          log.debug({ partition: batch.partition, offset: next, ...summary }, 'Committed a batch.');
-          await heartbeat();
+        metrics.workerSeconds.inc({ phase: 'idle' }, (performance.now() - idleSince) / 1000);
+        try {
+          const max = cfg.worker.maxBatchMessages;
+          for (let start = 0; start < batch.messages.length; start += max) {
+            if (!isRunning() || isStale()) return;
+            const chunk = batch.messages.slice(start, start + max);
+            const records: RawRecord[] = chunk.map((m) => ({ topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value }));
+            // Sinks retry outages inside processBatch: heartbeat meanwhile, or the group would move the partition.
+            const summary = await whileHeartbeating(heartbeat, keepAliveMs, () => processBatch(records, ctx, { mayBeReplay: replays.mayBeReplay(batch.topic, batch.partition) }),
+              (err) => log.warn({ partition: batch.partition }, `Heartbeat while waiting on a sink failed: ${messageOf(err)}`));
+            replays.indexed(batch.topic, batch.partition, summary.replayed);
+            const last = chunk[chunk.length - 1]!.offset;
+            const next = (BigInt(last) + 1n).toString();
+            const commitStart = performance.now();
+            await consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+            // With eachBatchAutoResolve off, kafkajs advances its fetch position only through
+            // resolveOffset; committing alone would make it fetch the same records again.
+            resolveOffset(last);
+            log.debug({ partition: batch.partition, offset: next, ...summary }, 'Committed a batch.');
+            await heartbeat();
+            metrics.workerSeconds.inc({ phase: 'commit' }, (performance.now() - commitStart) / 1000);
+          }
+        } finally {
+          idleSince = performance.now();
         }
       },
     });

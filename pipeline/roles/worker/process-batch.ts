@@ -127,6 +127,7 @@ export interface BatchSummary {
  */
 export async function processBatch(records: readonly RawRecord[], ctx: WorkerContext, opts: { mayBeReplay?: boolean } = {}): Promise<BatchSummary> {
   const now = ctx.now?.() ?? new Date();
+  const lap = phaseClock(ctx.metrics);
   const dead: DeadLetter[] = [];
   const items: BulkItem[] = [];
   /** Bulk item index → the raw record the event came from. */
@@ -154,6 +155,7 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
   // decode → parse → normalize → decode content → enrich (stages.ts), then detect and route here.
   const { items: ready, refused, duplicates } = eventsFromRecords(records, ctx.validateEnvelope, stages);
   for (const r of refused) dead.push(deadLetter('decode', r.code, r.reason, r.record, now));
+  lap('stages');
 
   for (const { record, envelope, id, event, parseFailed } of ready) {
     if (parseFailed) parseFailures++;
@@ -189,12 +191,14 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
     items.push({ index: stream, id, document: event });
   }
 
+  lap('detect');
   // alert: matches of a problem with a live alert fold into it (or reopen it); the rest raise alerts.
   const foldable = ctx.sinks.foldAlerts ? matched.filter((m) => foldsRepeats(m.alert)) : [];
   const folded = new Map<Match, FoldOutcome>();
   if (foldable.length > 0) {
     const outcomes = await ctx.sinks.foldAlerts!(foldable.map((m) => ({ alert: m.alert, eventId: m.eventId, reopen: m.rule.alerting.reopen ?? false })));
     foldable.forEach((m, i) => folded.set(m, outcomes[i]!));
+    lap('fold');
   }
   const reopenJobs: Array<{ id: string; data: NotificationJob }> = [];
   for (const m of matched) {
@@ -222,7 +226,9 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
   const alertEnd = items.length;
   items.push(...links);
 
+  lap('detect');
   const results = items.length > 0 ? await ctx.sinks.writeDocuments(items, { mayBeReplay: opts.mayBeReplay ?? false }) : [];
+  lap('index');
   const deliveredAlerts: Array<{ alert: Alert; channels: readonly string[]; event: HaetaeEvent }> = [];
   results.forEach((result, i) => {
     if (i >= alertEnd) {
@@ -253,6 +259,7 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
     await ctx.sinks.produceCorrelate(correlate);
     ctx.metrics.sent.inc({ stage: 'route' }, correlate.length);
   }
+  lap('correlate');
 
   const jobs = [...deliveredAlerts.flatMap(({ alert, channels, event }) => channels.map((channel) => buildNotificationJob(alert, channel, 'opened', 1, [event]))), ...reopenJobs];
   // Recoveries run after the batch's own alerts are stored, so a problem and its recovery in one
@@ -268,14 +275,29 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
   }
   if (jobs.length > 0) await ctx.sinks.enqueueNotifications(jobs);
   ctx.metrics.sent.inc({ stage: 'alert' }, deliveredAlerts.length);
+  lap('notify');
   ctx.failpoint?.('after-enqueue');
 
   if (dead.length > 0) {
     await ctx.sinks.deadLetter(dead);
     for (const d of dead) ctx.metrics.deadLettered.inc({ stage: d.stage, error_type: d.code });
   }
+  lap('dead_letter');
   const replayed = duplicates + results.filter((r, i) => i < eventCount && r.outcome === 'exists').length;
   return { events: eventCount, alerts: deliveredAlerts.length, deadLettered: dead.length, parseFailures, correlated: correlate.length, replayed };
+}
+
+/** The phases of haetae_worker_seconds_total; `commit` and `idle` are the consumer loop's (worker/index.ts). */
+export type WorkerPhase = 'stages' | 'detect' | 'fold' | 'index' | 'correlate' | 'notify' | 'dead_letter' | 'commit' | 'idle';
+
+/** Each call adds the wall-clock time since the previous one (or since creation) to `phase`. */
+export function phaseClock(metrics: Metrics): (phase: WorkerPhase) => void {
+  let last = performance.now();
+  return (phase) => {
+    const t = performance.now();
+    metrics.workerSeconds.inc({ phase }, (t - last) / 1000);
+    last = t;
+  };
 }
 
 /** Recovery rule (id or name) → the rules whose alerts it resolves; built once per rule set. */

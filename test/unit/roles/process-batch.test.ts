@@ -113,6 +113,21 @@ describe('worker batch processing', () => {
     expect(f.jobs.size).toBe(1);
   });
 
+  it('says where a batch spent its time: the Elasticsearch bulk is counted as index, in haetae_worker_seconds_total', async () => {
+    const f = fakeSinks();
+    const slowBulk = f.sinks.writeDocuments;
+    // A bulk that takes 300 ms, as a busy Elasticsearch does.
+    f.sinks.writeDocuments = async (items) => { await new Promise((r) => setTimeout(r, 300)); return slowBulk(items); };
+    const metrics = new Metrics();
+    await processBatch([record(1, '<38>Nov 22 10:00:00 web1 sshd[7]: Failed password for root from 198.51.100.7 port 22 ssh2')], context(f.sinks, metrics));
+    const seconds = new Map((await metrics.workerSeconds.get()).values.map((v) => [v.labels.phase, v.value]));
+    expect([...seconds.keys()].sort()).toEqual(['correlate', 'dead_letter', 'detect', 'index', 'notify', 'stages']);
+    expect(seconds.get('index')).toBeGreaterThanOrEqual(0.29);
+    // The wait is the bulk's alone, not smeared over the phases around it.
+    const others = [...seconds].filter(([phase]) => phase !== 'index').reduce((a, [, v]) => a + v, 0);
+    expect(others).toBeLessThan(0.29);
+  });
+
   it('indexes unparseable messages tagged, with their raw bytes, and counts them', async () => {
     const f = fakeSinks();
     const metrics = new Metrics();
