@@ -8,6 +8,7 @@ import { TEST_DATA_STREAM, TEST_EVENT_STREAMS, eventually, services, uniqueName 
 import { HaetaeProcess, ROOT, writeConfig } from '../support/haetae-process';
 import { RsyslogProcess } from '../support/rsyslog-process';
 import { freePort } from '../support/redis-process';
+import { bsdTimestamp } from '../support/syslog-time';
 
 /**
  * RELP with the real client: Debian's rsyslog with rsyslog-relp (omrelp) forwarding to haetae's
@@ -134,7 +135,8 @@ async function killRun(transport: 'relp' | 'tcp', count: number, killAt: number,
     const input = rsyslog.inputPort;
     let killed = false;
     let restarted: Promise<void> = Promise.resolve();
-    await sendPaced(input, (i) => `<13>Dec  4 12:00:00 loadhost relpkill: kill-${run}-${i} padding to a realistic line length ${'x'.repeat(80)}`, count, (i) => {
+    const stamp = bsdTimestamp(new Date());
+    await sendPaced(input, (i) => `<13>${stamp} loadhost relpkill: kill-${run}-${i} padding to a realistic line length ${'x'.repeat(80)}`, count, (i) => {
       if (i + 1 !== killAt) return;
       // Mid-burst: the receiver holds messages it read but Kafka has not stored. Sending goes on.
       const old = receiver;
@@ -176,7 +178,8 @@ describe('RELP input with rsyslog (omrelp) as the client', () => {
       await worker.waitFor(/Worker joined the consumer group/, 90_000);
       rsyslog = await RsyslogProcess.start({ modules: ['omrelp'], action: relpAction(relpPort) });
       const token = uniqueName('relp');
-      await sendPaced(rsyslog.inputPort, (i) => `<38>Dec  4 12:00:0${i} web01 sshd[4242]: Accepted publickey for alice from 198.51.100.${i} port 5002${i} ssh2 ${token}`, 3, () => undefined);
+      const stamp = bsdTimestamp(new Date());
+      await sendPaced(rsyslog.inputPort, (i) => `<38>${stamp} web01 sshd[4242]: Accepted publickey for alice from 198.51.100.${i} port 5002${i} ssh2 ${token}`, 3, () => undefined);
       const hits = await eventually(async () => {
         await es.indices.refresh({ index: TEST_EVENT_STREAMS });
         const r = await es.search({ index: TEST_EVENT_STREAMS, size: 10, query: { bool: { must: [{ match: { message: token } }, { term: { 'haetae.raw.topic': cfg.rawTopic } }] } } });
