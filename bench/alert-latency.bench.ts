@@ -31,7 +31,7 @@ import { Client } from '@elastic/elasticsearch';
 import { bsdTimestamp } from '../pipeline/time/bsd-format';
 import { verifySignature, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../pipeline/notify/sign';
 import { loadConfig } from '../pipeline/config/load';
-import { dropKafkaAndQueue, type RunNames } from './run-cleanup';
+import { dropKafkaAndQueue, runNames, type RunNames } from './run-cleanup';
 import { printTable } from './report';
 
 const HELP = `Usage: npm run bench:latency [-- options]
@@ -233,11 +233,7 @@ falsepositives: [benchmark traffic]
     id,
     dir,
     file: path.join(dir, 'haetae.yaml'),
-    rawTopic: `haetae.bench.${id}.raw`,
-    dlqTopic: `haetae.bench.${id}.dlq`,
-    correlateTopic: `haetae.bench.${id}.correlate`,
-    consumerGroup: `haetae-bench-${id}`,
-    correlatorGroup: `haetae-bench-${id}-correlators`,
+    ...runNames(id),
     // The integ-test distribution cannot delete data streams: every run shares the `bench`
     // namespace (bench:ingest has its own) and its events are deleted by their raw topic afterwards.
     eventsDataStream: EVENTS_DATA_STREAM,

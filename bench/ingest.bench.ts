@@ -51,7 +51,7 @@ import { bsdTimestamp } from '../pipeline/time/bsd-format';
 import { loadConfig, type LoadedConfig } from '../pipeline/config/load';
 import { ensureIndexTemplates } from '../connectors/elasticsearch/templates';
 import { eventStreams } from '../connectors/elasticsearch/streams';
-import { dropKafkaAndQueue, type RunNames } from './run-cleanup';
+import { dropKafkaAndQueue, runNames, type RunNames } from './run-cleanup';
 import { printTable } from './report';
 import { MIX, hostPrefix, kindOf, mixLine } from './ingest-mix';
 import { rawDocuments, type RawDocuments } from './ingest-documents';
@@ -274,11 +274,7 @@ function writeConfig(): Names {
     id,
     dir,
     file: path.join(dir, 'haetae.yaml'),
-    rawTopic: `haetae.bench.${id}.raw`,
-    dlqTopic: `haetae.bench.${id}.dlq`,
-    correlateTopic: `haetae.bench.${id}.correlate`,
-    consumerGroup: `haetae-bench-${id}`,
-    correlatorGroup: `haetae-bench-${id}-correlators`,
+    ...runNames(id),
     alertsIndex: `haetae-alerts-bench-${id}`,
     alertEventsIndex: `haetae-alert-events-bench-${id}`,
     rawAlertsIndex: `haetae-alerts-rawbench-${id}`,

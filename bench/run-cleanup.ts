@@ -10,6 +10,17 @@ export interface RunNames {
   correlateTopic: string;
 }
 
+/** The Kafka names of benchmark run `id`: its own topics and consumer groups. */
+export function runNames(id: string): RunNames {
+  return {
+    rawTopic: `haetae.bench.${id}.raw`,
+    dlqTopic: `haetae.bench.${id}.dlq`,
+    correlateTopic: `haetae.bench.${id}.correlate`,
+    consumerGroup: `haetae-bench-${id}`,
+    correlatorGroup: `haetae-bench-${id}-correlators`,
+  };
+}
+
 /**
  * Deletes a benchmark run's consumer groups, topics and notification queue. Never throws: what
  * could not be removed is returned as notes for the bench to print.

@@ -20,7 +20,7 @@ import zlib from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 import type net from 'node:net';
 import { HaetaeError, type ErrorCode } from '../../errors/catalog';
-import { allowList, SourceRateLimiter, type BoundListener, type FrameSink, type ListenerEvents, type ListenerLimits, type ListenerSpec, type PeerInfo } from '../syslog/listeners';
+import { allowList, ConnectionSlots, refuseConnection, SourceRateLimiter, type BoundListener, type FrameSink, type ListenerEvents, type ListenerLimits, type ListenerSpec, type PeerInfo } from '../syslog/listeners';
 import { normalizeAddress } from '../../envelope/envelope';
 import type { Frame } from '../syslog/frame';
 import { parseHecEvents, parseNdjson, parseRawLines, type BodyOutcome } from './body';
@@ -143,8 +143,7 @@ export function bindHttpWith(spec: ListenerSpec, sink: FrameSink, limits: Listen
   // run into debt; while a source is in debt its requests get 503 + Retry-After (nothing is lost:
   // HEC clients retry 503), as a stream listener stops reading until the debt is paid back.
   const limiter = limits.rateLimit && limits.rateLimit.messagesPerSecond > 0 ? new SourceRateLimiter(limits.rateLimit, () => events.onSourceEvicted?.(spec)) : null;
-  /** Open connections per source (maxConnectionsPerSource). */
-  const perSource = new Map<string, number>();
+  const slots = new ConnectionSlots(limits);
 
   const answer = (res: http.ServerResponse, a: HecAnswer, close = false): void => {
     if (res.headersSent || res.destroyed) return;
@@ -278,31 +277,21 @@ export function bindHttpWith(spec: ListenerSpec, sink: FrameSink, limits: Listen
     if (allowed) {
       const source = normalizeAddress(s.remoteAddress ?? '');
       if (!allowed(source)) {
-        s.on('error', () => undefined);
-        s.destroy();
+        refuseConnection(s);
         events.onLimited?.(spec, source, 'not_allowed', 'closed');
         return;
       }
     }
     // Connection limits, checked before anything is read (as the stream listeners do).
     const source = normalizeAddress(s.remoteAddress ?? '');
-    const over = limits.maxConnections !== undefined && sockets.size >= limits.maxConnections ? 'total'
-      : limits.maxConnectionsPerSource !== undefined && (perSource.get(source) ?? 0) >= limits.maxConnectionsPerSource ? 'source'
-      : null;
+    const over = slots.take(source, s);
     if (over) {
-      s.on('error', () => undefined);
-      s.destroy();
+      refuseConnection(s);
       events.onConnectionRefused?.(spec, source, over);
       return;
     }
     sockets.add(s);
-    perSource.set(source, (perSource.get(source) ?? 0) + 1);
-    s.on('close', () => {
-      sockets.delete(s);
-      const left = (perSource.get(source) ?? 1) - 1;
-      if (left > 0) perSource.set(source, left);
-      else perSource.delete(source);
-    });
+    s.on('close', () => sockets.delete(s));
   });
   // Malformed HTTP, header timeouts (slowloris), oversized headers: answer if we still can, count.
   server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {

@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { HaetaeError } from '../../errors/catalog';
+import { pollFiles } from '../file-poll';
 
 export interface TokenSet {
   /** The token's name, or null when the token is not accepted. */
@@ -67,15 +68,13 @@ export function readTokens(file: string): TokenSet {
 /** The tokens, kept current as the file changes. `onReload` reports each reload (error: kept the old set). */
 export function watchTokens(file: string, onReload: (err: Error | null, size: number) => void): { current(): TokenSet; close(): void } {
   let tokens = readTokens(file);
-  const listener = (cur: fs.Stats, prev: fs.Stats): void => {
-    if (cur.mtimeMs === prev.mtimeMs && cur.size === prev.size && cur.ino === prev.ino) return;
+  const poll = pollFiles([file], 2_000, () => {
     try {
       tokens = readTokens(file);
       onReload(null, tokens.size);
     } catch (err) {
       onReload(err as Error, tokens.size);
     }
-  };
-  fs.watchFile(file, { interval: 2_000, persistent: false }, listener);
-  return { current: () => tokens, close: () => fs.unwatchFile(file, listener) };
+  });
+  return { current: () => tokens, close: () => poll.stop() };
 }

@@ -315,6 +315,43 @@ export function syslogStreamSession(limits: Pick<ListenerLimits, 'maxMessageByte
   };
 }
 
+/**
+ * A listener's open connections, in total and per source, against maxConnections and
+ * maxConnectionsPerSource: checked before anything is read from (or allocated for) a connection.
+ */
+export class ConnectionSlots {
+  #total = 0;
+  readonly #perSource = new Map<string, number>();
+
+  constructor(private readonly limits: Pick<ListenerLimits, 'maxConnections' | 'maxConnectionsPerSource'>) {}
+
+  /**
+   * Takes a slot for `source`, given back when `socket` closes; or, taking nothing, says which
+   * limit is reached.
+   */
+  take(source: string, socket: net.Socket): 'total' | 'source' | null {
+    const { maxConnections, maxConnectionsPerSource } = this.limits;
+    const held = this.#perSource.get(source) ?? 0;
+    if (maxConnections !== undefined && this.#total >= maxConnections) return 'total';
+    if (maxConnectionsPerSource !== undefined && held >= maxConnectionsPerSource) return 'source';
+    this.#total++;
+    this.#perSource.set(source, held + 1);
+    socket.once('close', () => {
+      this.#total--;
+      const left = (this.#perSource.get(source) ?? 1) - 1;
+      if (left > 0) this.#perSource.set(source, left);
+      else this.#perSource.delete(source);
+    });
+    return null;
+  }
+}
+
+/** Closes a connection refused before anything was read from it (the peer may reset first: nothing to report). */
+export function refuseConnection(socket: net.Socket): void {
+  socket.on('error', () => undefined);
+  socket.destroy();
+}
+
 export interface StreamTransport {
   /** Creates the server; `onSocket` must be called with each connection ready to carry data (after a TLS handshake). */
   server(onSocket: (socket: net.Socket) => void): net.Server;
@@ -337,8 +374,7 @@ export function bindStream(spec: ListenerSpec, sink: FrameSink, limits: Listener
   const paused = new Set<net.Socket>();
   /** Paused because their source is over its rate; value: the source. Resumed by `rateTimer`. */
   const ratePaused = new Map<net.Socket, string>();
-  /** Open connections per source address (for maxConnectionsPerSource). */
-  const perSource = new Map<string, number>();
+  const slots = new ConnectionSlots(limits);
   const idleMs = limits.idleTimeoutMs;
   const allowed = allowList(spec);
   const limiter = sourceRateLimiter(spec, limits, events);
@@ -389,24 +425,19 @@ export function bindStream(spec: ListenerSpec, sink: FrameSink, limits: Listener
   const server = transport.server((socket) => {
     const address = normalizeAddress(socket.remoteAddress ?? '');
     if (allowed && !allowed(address)) {
-      socket.on('error', () => undefined);
-      socket.destroy();
+      refuseConnection(socket);
       events.onLimited?.(spec, address, 'not_allowed', 'closed');
       return;
     }
     // Limits are checked before anything is read or allocated for the connection: each open one
     // costs a socket, kernel buffers and up to maxMessageBytes of partial frame.
-    const over = limits.maxConnections !== undefined && sockets.size >= limits.maxConnections ? 'total'
-      : limits.maxConnectionsPerSource !== undefined && (perSource.get(address) ?? 0) >= limits.maxConnectionsPerSource ? 'source'
-      : null;
+    const over = slots.take(address, socket);
     if (over) {
-      socket.on('error', () => undefined); // the peer may reset first; nothing to report
-      socket.destroy();
+      refuseConnection(socket);
       events.onConnectionRefused?.(spec, address, over);
       return;
     }
     sockets.add(socket);
-    perSource.set(address, (perSource.get(address) ?? 0) + 1);
     const local = server.address() as net.AddressInfo;
     const peer: PeerInfo = {
       transport: 'tcp',
@@ -472,9 +503,6 @@ export function bindStream(spec: ListenerSpec, sink: FrameSink, limits: Listener
       sessions.delete(socket);
       paused.delete(socket);
       ratePaused.delete(socket);
-      const left = (perSource.get(address) ?? 1) - 1;
-      if (left > 0) perSource.set(address, left);
-      else perSource.delete(address);
       events.onConnection?.(spec, label, false);
     });
   });

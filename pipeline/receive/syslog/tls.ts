@@ -6,7 +6,8 @@ import { normalizeAddress } from '../../envelope/envelope';
 import { HaetaeError, messageOf } from '../../errors/catalog';
 import type { Logger } from '../../telemetry/logger';
 import type { Metrics } from '../../telemetry/metrics';
-import { bindStream, syslogStreamSession, type BoundListener, type FrameSink, type ListenerEvents, type ListenerLimits, type ListenerSpec, type PeerInfo } from './listeners';
+import { pollFiles } from '../file-poll';
+import { bindStream, ConnectionSlots, refuseConnection, syslogStreamSession, type BoundListener, type FrameSink, type ListenerEvents, type ListenerLimits, type ListenerSpec, type PeerInfo } from './listeners';
 
 /** Why a TLS connection was refused: the `reason` label of haetae_dropped_total{stage="receive"}. */
 export type TlsRefusal =
@@ -89,8 +90,7 @@ export async function bindTls(spec: ListenerSpec, sink: FrameSink, limits: Liste
 
   const requestCert = clientAuth !== 'none';
   /** Connections in any state (in the handshake or open), for the limits checked before any TLS work. */
-  let live = 0;
-  const liveBySource = new Map<string, number>();
+  const slots = new ConnectionSlots(limits);
   let server!: tls.Server;
 
   // onTlsRefused (tlsRefusalEvents) counts and logs; without it, the generic per-source limit
@@ -121,21 +121,11 @@ export async function bindTls(spec: ListenerSpec, sink: FrameSink, limits: Liste
       // never finish one cannot take more slots than maxConnections either.
       server.on('connection', (raw: net.Socket) => {
         const source = raw.remoteAddress ?? '';
-        const over = limits.maxConnections !== undefined && live >= limits.maxConnections ? 'total'
-          : limits.maxConnectionsPerSource !== undefined && (liveBySource.get(source) ?? 0) >= limits.maxConnectionsPerSource ? 'source'
-          : null;
+        const over = slots.take(source, raw);
         if (over) {
-          raw.on('error', () => undefined);
-          raw.destroy();
+          refuseConnection(raw);
           events.onConnectionRefused?.(spec, source, over);
-          return;
         }
-        live++;
-        liveBySource.set(source, (liveBySource.get(source) ?? 0) + 1);
-        raw.once('close', () => {
-          live--;
-          decrement(liveBySource, source);
-        });
       });
       server.on('tlsClientError', (err: Error & { code?: string }, socket: tls.TLSSocket) => {
         const parent = (socket as tls.TLSSocket & { _parent?: net.Socket })._parent;
@@ -154,8 +144,7 @@ export async function bindTls(spec: ListenerSpec, sink: FrameSink, limits: Liste
           const hasCert = cert !== undefined;
           const code = String(socket.authorizationError ?? 'UNSPECIFIED');
           const reason: TlsRefusal = !hasCert ? 'tls_no_client_cert' : code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID' ? 'tls_expired_cert' : 'tls_untrusted_cert';
-          socket.on('error', () => undefined);
-          socket.destroy();
+          refuseConnection(socket);
           refuse(source, reason, cert ? `${code}: ${describeCert(cert)}` : 'no client certificate presented');
           return;
         }
@@ -167,7 +156,8 @@ export async function bindTls(spec: ListenerSpec, sink: FrameSink, limits: Liste
     peer: (socket) => ({ transport: 'tls', ...peerCertificate(socket as tls.TLSSocket, clientAuth) }),
   });
 
-  const reload = watchFiles(files, lim.tlsReloadPollMs ?? DEFAULT_TLS_RELOAD_POLL_MS, () => {
+  // Changes settle for a moment, so a certificate and its key written one after the other load together.
+  const reload = pollFiles([files.certFile, files.keyFile, ...(files.caFile ? [files.caFile] : [])], lim.tlsReloadPollMs ?? DEFAULT_TLS_RELOAD_POLL_MS, () => {
     let loaded: LoadedContext;
     try {
       loaded = loadContextOptions(files, where);
@@ -180,7 +170,7 @@ export async function bindTls(spec: ListenerSpec, sink: FrameSink, limits: Liste
     // new caFile's verification of the client certificate.
     server.setTicketKeys(randomBytes(48));
     ev.onTlsReloaded?.(spec, loaded.certificate);
-  });
+  }, RELOAD_SETTLE_MS);
 
   return {
     ...bound,
@@ -233,12 +223,6 @@ function describeCert(cert: X509Certificate): string {
   return `subject ${distinguishedName(cert.subject)}, issuer ${distinguishedName(cert.issuer)}, valid ${cert.validFrom} to ${cert.validTo}`;
 }
 
-function decrement(map: Map<string, number>, key: string): void {
-  const left = (map.get(key) ?? 1) - 1;
-  if (left > 0) map.set(key, left);
-  else map.delete(key);
-}
-
 interface LoadedContext {
   options: { cert: Buffer; key: Buffer; ca?: Buffer };
   certificate: ServerCertificateInfo;
@@ -284,30 +268,6 @@ function loadContextOptions(files: { certFile: string; keyFile: string; caFile?:
   return {
     options: { cert, key, ...(ca ? { ca } : {}) },
     certificate: { subject: distinguishedName(x509.subject), issuer: distinguishedName(x509.issuer), validTo: x509.validTo, fingerprint256: x509.fingerprint256 },
-  };
-}
-
-/**
- * Polls the files' stat (size, mtime, inode): unlike fs.watch this follows a file replaced by
- * rename (how certbot, cert-manager and `mv` deliver) and symlinks swapped (Kubernetes secrets).
- * Changes are settled for a moment, so a certificate and its key written one after the other
- * are loaded together.
- */
-function watchFiles(files: { certFile: string; keyFile: string; caFile?: string }, intervalMs: number, onChange: () => void): { stop(): void } {
-  const paths = [...new Set([files.certFile, files.keyFile, ...(files.caFile ? [files.caFile] : [])])];
-  let timer: NodeJS.Timeout | undefined;
-  const changed = (cur: fs.Stats, prev: fs.Stats): void => {
-    if (cur.mtimeMs === prev.mtimeMs && cur.size === prev.size && cur.ino === prev.ino) return;
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => { timer = undefined; onChange(); }, RELOAD_SETTLE_MS);
-    timer.unref();
-  };
-  for (const p of paths) fs.watchFile(p, { interval: intervalMs, persistent: false }, changed);
-  return {
-    stop() {
-      if (timer) clearTimeout(timer);
-      for (const p of paths) fs.unwatchFile(p, changed);
-    },
   };
 }
 

@@ -1,14 +1,10 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import pino from 'pino';
-import { loadConfig } from '../../../pipeline/config/load';
-import { startReceiver, type RunningReceiver } from '../../../pipeline/roles/receiver';
-import { createKafka } from '../../../connectors/kafka/client';
-import { Metrics } from '../../../pipeline/telemetry/metrics';
+import { eventually, uniqueName } from '../../support/services';
+import { startReceiverHarness, type ReceiverHarness } from '../../support/receiver-harness';
 import type { RawEnvelope } from '../../../schemas/generated/types';
-import { writeConfig } from '../../support/haetae-process';
-import { eventually, services, uniqueName } from '../../support/services';
+import { bsdTimestamp } from '../../support/syslog-time';
 
 /**
  * IPv6 and dual-stack listeners in one receiver process, against the real Kafka: a listener on
@@ -16,11 +12,7 @@ import { eventually, services, uniqueName } from '../../support/services';
  * (not ::ffff:127.0.0.1) in the envelope, the Kafka key and the per-source limits; a listener on
  * '::1' takes IPv6 loopback. Five listeners share the process.
  */
-let receiver: RunningReceiver;
-let metrics: Metrics;
-let consumer: Consumer;
-/** Payload text → envelope and Kafka key. */
-const stored = new Map<string, { e: RawEnvelope; key: string }>();
+let h: ReceiverHarness;
 
 const UDP_ANY = 0;
 const TCP_ANY = 1;
@@ -29,41 +21,24 @@ const TCP_LO6 = 3;
 const UDP_LO4 = 4;
 
 beforeAll(async () => {
-  const rawTopic = `haetae.test.${uniqueName('')}.raw`;
-  const file = writeConfig({
-    kafka: { brokers: services.kafkaBrokers, rawTopic, dlqTopic: `${rawTopic}.dlq`, rawPartitions: 1 },
-    receiver: {
-      batchMaxDelayMs: 5,
-      maxConnectionsPerSource: 2,
-      listeners: [
-        { transport: 'udp', host: '::', port: 0 },
-        { transport: 'tcp', host: '::', port: 0 },
-        { transport: 'udp', host: '::1', port: 0 },
-        { transport: 'tcp', host: '::1', port: 0 },
-        { transport: 'udp', host: '127.0.0.1', port: 0 },
-      ],
-    },
-  });
-  const loaded = loadConfig({ file, env: {} });
-  const log = pino({ level: 'silent' });
-  metrics = new Metrics();
-  receiver = await startReceiver(loaded, createKafka(loaded.config.kafka, log), log, metrics);
-  const kafka = new Kafka({ clientId: 'haetae-test', brokers: services.kafkaBrokers, logLevel: logLevel.NOTHING });
-  consumer = kafka.consumer({ groupId: uniqueName('haetae-test-') });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [rawTopic], fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => {
-    const e = JSON.parse(message.value!.toString()) as RawEnvelope;
-    stored.set(Buffer.from(e.payload, 'base64').toString(), { e, key: message.key!.toString() });
-  } });
+  h = await startReceiverHarness({
+    batchMaxDelayMs: 5,
+    maxConnectionsPerSource: 2,
+    listeners: [
+      { transport: 'udp', host: '::', port: 0 },
+      { transport: 'tcp', host: '::', port: 0 },
+      { transport: 'udp', host: '::1', port: 0 },
+      { transport: 'tcp', host: '::1', port: 0 },
+      { transport: 'udp', host: '127.0.0.1', port: 0 },
+    ],
+  }, pino({ level: 'silent' }));
 }, 60_000);
 
 afterAll(async () => {
-  await consumer?.disconnect();
-  await receiver?.stop();
+  await h?.stop();
 }, 30_000);
 
-const port = (i: number): number => receiver.listeners[i]!.address.port;
+const port = (i: number): number => h.receiver.listeners[i]!.address.port;
 
 async function sendUdp(to: string, toPort: number, text: string): Promise<void> {
   const client = dgram.createSocket(net.isIPv6(to) ? 'udp6' : 'udp4');
@@ -80,10 +55,12 @@ async function sendTcp(to: string, toPort: number, text: string): Promise<void> 
 }
 
 function arrived(text: string): Promise<{ e: RawEnvelope; key: string }> {
-  return eventually(async () => stored.get(text), `'${text}' in Kafka`, 15_000, 50);
+  return eventually(async () => h.stored.get(text), `'${text}' in Kafka`, 15_000, 50);
 }
 
-const msg = (tag: string): string => `<13>Dec  4 10:00:00 h app: ${tag}`;
+/** Stamped once, when the run starts, so a message's text is the same wherever it is built. */
+const STAMP = bsdTimestamp(new Date());
+const msg = (tag: string): string => `<13>${STAMP} h app: ${tag}`;
 
 describe('dual-stack listener on ::', () => {
   it.each([
@@ -115,7 +92,7 @@ describe('dual-stack listener on ::', () => {
     }
     await eventually(async () => (closed[2] ? true : undefined), 'the third connection refused', 5_000, 20);
     expect(closed.slice(0, 2).some(Boolean)).toBe(false);
-    const m = await metrics.registry.getSingleMetric('haetae_receiver_limited_total')!.get();
+    const m = await h.metrics.registry.getSingleMetric('haetae_receiver_limited_total')!.get();
     const hit = m.values.find((v) => v.labels.reason === 'source_connection_limit');
     expect(hit?.labels.source).toBe('127.0.0.1');
     for (const s of conns) s.destroy();

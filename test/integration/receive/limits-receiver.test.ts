@@ -1,27 +1,24 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { Writable } from 'node:stream';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import pino from 'pino';
 import { loadConfig } from '../../../pipeline/config/load';
-import { startReceiver, type RunningReceiver } from '../../../pipeline/roles/receiver';
+import { startReceiver } from '../../../pipeline/roles/receiver';
 import { createKafka } from '../../../connectors/kafka/client';
 import { Metrics } from '../../../pipeline/telemetry/metrics';
 import type { RawEnvelope } from '../../../schemas/generated/types';
 import { writeConfig } from '../../support/haetae-process';
 import { eventually, services, uniqueName } from '../../support/services';
+import { startReceiverHarness, type ReceiverHarness } from '../../support/receiver-harness';
+import { bsdTimestamp } from '../../support/syslog-time';
 
 /**
  * Per-source limits in the receiver role, against the real Kafka: a TCP source over its rate is
  * slowed, not cut (everything it sent is stored), a UDP source over its rate loses the excess,
  * counted for that source; allowed networks keep everyone else out. Loopback only (127.0.0.x).
  */
-let receiver: RunningReceiver;
-let metrics: Metrics;
-let consumer: Consumer;
+let h: ReceiverHarness;
 const logLines: string[] = [];
-/** Payload text → envelope, as stored on the raw topic. */
-const stored = new Map<string, RawEnvelope>();
 let ports: number[];
 
 const TCP_RATE = 0;
@@ -30,49 +27,33 @@ const TCP_ALLOW = 2;
 const UDP_ALLOW = 3;
 
 beforeAll(async () => {
-  const rawTopic = `haetae.test.${uniqueName('')}.raw`;
-  const file = writeConfig({
-    kafka: { brokers: services.kafkaBrokers, rawTopic, dlqTopic: `${rawTopic}.dlq`, rawPartitions: 1 },
-    receiver: {
-      batchMaxDelayMs: 5,
-      // A limit no test reaches, except where a listener entry sets its own.
-      rateLimit: { messagesPerSecond: 100_000, burst: 100_000 },
-      listeners: [
-        { transport: 'tcp', host: '127.0.0.1', port: 0, rateLimit: { messagesPerSecond: 2_000, burst: 200 } },
-        { transport: 'udp', host: '127.0.0.1', port: 0, rateLimit: { messagesPerSecond: 20, burst: 50 } },
-        { transport: 'tcp', host: '127.0.0.1', port: 0, allow: ['127.0.0.2/32', '2001:db8::/32'] },
-        { transport: 'udp', host: '127.0.0.1', port: 0, allow: ['127.0.0.2'] },
-      ],
-    },
-  });
-  const loaded = loadConfig({ file, env: {} });
   const logger = pino({ level: 'info' }, new Writable({ write(chunk, _enc, cb) { logLines.push(String(chunk)); cb(); } }));
-  metrics = new Metrics();
-  receiver = await startReceiver(loaded, createKafka(loaded.config.kafka, logger), logger, metrics);
-  ports = receiver.listeners.map((l) => l.address.port);
-  const kafka = new Kafka({ clientId: 'haetae-test', brokers: services.kafkaBrokers, logLevel: logLevel.NOTHING });
-  consumer = kafka.consumer({ groupId: uniqueName('haetae-test-') });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [rawTopic], fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => {
-    const e = JSON.parse(message.value!.toString()) as RawEnvelope;
-    stored.set(Buffer.from(e.payload, 'base64').toString(), e);
-  } });
+  h = await startReceiverHarness({
+    batchMaxDelayMs: 5,
+    // A limit no test reaches, except where a listener entry sets its own.
+    rateLimit: { messagesPerSecond: 100_000, burst: 100_000 },
+    listeners: [
+      { transport: 'tcp', host: '127.0.0.1', port: 0, rateLimit: { messagesPerSecond: 2_000, burst: 200 } },
+      { transport: 'udp', host: '127.0.0.1', port: 0, rateLimit: { messagesPerSecond: 20, burst: 50 } },
+      { transport: 'tcp', host: '127.0.0.1', port: 0, allow: ['127.0.0.2/32', '2001:db8::/32'] },
+      { transport: 'udp', host: '127.0.0.1', port: 0, allow: ['127.0.0.2'] },
+    ],
+  }, logger);
+  ports = h.receiver.listeners.map((l) => l.address.port);
 }, 60_000);
 
 afterAll(async () => {
-  await consumer?.disconnect();
-  await receiver?.stop();
+  await h?.stop();
 }, 30_000);
 
 /** Sum of a counter over every series matching `labels` (several listeners share a source). */
 async function total(name: string, labels: Record<string, string>): Promise<number> {
-  const m = await metrics.registry.getSingleMetric(name)!.get();
+  const m = await h.metrics.registry.getSingleMetric(name)!.get();
   return m.values.filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((n, v) => n + v.value, 0);
 }
 
 function storedWith(tag: string): RawEnvelope[] {
-  return [...stored.entries()].filter(([text]) => text.includes(tag)).map(([, e]) => e);
+  return [...h.stored.entries()].filter(([text]) => text.includes(tag)).map(([, { e }]) => e);
 }
 
 function connect(port: number, localAddress: string): Promise<{ socket: net.Socket; closed: () => boolean }> {
@@ -92,7 +73,9 @@ async function sendUdp(port: number, from: string, lines: string[]): Promise<voi
   client.close();
 }
 
-const line = (tag: string, i: number): string => `<13>Dec  4 10:00:00 h app: ${tag} ${i} ${'x'.repeat(80)}`;
+/** Stamped once, when the run starts, so a line's text is the same wherever it is built. */
+const STAMP = bsdTimestamp(new Date());
+const line = (tag: string, i: number): string => `<13>${STAMP} h app: ${tag} ${i} ${'x'.repeat(80)}`;
 
 describe('per-source rate limit', () => {
   it('TCP: slows a source over its rate to its rate and stores every message it sent', async () => {
