@@ -34,10 +34,26 @@
  * delete API (the integ-test one here) keep the streams: their backing indices are rolled over
  * and the old ones, with the run's documents, deleted, so each run still starts on empty indices.
  *
+ * Scale-out (`--workers 1,2,3`): instead of one `haetae run all`, the roles run as separate
+ * processes from the same generated config (bench/ingest-roles.ts): one `haetae run receiver`,
+ * N × `haetae run worker` in one consumer group (each worker process also runs a correlator, as
+ * `run worker` does) and one `haetae run notifier`, started afresh for each N, and only the TCP
+ * scenario runs, once per N. The raw and correlate topics get P partitions (`--partitions`,
+ * default the smallest common multiple of the N values that is at least 3, so every N shares them
+ * evenly: 6 for 1,2,3)
+ * and the TCP input comes from K senders (`--tcp-sources`, default 3 × P) on loopback addresses
+ * chosen so that their keys land evenly on the P partitions. Per N the table gives events/s, % of
+ * raw bulk, events/s per worker process, the summed CPU time of the worker processes and of the
+ * receiver over the scenario (utime + stime from /proc/<pid>/stat: µs per event, and events per
+ * worker CPU-second — the per-core figure a machine with more cores would multiply, as long as
+ * Elasticsearch keeps up), the whole machine's busy cores over the scenario (/proc/stat: Kafka,
+ * Elasticsearch and the bench share them), and the peak RSS per role (VmHWM).
+ *
  * Bounded: loopback only, a fixed message count.
  * `npm run bench:ingest [-- --messages N --udp-rate R --tcp-sources K]` (K TCP senders from K loopback
  * addresses, so K keys spread over the raw topic's partitions; default 1; `--tcp-only` skips UDP); `--check-mix` only prints what the mix
- * becomes (decoders, streams, rule matches) without the stack.
+ * becomes (decoders, streams, rule matches) without the stack. `--workers 1,2,3 [--partitions P]`:
+ * the scale-out run above. `--help` lists the flags.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -55,6 +71,35 @@ import { dropKafkaAndQueue, runNames, type RunNames } from './run-cleanup';
 import { printTable } from './report';
 import { MIX, hostPrefix, kindOf, mixLine } from './ingest-mix';
 import { rawDocuments, type RawDocuments } from './ingest-documents';
+import { Kafka, logLevel } from 'kafkajs';
+import {
+  balancedSources, cpuSeconds, dropStreams, groupAssignment, machineCpu, peakRssMiB, resetPeakRss, startRoles, stopProcess, stopRoles, type RoleProcess,
+} from './ingest-roles';
+
+const HELP = `Usage: npm run bench:ingest [-- options]
+
+End-to-end ingest of the realistic mix through haetae, side by side with raw _bulk of the same
+documents into the same Elasticsearch (loopback only, a fixed message count).
+
+Options:
+  --messages <n>      messages per scenario (default 100000)
+  --udp-rate <n>      datagrams/s of the paced UDP scenario (default 5000)
+  --tcp-sources <k>   TCP senders from k loopback addresses, so k keys over the raw topic's
+                      partitions (default 1; with --workers, 3 × partitions)
+  --tcp-only          skip the UDP scenarios
+  --workers <list>    scale-out: roles as separate processes (one receiver, N workers, one
+                      notifier), the TCP scenario once per N, e.g. --workers 1,2,3
+  --partitions <p>    raw and correlate topic partitions with --workers (default: the smallest
+                      common multiple of the N values that is at least 3: 6 for 1,2,3)
+  --check-mix         only print what the mix becomes (decoders, streams, rule matches)
+  -h, --help          this text
+
+Environment: HAETAE_KAFKA_BROKERS, HAETAE_ELASTICSEARCH_URL, HAETAE_REDIS_URL (local defaults);
+BENCH_LOG_LEVEL=info passes haetae's own log through to stderr.`;
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(`${HELP}\n`);
+  process.exit(0);
+}
 
 const argN = process.argv.indexOf('--messages');
 const N = argN > 0 ? Number(process.argv[argN + 1]) : 100_000;
@@ -62,8 +107,19 @@ const argRate = process.argv.indexOf('--udp-rate');
 const UDP_RATE = argRate > 0 ? Number(process.argv[argRate + 1]) : 5_000;
 const CHECK_MIX = process.argv.includes('--check-mix');
 const TCP_ONLY = process.argv.includes('--tcp-only');
+const argWorkers = process.argv.indexOf('--workers');
+/** Worker process counts of the scale-out run (--workers 1,2,3); null: the default, one `haetae run all`. */
+const WORKERS: number[] | null = argWorkers > 0 ? (process.argv[argWorkers + 1] ?? '').split(',').map(Number) : null;
+if (WORKERS && (WORKERS.length === 0 || WORKERS.some((w) => !Number.isInteger(w) || w < 1 || w > 16))) throw new Error(`--workers must be a comma-separated list of integers from 1 to 16, e.g. 1,2,3, not ${process.argv[argWorkers + 1]}`);
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+const argPartitions = process.argv.indexOf('--partitions');
+/** Raw (and correlate) topic partitions of the scale-out run: the smallest multiple of every N of the list that is at least 3 (1,2,3 → 6; 1,2 → 4), so each N shares them evenly. */
+const LCM = (WORKERS ?? [1]).reduce((a, w) => (a * w) / gcd(a, w), 1);
+const PARTITIONS = argPartitions > 0 ? Number(process.argv[argPartitions + 1]) : LCM * Math.ceil(3 / LCM);
+if (!Number.isInteger(PARTITIONS) || PARTITIONS < 1 || PARTITIONS > 64) throw new Error(`--partitions must be an integer from 1 to 64, not ${process.argv[argPartitions + 1]}`);
+if (WORKERS && PARTITIONS < Math.max(...WORKERS)) throw new Error(`--partitions ${PARTITIONS} is fewer than --workers ${Math.max(...WORKERS)}: a worker without a partition has nothing to do`);
 const argSources = process.argv.indexOf('--tcp-sources');
-const TCP_SOURCES = argSources > 0 ? Number(process.argv[argSources + 1]) : 1;
+const TCP_SOURCES = argSources > 0 ? Number(process.argv[argSources + 1]) : WORKERS ? Math.min(250, 3 * PARTITIONS) : 1;
 if (!Number.isInteger(TCP_SOURCES) || TCP_SOURCES < 1 || TCP_SOURCES > 250) throw new Error(`--tcp-sources must be an integer from 1 to 250, not ${process.argv[argSources + 1]}`);
 if (!Number.isInteger(N) || N <= 0) throw new Error(`--messages must be a positive integer, not ${process.argv[argN + 1]}`);
 if (!Number.isFinite(UDP_RATE) || UDP_RATE <= 0) throw new Error(`--udp-rate must be a positive number, not ${process.argv[argRate + 1]}`);
@@ -102,10 +158,11 @@ const STAMP = bsdTimestamp(new Date());
  * the sender's address, so one source is one partition; several spread over the partitions, as
  * many devices do.
  */
-async function sendTcp(port: number, token: string, sources: number): Promise<number> {
+async function sendTcp(port: number, token: string, sources: number, addresses?: readonly string[]): Promise<number> {
   const t0 = Date.now();
   await Promise.all(Array.from({ length: sources }, (_, k) => new Promise<void>((resolve, reject) => {
-    const s = net.connect({ port, host: '127.0.0.1', ...(sources > 1 ? { localAddress: `127.0.1.${k + 1}` } : {}) });
+    const localAddress = addresses?.[k] ?? (sources > 1 ? `127.0.1.${k + 1}` : undefined);
+    const s = net.connect({ port, host: '127.0.0.1', ...(localAddress ? { localAddress } : {}) });
     s.on('error', reject);
     let i = k;
     const pump = (): void => {
@@ -162,72 +219,6 @@ async function waitSearchable(es: Client, target: string, token: string, n: numb
   return { indexed, doneAt: indexed === n ? Date.now() : stableSince };
 }
 
-/** The haetae process's peak resident set since the last reset (VmHWM), in MiB; null where /proc is not there. */
-function peakRssMiB(pid: number): number | null {
-  try {
-    const kb = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kb ? Number(kb) / 1024 : null;
-  } catch {
-    return null;
-  }
-}
-/** Resets VmHWM to the current RSS (Linux clear_refs, value 5), so each scenario reports its own peak. */
-function resetPeakRss(pid: number): boolean {
-  try {
-    fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Deletes the data streams under `pattern`. Where the distribution has no data stream delete API
- * (the integ-test one answers 405), each stream is rolled over and its previous backing indices —
- * every document written so far — are deleted: the stream stays, empty, on a fresh write index.
- */
-async function dropStreams(es: Client, pattern: string): Promise<string[]> {
-  const notes: string[] = [];
-  try {
-    await es.indices.deleteDataStream({ name: pattern, expand_wildcards: 'all' });
-    return notes;
-  } catch (err) {
-    const status = (err as { meta?: { statusCode?: number } }).meta?.statusCode;
-    if (status === 404) return notes;
-    if (status !== 405 && status !== 400) return [`deleting ${pattern}: ${(err as Error).message}`];
-  }
-  let streams: Array<{ name: string; backing_indices: string[] }> = [];
-  try {
-    streams = (await es.indices.resolveIndex({ name: pattern, expand_wildcards: 'all' })).data_streams.map((s) => ({ name: s.name, backing_indices: [...s.backing_indices] }));
-  } catch (err) {
-    if ((err as { meta?: { statusCode?: number } }).meta?.statusCode !== 404) notes.push(`listing ${pattern}: ${(err as Error).message}`);
-  }
-  for (const s of streams) {
-    try {
-      // Already empty (emptied at the end of the last run): a rollover would only churn indices.
-      await es.indices.refresh({ index: s.name });
-      if ((await es.count({ index: s.name })).count === 0) continue;
-      await es.indices.rollover({ alias: s.name });
-      await es.indices.delete({ index: s.backing_indices, ignore_unavailable: true });
-    } catch (err) {
-      notes.push(`emptying ${s.name}: ${(err as Error).message}`);
-    }
-  }
-  return notes;
-}
-
-/** SIGTERM (haetae drains and commits), SIGKILL if it has not exited within 15 s. */
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = new Promise((r) => setTimeout(() => r('timeout'), 15_000).unref());
-  if ((await Promise.race([exited, timer])) === 'timeout') {
-    child.kill('SIGKILL');
-    await exited;
-  }
-}
-
 interface RawResult {
   bulkMs: number;
   searchableMs: number;
@@ -281,7 +272,11 @@ function writeConfig(): Names {
     queue: `haetae-bench-${id}`,
   };
   fs.writeFileSync(n.file, JSON.stringify({
-    kafka: { brokers: BROKERS, rawTopic: n.rawTopic, dlqTopic: n.dlqTopic, consumerGroup: n.consumerGroup, correlateTopic: n.correlateTopic, correlatorGroup: n.correlatorGroup },
+    kafka: {
+      brokers: BROKERS, rawTopic: n.rawTopic, dlqTopic: n.dlqTopic, consumerGroup: n.consumerGroup, correlateTopic: n.correlateTopic, correlatorGroup: n.correlatorGroup,
+      // Scale-out: enough partitions for the largest N (the default run keeps the shipped default).
+      ...(WORKERS ? { rawPartitions: PARTITIONS, correlatePartitions: PARTITIONS } : {}),
+    },
     elasticsearch: { url: ES_URL, eventsDataStream: EVENTS_STREAM, alertsIndex: n.alertsIndex, alertEventsIndex: n.alertEventsIndex },
     redis: { url: REDIS },
     receiver: { listeners: [{ transport: 'udp', host: '127.0.0.1', port: 0 }, { transport: 'tcp', host: '127.0.0.1', port: 0 }] },
@@ -334,6 +329,99 @@ function checkMix(loaded: LoadedConfig): void {
   process.stdout.write(`${describeDocuments(docs)}\n`);
 }
 
+/** One worker count of the scale-out run. */
+interface ScaleResult {
+  workers: number;
+  /** Raw topic partitions held by each worker process once the group was stable. */
+  assignment: number[][];
+  sendMs: number;
+  totalMs: number;
+  indexed: number;
+  /** CPU seconds (user + system) over the scenario, summed over the worker processes, and of the receiver and notifier. */
+  workerCpu: number;
+  receiverCpu: number;
+  notifierCpu: number;
+  /** The machine's busy CPU seconds per wall second over the scenario (every process: Kafka, Elasticsearch, the bench). */
+  machineBusyCores: number;
+  peak: { receiver: number | null; worker: number | null; notifier: number | null };
+}
+
+/**
+ * (b) with `--workers`: for each N, a fresh receiver, N workers and a notifier from the run's
+ * config (the same topics and group: what N-1 workers committed stays committed), the TCP
+ * scenario from the balanced sources, timed until every event is searchable, the processes' CPU
+ * time read from /proc before and after.
+ */
+async function scaleOut(es: Client, n: Names): Promise<ScaleResult[]> {
+  const kafka = new Kafka({ clientId: 'haetae-bench-ingest-scale', brokers: BROKERS, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const target = eventStreams(EVENTS_STREAM).searchTarget;
+  const addresses = balancedSources(TCP_SOURCES, PARTITIONS);
+  if (TCP_SOURCES < PARTITIONS) process.stderr.write(`warning: ${TCP_SOURCES} TCP sources for ${PARTITIONS} partitions: ${PARTITIONS - TCP_SOURCES} partitions (and the workers holding only those) get no input\n`);
+  const out: ScaleResult[] = [];
+  try {
+    for (const [k, workers] of WORKERS!.entries()) {
+      process.stderr.write(`starting 1 receiver, ${workers} worker${workers === 1 ? '' : 's'}, 1 notifier (raw topic: ${PARTITIONS} partitions, ${TCP_SOURCES} TCP sources)…\n`);
+      const procs: RoleProcess[] = await startRoles(CLI, n.file, workers, admin, n);
+      try {
+        const assignment = (await groupAssignment(admin, n.consumerGroup, n.rawTopic)).members;
+        const receiver = procs.find((p) => p.role === 'receiver')!;
+        for (const p of procs) resetPeakRss(p.pid);
+        const cpu0 = new Map(procs.map((p) => [p.pid, cpuSeconds(p.pid) ?? 0]));
+        const m0 = machineCpu();
+        const token = `w${k}${n.id}`;
+        const t0 = Date.now();
+        const sendMs = await sendTcp(receiver.ports.tcp!, token, TCP_SOURCES, addresses);
+        const { indexed, doneAt } = await waitSearchable(es, target, token, N, `TCP, ${workers} worker${workers === 1 ? '' : 's'}`, t0);
+        const wall = (Date.now() - t0) / 1000;
+        const m1 = machineCpu();
+        const used = (role: string): number => procs.filter((p) => p.role === role).reduce((a, p) => a + ((cpuSeconds(p.pid) ?? 0) - cpu0.get(p.pid)!), 0);
+        const peakOf = (role: string): number | null => {
+          const peaks = procs.filter((p) => p.role === role).map((p) => peakRssMiB(p.pid)).filter((v): v is number => v !== null);
+          return peaks.length > 0 ? Math.max(...peaks) : null;
+        };
+        for (const p of procs) if (p.child.exitCode !== null || p.child.signalCode !== null) throw new Error(`${p.label} exited during the scenario (${p.child.exitCode ?? p.child.signalCode})`);
+        out.push({
+          workers, assignment, sendMs, totalMs: doneAt - t0, indexed,
+          workerCpu: used('worker'), receiverCpu: used('receiver'), notifierCpu: used('notifier'),
+          machineBusyCores: (m1.busy - m0.busy) / wall,
+          peak: { receiver: peakOf('receiver'), worker: peakOf('worker'), notifier: peakOf('notifier') },
+        });
+      } finally {
+        await stopRoles(procs);
+      }
+    }
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+  return out;
+}
+
+function printScale(results: readonly ScaleResult[], raws: readonly RawResult[]): void {
+  const cores = os.cpus().length;
+  const rawRate = raws.length > 0 ? raws.reduce((a, r) => a + (r.indexed / r.searchableMs) * 1000, 0) / raws.length : NaN;
+  const mib = (v: number | null): string => (v === null ? '-' : String(Math.round(v)));
+  printTable(`(b) Scale-out, TCP from ${TCP_SOURCES} sources over ${PARTITIONS} raw partitions: 1 receiver + N workers (each with its correlator) + 1 notifier as separate processes, ${N.toLocaleString('en-US')} messages per N, ${cores} cores shared with Kafka and Elasticsearch`,
+    ['workers', 'partitions each', 'all searchable ms', 'events/s', 'missing', '% of raw bulk', 'events/s per worker', 'worker CPU s (sum)', 'worker µs/event', 'events per worker CPU-s', 'receiver µs/event', 'machine busy cores', 'peak RSS MiB recv/worker/notif'],
+    results.map((r) => {
+      const rate = (r.indexed / r.totalMs) * 1000;
+      return [
+        r.workers, r.assignment.map((a) => a.length).join('/'), r.totalMs, Math.round(rate), N - r.indexed,
+        Number.isFinite(rawRate) ? `${((rate / rawRate) * 100).toFixed(1)}%` : '-',
+        Math.round(rate / r.workers), Number(r.workerCpu.toFixed(2)),
+        Number(((r.workerCpu / Math.max(1, r.indexed)) * 1e6).toFixed(1)), Math.round(r.indexed / Math.max(0.01, r.workerCpu)),
+        Number(((r.receiverCpu / Math.max(1, r.indexed)) * 1e6).toFixed(1)), Number(r.machineBusyCores.toFixed(2)),
+        `${mib(r.peak.receiver)}/${mib(r.peak.worker)}/${mib(r.peak.notifier)}`,
+      ];
+    }));
+  process.stdout.write(`raw bulk (a): ${Math.round(rawRate).toLocaleString('en-US')} docs/s (mean of the runs before and after).\n` +
+    `CPU is user + system time from /proc/<pid>/stat over the scenario (send start until all searchable); worker CPU sums the N worker processes,\n` +
+    `peak RSS is VmHWM (worker: the largest of the N). "machine busy cores" is every process on the box (Kafka, Elasticsearch, the sender too):\n` +
+    `near ${cores} the roles contend for the same cores, and events/s stops growing with N here. "events per worker CPU-s" is the per-core figure:\n` +
+    `a machine with more cores would multiply it by the cores given to workers, as long as Elasticsearch (see raw bulk) and Kafka keep up.\n`);
+}
+
 async function main(): Promise<void> {
   const n = writeConfig();
   const loaded = loadConfig({ file: n.file });
@@ -351,6 +439,7 @@ async function main(): Promise<void> {
   let docsLine = '';
   let runPeak = 0;
   let child: ChildProcess | null = null;
+  const scale: ScaleResult[] = [];
   try {
     // Start from empty indices in both namespaces (a run that was interrupted leaves its documents).
     for (const stream of [EVENTS_STREAM, RAW_STREAM]) notes.push(...await dropStreams(es, eventStreams(stream).searchTarget));
@@ -369,73 +458,80 @@ async function main(): Promise<void> {
     };
     await rawRun();
 
-    // (b) haetae end to end.
-    const spawned = spawn(process.execPath, [CLI, 'run', 'all', '--config', n.file], { stdio: ['ignore', 'pipe', process.env.BENCH_LOG_LEVEL ? 'inherit' : 'ignore'] });
-    child = spawned;
-    const ports: Record<string, number> = {};
-    let httpPort = 0;
-    await new Promise<void>((resolve, reject) => {
-      spawned.on('exit', (c) => reject(new Error(`haetae exited (${c}) before listening`)));
-      spawned.stdout!.on('data', (d: Buffer) => {
-        if (process.env.BENCH_LOG_LEVEL) process.stderr.write(d);
-        for (const m of d.toString().matchAll(/listening for syslog on (udp|tcp):\/\/127\.0\.0\.1:(\d+)/g)) ports[m[1]!] = Number(m[2]);
-        const h = /metrics on http:\/\/127\.0\.0\.1:(\d+)/.exec(d.toString());
-        if (h) httpPort = Number(h[1]);
-        if (ports.udp && ports.tcp && httpPort) resolve();
+    if (WORKERS) {
+      // (b) scale-out: the roles as separate processes, the TCP scenario once per worker count.
+      scale.push(...await scaleOut(es, n));
+      notes.push(...await dropStreams(es, eventStreams(EVENTS_STREAM).searchTarget));
+      await rawRun();
+    } else {
+      // (b) haetae end to end.
+      const spawned = spawn(process.execPath, [CLI, 'run', 'all', '--config', n.file], { stdio: ['ignore', 'pipe', process.env.BENCH_LOG_LEVEL ? 'inherit' : 'ignore'] });
+      child = spawned;
+      const ports: Record<string, number> = {};
+      let httpPort = 0;
+      await new Promise<void>((resolve, reject) => {
+        spawned.on('exit', (c) => reject(new Error(`haetae exited (${c}) before listening`)));
+        spawned.stdout!.on('data', (d: Buffer) => {
+          if (process.env.BENCH_LOG_LEVEL) process.stderr.write(d);
+          for (const m of d.toString().matchAll(/listening for syslog on (udp|tcp):\/\/127\.0\.0\.1:(\d+)/g)) ports[m[1]!] = Number(m[2]);
+          const h = /metrics on http:\/\/127\.0\.0\.1:(\d+)/.exec(d.toString());
+          if (h) httpPort = Number(h[1]);
+          if (ports.udp && ports.tcp && httpPort) resolve();
+        });
       });
-    });
-    // Wait until the worker has joined its group, so the clock measures ingest, not start-up.
-    for (let i = 0; i < 120; i++) {
-      const r = await fetch(`http://127.0.0.1:${httpPort}/readyz`).catch(() => null);
-      if (r?.status === 200) break;
-      await new Promise((res) => setTimeout(res, 500));
+      // Wait until the worker has joined its group, so the clock measures ingest, not start-up.
+      for (let i = 0; i < 120; i++) {
+        const r = await fetch(`http://127.0.0.1:${httpPort}/readyz`).catch(() => null);
+        if (r?.status === 200) break;
+        await new Promise((res) => setTimeout(res, 500));
+      }
+      const pid = spawned.pid!;
+      runPeak = peakRssMiB(pid) ?? 0;
+      const target = eventStreams(EVENTS_STREAM).searchTarget;
+      const scenarios = [
+        { name: TCP_SOURCES === 1 ? 'TCP octet-counted, 1 connection' : `TCP octet-counted, ${TCP_SOURCES} sources`, transport: 'tcp', rate: 0 },
+        { name: `UDP paced at ${UDP_RATE.toLocaleString('en-US')}/s`, transport: 'udp', rate: UDP_RATE },
+        { name: 'UDP unpaced burst', transport: 'udp', rate: 0 },
+      ] as const;
+      const measured: Array<{ cells: (string | number)[]; rate: number; peak: string }> = [];
+      const phases: string[] = [];
+      for (const [k, sc] of scenarios.entries()) {
+        if (TCP_ONLY && sc.transport !== 'tcp') continue;
+        const token = `s${k}${n.id}`;
+        const scrape = async (): Promise<string> => (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+        const before = await scrape();
+        const kernelBefore = kernelDrops(before);
+        const droppedBefore = haetaeDrops(before);
+        const peakReset = resetPeakRss(pid);
+        const t0 = Date.now();
+        const sendMs = sc.transport === 'tcp' ? await sendTcp(ports.tcp!, token, TCP_SOURCES) : await sendUdp(ports.udp!, token, sc.rate);
+        const { indexed, doneAt } = await waitSearchable(es, target, token, N, sc.transport, t0);
+        const totalMs = doneAt - t0;
+        const metrics = await scrape();
+        const peak = peakRssMiB(pid);
+        if (peak !== null) runPeak = Math.max(runPeak, peak);
+        const isUdp = sc.transport === 'udp';
+        const rate = (indexed / totalMs) * 1000;
+        measured.push({
+          cells: [sc.name, N, sendMs, totalMs, Math.round(rate), N - indexed, isUdp ? kernelDrops(metrics) - kernelBefore : '-', isUdp ? haetaeDrops(metrics) - droppedBefore : '-'],
+          rate,
+          peak: peak === null ? '-' : `${Math.round(peak)}${peakReset ? '' : ' (run)'}`,
+        });
+        // Where the worker's time went in this scenario (haetae_worker_seconds_total, wall clock).
+        const [w0, w1] = [workerSeconds(before), workerSeconds(metrics)];
+        const spent = [...w1].map(([phase, v]) => [phase, v - (w0.get(phase) ?? 0)] as const).filter(([, v]) => v > 0);
+        const busy = spent.reduce((a, [, v]) => a + v, 0);
+        if (busy > 0) phases.push(`${sc.name}: ${spent.sort((a, b) => b[1] - a[1]).map(([phase, v]) => `${phase} ${(v * 1000).toFixed(0)} ms (${((100 * v) / busy).toFixed(0)}%)`).join(', ')}`);
+      }
+      await stopProcess(spawned);
+      notes.push(...await dropStreams(es, target));
+      await rawRun();
+      const rawRate = raws.reduce((a, r) => a + (r.indexed / r.searchableMs) * 1000, 0) / raws.length;
+      for (const m of measured) rows.push([...m.cells, Math.round(rawRate), `${((m.rate / rawRate) * 100).toFixed(1)}%`, m.peak]);
+      phaseLines.push(...phases);
     }
-    const pid = spawned.pid!;
-    runPeak = peakRssMiB(pid) ?? 0;
-    const target = eventStreams(EVENTS_STREAM).searchTarget;
-    const scenarios = [
-      { name: TCP_SOURCES === 1 ? 'TCP octet-counted, 1 connection' : `TCP octet-counted, ${TCP_SOURCES} sources`, transport: 'tcp', rate: 0 },
-      { name: `UDP paced at ${UDP_RATE.toLocaleString('en-US')}/s`, transport: 'udp', rate: UDP_RATE },
-      { name: 'UDP unpaced burst', transport: 'udp', rate: 0 },
-    ] as const;
-    const measured: Array<{ cells: (string | number)[]; rate: number; peak: string }> = [];
-    const phases: string[] = [];
-    for (const [k, sc] of scenarios.entries()) {
-      if (TCP_ONLY && sc.transport !== 'tcp') continue;
-      const token = `s${k}${n.id}`;
-      const scrape = async (): Promise<string> => (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
-      const before = await scrape();
-      const kernelBefore = kernelDrops(before);
-      const droppedBefore = haetaeDrops(before);
-      const peakReset = resetPeakRss(pid);
-      const t0 = Date.now();
-      const sendMs = sc.transport === 'tcp' ? await sendTcp(ports.tcp!, token, TCP_SOURCES) : await sendUdp(ports.udp!, token, sc.rate);
-      const { indexed, doneAt } = await waitSearchable(es, target, token, N, sc.transport, t0);
-      const totalMs = doneAt - t0;
-      const metrics = await scrape();
-      const peak = peakRssMiB(pid);
-      if (peak !== null) runPeak = Math.max(runPeak, peak);
-      const isUdp = sc.transport === 'udp';
-      const rate = (indexed / totalMs) * 1000;
-      measured.push({
-        cells: [sc.name, N, sendMs, totalMs, Math.round(rate), N - indexed, isUdp ? kernelDrops(metrics) - kernelBefore : '-', isUdp ? haetaeDrops(metrics) - droppedBefore : '-'],
-        rate,
-        peak: peak === null ? '-' : `${Math.round(peak)}${peakReset ? '' : ' (run)'}`,
-      });
-      // Where the worker's time went in this scenario (haetae_worker_seconds_total, wall clock).
-      const [w0, w1] = [workerSeconds(before), workerSeconds(metrics)];
-      const spent = [...w1].map(([phase, v]) => [phase, v - (w0.get(phase) ?? 0)] as const).filter(([, v]) => v > 0);
-      const busy = spent.reduce((a, [, v]) => a + v, 0);
-      if (busy > 0) phases.push(`${sc.name}: ${spent.sort((a, b) => b[1] - a[1]).map(([phase, v]) => `${phase} ${(v * 1000).toFixed(0)} ms (${((100 * v) / busy).toFixed(0)}%)`).join(', ')}`);
-    }
-    await stop(spawned);
-    notes.push(...await dropStreams(es, target));
-    await rawRun();
-    const rawRate = raws.reduce((a, r) => a + (r.indexed / r.searchableMs) * 1000, 0) / raws.length;
-    for (const m of measured) rows.push([...m.cells, Math.round(rawRate), `${((m.rate / rawRate) * 100).toFixed(1)}%`, m.peak]);
-    phaseLines.push(...phases);
   } finally {
-    if (child) await stop(child);
+    if (child) await stopProcess(child);
     await es.close();
     notes.push(...await cleanup(n, loaded));
   }
@@ -446,6 +542,11 @@ async function main(): Promise<void> {
       raws.map((r, i) => [i === 0 ? 'before haetae' : 'after haetae', N, r.bulkMs, r.searchableMs, Math.round((r.indexed / r.searchableMs) * 1000), r.failed, N - r.indexed]));
     for (const r of raws) if (r.firstFailure) process.stdout.write(`first refused document: ${r.firstFailure}\n`);
     process.stdout.write(`${docsLine}\n`);
+  }
+  if (WORKERS) {
+    printScale(scale, raws);
+    for (const note of notes) process.stderr.write(`cleanup: ${note}\n`);
+    return;
   }
   printTable(`(b) End-to-end ingest of the realistic mix: sender → haetae run all (receiver + worker + correlator + notifier, one process) → Kafka → Elasticsearch, ${cores} cores, loopback`,
     ['input', 'messages', 'send ms', 'all searchable ms', 'events/s', 'missing', 'kernel drops (metric)', 'overload drops', 'raw bulk docs/s (mean of a)', '% of raw bulk', 'peak RSS MiB'], rows);

@@ -24,46 +24,69 @@ export interface ResolveRequest {
 export async function resolveAlerts(client: Client, index: string, requests: readonly ResolveRequest[], now: Date): Promise<Alert[]> {
   await client.indices.refresh({ index });
   const resolved: Alert[] = [];
-  for (const r of requests) {
-    const res = await client.search<Alert>({
-      index,
-      size: 100,
-      seq_no_primary_term: true,
-      query: {
-        bool: {
-          filter: [
-            { term: { 'rule.id': r.ruleId } },
-            { term: { 'alert.group_key': r.groupKey } },
-            { range: { '@timestamp': { lte: r.until } } },
-          ],
-          should: [
-            { terms: { 'alert.status': ['open', 'acknowledged'] } },
-            { term: { 'alert.resolved_by': r.eventId } },
-          ],
-          minimum_should_match: 1,
+  /** Alerts an earlier request of this call already resolved (or returned). */
+  const seen = new Set<string>();
+  // One msearch per chunk of requests and one bulk of conditional updates, instead of a search and
+  // an update per request: a batch with many recoveries costs two round trips.
+  for (let from = 0; from < requests.length; from += RESOLVE_CHUNK) {
+    const chunk = requests.slice(from, from + RESOLVE_CHUNK);
+    const found = await client.msearch<Alert>({
+      searches: chunk.flatMap((r) => [{ index }, {
+        size: 100,
+        seq_no_primary_term: true,
+        query: {
+          bool: {
+            filter: [
+              { term: { 'rule.id': r.ruleId } },
+              { term: { 'alert.group_key': r.groupKey } },
+              { range: { '@timestamp': { lte: r.until } } },
+            ],
+            should: [
+              { terms: { 'alert.status': ['open', 'acknowledged'] } },
+              { term: { 'alert.resolved_by': r.eventId } },
+            ],
+            minimum_should_match: 1,
+          },
         },
-      },
+      }]),
     });
-    for (const hit of res.hits.hits) {
-      const alert = hit._source!;
-      if (alert.alert.status === 'resolved') {
-        resolved.push(alert);
-        continue;
+    const updates: Array<{ id: string; seqNo: number; primaryTerm: number; alert: Alert; change: Alert['alert'] }> = [];
+    chunk.forEach((r, i) => {
+      const res = found.responses[i]!;
+      if ('error' in res) throw new Error(`Elasticsearch did not search ${index} for alerts to resolve (HTTP ${res.status}): ${res.error.type}: ${res.error.reason ?? ''}`);
+      for (const hit of res.hits.hits) {
+        if (seen.has(hit._id!)) continue;
+        seen.add(hit._id!);
+        const alert = hit._source!;
+        if (alert.alert.status === 'resolved') {
+          resolved.push(alert);
+          continue;
+        }
+        // The same transition an analyst's resolve makes, with the rule as the actor in the history.
+        const change = applyAction(alert, { kind: 'resolve', note: `recovered by event ${r.eventId}` }, { name: `rule:${r.ruleId}`, via: 'rule' }, now).alert;
+        change.resolved_by = r.eventId;
+        updates.push({ id: hit._id!, seqNo: hit._seq_no!, primaryTerm: hit._primary_term!, alert, change });
       }
-      // The same transition an analyst's resolve makes, with the rule as the actor in the history.
-      const change = applyAction(alert, { kind: 'resolve', note: `recovered by event ${r.eventId}` }, { name: `rule:${r.ruleId}`, via: 'rule' }, now).alert;
-      change.resolved_by = r.eventId;
-      try {
-        await client.update({ index, id: hit._id!, if_seq_no: hit._seq_no!, if_primary_term: hit._primary_term!, doc: { alert: change } });
-        resolved.push({ ...alert, alert: change });
-      } catch (err) {
-        if (err instanceof errors.ResponseError && err.statusCode === 409) continue; // changed meanwhile
-        throw err;
+    });
+    if (updates.length === 0) continue;
+    const res = await client.bulk({
+      refresh: false,
+      operations: updates.flatMap((u) => [{ update: { _index: index, _id: u.id, if_seq_no: u.seqNo, if_primary_term: u.primaryTerm } }, { doc: { alert: u.change } }]),
+    });
+    res.items.forEach((item, i) => {
+      const outcome = item.update!;
+      if (outcome.error) {
+        if (outcome.status === 409) return; // changed meanwhile (an analyst): looked at again next time
+        throw new Error(`Elasticsearch did not resolve alert ${updates[i]!.id}: ${outcome.error.type}: ${outcome.error.reason ?? ''}`);
       }
-    }
+      resolved.push({ ...updates[i]!.alert, alert: updates[i]!.change });
+    });
   }
   return resolved;
 }
+
+/** Recovery requests per msearch. */
+const RESOLVE_CHUNK = 200;
 
 /** At most this many updates per alert are retried after a conflict before the batch retries. */
 const MAX_CONFLICTS = 5;
@@ -145,10 +168,15 @@ export async function foldAlerts(client: Client, index: string, candidates: read
       }
     }
   }
-  for (const [id, seen] of lastSeen) {
-    // A partial update merges: nothing else of the alert is touched. retry_on_conflict re-applies
-    // it over a concurrent change instead of failing the batch.
-    await client.update({ index, id, doc: { alert: { last_seen: seen } }, retry_on_conflict: 3 });
+  if (lastSeen.size > 0) {
+    // Partial updates merge: nothing else of an alert is touched. retry_on_conflict re-applies one
+    // over a concurrent change instead of failing the batch. One bulk for all of them.
+    const ids = [...lastSeen.keys()];
+    const res = await client.bulk({ refresh: false, operations: ids.flatMap((id) => [{ update: { _index: index, _id: id, retry_on_conflict: 3 } }, { doc: { alert: { last_seen: lastSeen.get(id) } } }]) });
+    res.items.forEach((item, i) => {
+      const error = item.update?.error;
+      if (error) throw new Error(`Elasticsearch did not record the last occurrence of alert ${ids[i]}: ${error.type}: ${error.reason ?? ''}`);
+    });
   }
   return outcomes;
 }

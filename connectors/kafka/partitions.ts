@@ -21,3 +21,12 @@ export async function partitionCount(kafka: Kafka, topic: string, log: Logger): 
     await admin.disconnect().catch(() => undefined);
   }
 }
+
+/**
+ * Records left on a partition after `lastProcessed` (kafkajs' batch.highWatermark is the offset
+ * the next produced record gets): the consumer lag a batch leaves behind. Never negative.
+ */
+export function lagAfter(highWatermark: string, lastProcessed: string): number {
+  const lag = BigInt(highWatermark) - BigInt(lastProcessed) - 1n;
+  return lag > 0n ? Number(lag) : 0;
+}

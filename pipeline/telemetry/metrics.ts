@@ -39,6 +39,10 @@ export class Metrics {
   readonly decoderEvents: Counter<'decoder' | 'outcome'>;
   /** Wall-clock seconds the worker spent in each phase of its batches (see WORKER_PHASES). */
   readonly workerSeconds: Counter<'phase'>;
+  /** Absence heartbeats a batch left out because a kept one of the same group says the same (correlate/coalesce.ts). */
+  readonly heartbeatsCoalesced: Counter;
+  /** Records on a consumed partition not yet processed by this process (high watermark − next offset), per consumer. */
+  readonly consumerLag: Gauge<'consumer' | 'topic' | 'partition'>;
 
   /** Enrichment lookups by source (geoip, asn, zone, asset, threat) and outcome (hit, miss, skipped). */
   readonly enrichLookups: Counter<'source' | 'outcome'>;
@@ -112,6 +116,8 @@ export class Metrics {
     this.correlationGroups = new Gauge({ name: 'haetae_correlation_groups', help: 'Open correlation and absence groups held by this process (windows with buffered events, tracked heartbeats).', registers });
     this.decoderEvents = new Counter({ name: 'haetae_decoder_events_total', help: 'Messages each vendor decoder read (outcome=decoded) or was selected for but could not read (failed: the event is tagged haetae_decoder_failure and keeps its header fields).', labelNames: ['decoder', 'outcome'], registers });
     this.workerSeconds = new Counter({ name: 'haetae_worker_seconds_total', help: 'Wall-clock seconds the worker spent per phase of its batches: stages (decode, parse, normalize, vendor decoders, enrich), detect (rules and routing), fold (looking up live alerts), index (the Elasticsearch bulk, retries included), correlate (producing to the correlate topic), notify (alert jobs and recoveries), dead_letter, commit (Kafka offsets), idle (waiting for records). rate() of each is the share of the worker\'s time.', labelNames: ['phase'], registers });
+    this.heartbeatsCoalesced = new Counter({ name: 'haetae_heartbeats_coalesced_total', help: 'Absence-rule heartbeats not produced to the correlate topic because another heartbeat of the same group in the same batch carries the same information (the first, the last and both sides of every gap of at least the rule\'s timespan are kept).', registers });
+    this.consumerLag = new Gauge({ name: 'haetae_consumer_lag_records', help: 'Records waiting on a partition this process consumes: the partition\'s high watermark minus the next offset to process, as of the last batch (consumer = worker or correlator). Growing lag means the pipeline is offered more than it takes.', labelNames: ['consumer', 'topic', 'partition'], registers });
     this.timeCorrected = new Counter({ name: 'haetae_time_corrected_total', help: 'Events whose own timestamp was more than worker.time.maxFutureMs ahead of (direction=future) or maxPastMs behind (past) their receive time, dated at the receive time instead.', labelNames: ['direction'], registers });
     const enrichCollectors = this.enrichCollectors;
     // Lookups happen several times per event: the enricher counts them in plain numbers and adds

@@ -15,6 +15,7 @@ import { jobOptions, queueSettings } from '../../../connectors/bullmq/queue';
 import { retryUntilSuccess } from '../../delivery/retry';
 import { consumerTimeouts, whileHeartbeating } from '../../delivery/keep-alive';
 import { chunkByBytes } from '../../../connectors/kafka/byte-bound';
+import { lagAfter } from '../../../connectors/kafka/partitions';
 import { produceDeadLetters } from '../../../connectors/kafka/dead-letters';
 import { messageOf } from '../../errors/catalog';
 import { occurrencesOf } from '../../alert/lifecycle';
@@ -344,7 +345,10 @@ export function startCorrelator(deps: CorrelatorDeps): RunningCorrelator {
           await persist(out, partition, last, dead);
           count(st, partition);
           await checkpoint(partition, st, false);
-          if (last !== null) resolveOffset(last);
+          if (last !== null) {
+            resolveOffset(last);
+            metrics.consumerLag.set({ consumer: 'correlator', topic, partition: String(partition) }, lagAfter(batch.highWatermark, last));
+          }
         }), (err) => log.warn({ partition: batch.partition }, `Heartbeat while waiting on a sink failed: ${messageOf(err)}`));
         await heartbeat();
       },

@@ -31,6 +31,7 @@ import { agentHostnames, withoutHostname } from '../../config/load';
 import { activeFailpoint } from './failpoint';
 import { consumerTimeouts, whileHeartbeating } from '../../delivery/keep-alive';
 import { chunkByBytes } from '../../../connectors/kafka/byte-bound';
+import { lagAfter } from '../../../connectors/kafka/partitions';
 import { CorrelationRouter } from '../../correlate/route';
 import { absenceRuleOf } from '../../correlate/absence';
 import { startCorrelator, type RunningCorrelator } from '../correlator';
@@ -111,6 +112,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     validateEnvelope: validators.envelope,
     rules: () => ruleStore.store.rules,
     router,
+    correlationLatenessMs: cfg.worker.correlation.allowedLatenessMs,
     eventsDataStream: cfg.elasticsearch.eventsDataStream,
     streamFor: (event) => streams.forModule(event.event.module),
     alertsIndex: cfg.elasticsearch.alertsIndex,
@@ -277,6 +279,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
             // With eachBatchAutoResolve off, kafkajs advances its fetch position only through
             // resolveOffset; committing alone would make it fetch the same records again.
             resolveOffset(last);
+            metrics.consumerLag.set({ consumer: 'worker', topic: batch.topic, partition: String(batch.partition) }, lagAfter(batch.highWatermark, last));
             log.debug({ partition: batch.partition, offset: next, ...summary }, 'Committed a batch.');
             await heartbeat();
             metrics.workerSeconds.inc({ phase: 'commit' }, (performance.now() - commitStart) / 1000);

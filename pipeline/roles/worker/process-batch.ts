@@ -12,6 +12,7 @@ import type { Metrics } from '../../telemetry/metrics';
 import type { Logger } from '../../telemetry/logger';
 import { messageOf } from '../../errors/catalog';
 import type { CorrelateRecord, CorrelationRouter } from '../../correlate/route';
+import { coalesceHeartbeats } from '../../correlate/coalesce';
 import type { EventTimePolicy } from '../../time/policy';
 import type { AgentHostnames, TrapMibs } from '../../normalize/snmp';
 import { eventsFromRecords, type StageContext } from './stages';
@@ -74,6 +75,8 @@ export interface WorkerContext {
   rules: () => readonly CompiledRule[];
   /** Which hits feed correlations or absence rules (and which of those still alert on their own). */
   router?: () => CorrelationRouter;
+  /** The correlator's allowed lateness (worker.correlation.allowedLatenessMs): heartbeat coalescing keeps what it could decide on. */
+  correlationLatenessMs?: number;
   /** The configured events data stream (events of no dataset family, and alerts' default events index). */
   eventsDataStream: string;
   /** The data stream an event goes to (one per dataset family, connectors/elasticsearch/streams.ts); default: eventsDataStream. */
@@ -255,9 +258,11 @@ export async function processBatch(records: readonly RawRecord[], ctx: WorkerCon
   ctx.failpoint?.('after-index');
   // Before the raw offsets are committed: a crash replays the batch and produces these again,
   // which the correlator recognises by event id.
-  if (correlate.length > 0) {
-    await ctx.sinks.produceCorrelate(correlate);
-    ctx.metrics.sent.inc({ stage: 'route' }, correlate.length);
+  if (correlate.length > 0 && router) {
+    const { records: toProduce, coalesced } = coalesceHeartbeats(correlate, (target) => router.absence.get(target)?.timespanMs, ctx.correlationLatenessMs ?? 0);
+    if (coalesced > 0) ctx.metrics.heartbeatsCoalesced.inc(coalesced);
+    await ctx.sinks.produceCorrelate(toProduce);
+    ctx.metrics.sent.inc({ stage: 'route' }, toProduce.length);
   }
   lap('correlate');
 

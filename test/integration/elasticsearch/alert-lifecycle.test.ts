@@ -87,6 +87,28 @@ describe('alert lifecycle on the real Elasticsearch', () => {
     expect((await findAlert(es, alertsIndex, a.alert.id)).alert.alert.history).toHaveLength(2);
   });
 
+  it('a batch of recoveries resolves each alert once, by the first event that recovers it; a replay of the batch returns the same alerts', async () => {
+    const down = await Promise.all([1, 2, 3].map(() => store(newAlert({ rule: 'link-down', minAgo: 10 }))));
+    const later = await store(newAlert({ rule: 'link-down', minAgo: 1 }));
+    const requests = [
+      { ruleId: 'link-down', groupKey: down[0]!.alert.group_key!, until: iso(2), eventId: 'ev-up-a' },
+      { ruleId: 'link-down', groupKey: down[1]!.alert.group_key!, until: iso(2), eventId: 'ev-up-b' },
+      // A second recovery event of the same interface in the same batch: nothing left to resolve.
+      { ruleId: 'link-down', groupKey: down[0]!.alert.group_key!, until: iso(2), eventId: 'ev-up-a2' },
+      // Raised after the recovering event: stays open.
+      { ruleId: 'link-down', groupKey: later.alert.group_key!, until: iso(2), eventId: 'ev-up-c' },
+    ];
+    const first = await resolveAlerts(es, alertsIndex, requests, new Date());
+    expect(first.map((a) => [a.alert.id, a.alert.status, a.alert.resolved_by])).toEqual([[down[0]!.alert.id, 'resolved', 'ev-up-a'], [down[1]!.alert.id, 'resolved', 'ev-up-b']]);
+    const stored = await Promise.all([...down, later].map(async (a) => (await findAlert(es, alertsIndex, a.alert.id)).alert.alert));
+    expect(stored.map((a) => [a.status, a.resolved_by ?? null, a.history?.length ?? 0])).toEqual([['resolved', 'ev-up-a', 1], ['resolved', 'ev-up-b', 1], ['open', null, 0], ['open', null, 0]]);
+    // The worker died before committing and replays the batch: the same alerts come back (their
+    // notifications are enqueued again under the same job ids), and nothing is resolved twice.
+    const replay = await resolveAlerts(es, alertsIndex, requests, new Date());
+    expect(replay.map((a) => [a.alert.id, a.alert.resolved_by])).toEqual([[down[0]!.alert.id, 'ev-up-a'], [down[1]!.alert.id, 'ev-up-b']]);
+    expect((await findAlert(es, alertsIndex, down[0]!.alert.id)).alert.alert.history).toHaveLength(1);
+  });
+
   it('finds an alert by a unique id prefix, and says when a prefix is ambiguous or unknown', async () => {
     const a = await store(newAlert());
     expect((await findAlert(es, alertsIndex, a.alert.id.slice(0, 12))).alert.alert.id).toBe(a.alert.id);
